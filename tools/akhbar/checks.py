@@ -1,0 +1,386 @@
+"""Semantic checks of one parsed record, beyond what JSON Schema can say.
+
+Every function here must survive any JSON value: records reach these checks even when the
+schema has already rejected them (so that one run reports everything), hence the defensive
+type tests. Each problem is passed to `report(check_id, message, annotation, start, end)`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import unicodedata
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+from akhbar import labels
+from akhbar.schema import SUPPORTED_MAJOR, fast_is_valid, rich_validator
+
+Report = Callable[..., None]
+
+BIDI_CONTROLS = re.compile("[\u202a-\u202e\u2066-\u2069]")
+BIDI_MARKS = re.compile("[\u200e\u200f\u061c]")
+# C0 and C1 controls except \n, which separates paragraphs in `text`.
+CONTROL_CHARS = re.compile("[\x00-\x09\x0b-\x1f\x7f-\x9f]")
+CONTROL_CHARS_NO_NEWLINE = re.compile("[\x00-\x1f\x7f-\x9f]")
+ANY_SUSPECT = re.compile("[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+INVISIBLE = set("\u200b\u200c\u200d\u2060\ufeff\u00ad\u200e\u200f\u061c") | {chr(c) for c in range(0x202A, 0x202F)} | {chr(c) for c in range(0x2066, 0x206A)}
+
+# Clitic policy (docs/guidelines): proclitics و ف (conjunctions), ب ل ك (prepositions) and
+# س (future) stay outside a span, so a span may start right after them inside a word; the
+# definite article stays inside. In للجيش the span starts after the first ل (لجيش).
+PROCLITICS = re.compile("^[وف]?[بلكس]?$")
+# Pronoun enclitics may stay outside a span's end (e.g. a trigger whose object is a pronoun).
+ENCLITICS = re.compile("^(?:ه|ها|هم|هما|هن|ك|كم|كما|كن|ي|نا|ني)$")
+
+SPAN_LOCATION_FIELDS = {"start", "end"}
+LABEL_FIELDS = {"type", "category", "mode", "context", "speaker_kind", "split", "kind", "status", "role"}
+
+
+def is_int(value) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _dicts(value) -> list[dict]:
+    return [v for v in value if isinstance(v, dict)] if isinstance(value, list) else []
+
+
+# ---- schema ----------------------------------------------------------------------------------
+
+
+def check_schema(record: dict, report: Report) -> None:
+    if fast_is_valid()(record):
+        return
+    from jsonschema.exceptions import best_match
+
+    for error in sorted(rich_validator().iter_errors(record), key=lambda e: list(map(str, e.absolute_path))):
+        if error.context:
+            error = best_match(error.context) or error
+        path = error.absolute_path
+        last = path[-1] if path else None
+        if last in SPAN_LOCATION_FIELDS and error.validator in ("type", "minimum"):
+            continue  # reported precisely by the span checks
+        json_path = "$" + "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in path)
+        if error.validator in ("enum", "const") and (last in LABEL_FIELDS or (isinstance(last, int) and len(path) > 1 and path[-2] in LABEL_FIELDS)):
+            report("label-unknown", f"{error.instance!r} is not a known {_label_name(path)}", json_path)
+        else:
+            report("schema-violation", _short(error.message), json_path)
+
+
+def _label_name(path) -> str:
+    names = [p for p in path if isinstance(p, str)]
+    if names[:1] == ["entities"]:
+        return "entity type"
+    if names[:1] == ["events"]:
+        return {"category": "PLOVER category", "mode": "PLOVER mode", "context": "PLOVER context", "role": "argument role"}.get(names[-1], names[-1])
+    return names[-1].replace("_", " ") if names else "label"
+
+
+def _short(message: str, limit: int = 200) -> str:
+    return message if len(message) <= limit else message[: limit - 1] + "…"
+
+
+def check_schema_version(record: dict, report: Report) -> None:
+    version = record.get("schema_version")
+    if isinstance(version, str):
+        major = version.split(".", 1)[0]
+        if major.isdigit() and int(major) != SUPPORTED_MAJOR:
+            report("schema-version-unsupported", f"schema_version {version} is not supported (these tools read {SUPPORTED_MAJOR}.x)", "$.schema_version")
+
+
+# ---- unicode ---------------------------------------------------------------------------------
+
+
+def _strings(value, path: str = "$") -> Iterator[tuple[str, str]]:
+    """Every string in the record with its JSON path, except span surfaces (which repeat
+    `text` and are checked against it by the span checks)."""
+    stack = [(value, path)]
+    while stack:
+        node, where = stack.pop()
+        if isinstance(node, str):
+            yield where, node
+        elif isinstance(node, dict):
+            for key, child in node.items():
+                if key == "text" and where != "$":
+                    continue
+                stack.append((child, f"{where}.{key}"))
+        elif isinstance(node, list):
+            stack.extend((child, f"{where}[{i}]") for i, child in enumerate(node))
+
+
+def check_unicode(record: dict, report: Report) -> None:
+    for where, s in _strings(record):
+        if not unicodedata.is_normalized("NFC", s):
+            offset = next((i for i, ch in enumerate(s) if unicodedata.normalize("NFC", s[: i + 1]) != s[: i + 1]), None)
+            report("text-not-nfc", "string is not in Unicode NFC (normalise the source, then re-anchor spans)", where, offset)
+        if not ANY_SUSPECT.search(s):
+            continue
+        controls = CONTROL_CHARS if where == "$.text" else CONTROL_CHARS_NO_NEWLINE
+        for check, pattern, what in (
+            ("text-bidi-control", BIDI_CONTROLS, "invisible bidirectional control"),
+            ("text-bidi-mark", BIDI_MARKS, "directional mark"),
+            ("text-control-char", controls, "control character"),
+        ):
+            found = list(pattern.finditer(s))
+            if found:
+                first = found[0]
+                more = f" and {len(found) - 1} more" if len(found) > 1 else ""
+                report(check, f"{what} U+{ord(first.group()):04X} at offset {first.start()}{more}", where, first.start(), first.end())
+
+
+# ---- spans -----------------------------------------------------------------------------------
+
+
+def iter_spans(record: dict) -> Iterator[tuple[str, dict, bool]]:
+    """(location, span object, has a surface text) for every span of the record."""
+    for i, block in enumerate(_dicts(record.get("blocks"))):
+        yield f"blocks[{i}]", block, False
+    for entity in _dicts(record.get("entities")):
+        for mention in _dicts(entity.get("mentions")):
+            yield str(mention.get("id", "mention")), mention, True
+    for quote in _dicts(record.get("quotes")):
+        qid = str(quote.get("id", "quote"))
+        for j, fragment in enumerate(_dicts(quote.get("content"))):
+            yield f"{qid} content[{j}]", fragment, True
+        if isinstance(quote.get("cue"), dict):
+            yield f"{qid} cue", quote["cue"], True
+        if isinstance(quote.get("speaker_span"), dict):
+            yield f"{qid} speaker_span", quote["speaker_span"], True
+    for event in _dicts(record.get("events")):
+        if isinstance(event.get("trigger"), dict):
+            yield f"{event.get('id', 'event')} trigger", event["trigger"], True
+
+
+def _is_letter(ch: str) -> bool:
+    return ch.isalpha() or unicodedata.category(ch) == "Mn"
+
+
+def check_spans(record: dict, report: Report) -> None:
+    text = record.get("text")
+    if not isinstance(text, str):
+        return
+    n = len(text)
+    for where, span, has_surface in iter_spans(record):
+        start, end = span.get("start"), span.get("end")
+        if not (is_int(start) and is_int(end)):
+            bad = start if not is_int(start) else end
+            report("span-offset-not-integer", f"offset {bad!r} is not an integer", where)
+            continue
+        if start < 0 or end < 0 or start > n or end > n:
+            report("span-out-of-range", f"offsets outside the text (length {n})", where, start, end)
+            continue
+        if start == end:
+            report("span-empty", "span is empty", where, start, end)
+            continue
+        if start > end:
+            report("span-reversed", "span starts after it ends", where, start, end)
+            continue
+        if has_surface:
+            surface = span.get("text")
+            if surface != text[start:end]:
+                report("span-text-mismatch", f"span text {surface!r} but text[{start}:{end}] is {text[start:end]!r}", where, start, end)
+                continue
+            _check_edges(text, start, end, where, report)
+
+
+def _check_edges(text: str, start: int, end: int, where: str, report: Report) -> None:
+    if text[start] in INVISIBLE or text[end - 1] in INVISIBLE:
+        report("span-zero-width", "span begins or ends with an invisible character", where, start, end)
+    if 0 < start and _is_letter(text[start - 1]) and _is_letter(text[start]):
+        word_start = start
+        while word_start > 0 and _is_letter(text[word_start - 1]):
+            word_start -= 1
+        if not PROCLITICS.match(text[word_start:start]):
+            report("span-splits-word", f"span starts inside the word {_word_at(text, start)!r}", where, start, end)
+    if end < len(text) and _is_letter(text[end - 1]) and _is_letter(text[end]):
+        word_end = end
+        while word_end < len(text) and _is_letter(text[word_end]):
+            word_end += 1
+        if not ENCLITICS.match(text[end:word_end]):
+            report("span-splits-word", f"span ends inside the word {_word_at(text, end - 1)!r}", where, start, end)
+
+
+def _word_at(text: str, i: int) -> str:
+    a = b = i
+    while a > 0 and _is_letter(text[a - 1]):
+        a -= 1
+    while b < len(text) and _is_letter(text[b]):
+        b += 1
+    return text[a:b]
+
+
+def _valid_range(span: dict, n: int) -> bool:
+    s, e = span.get("start"), span.get("end")
+    return is_int(s) and is_int(e) and 0 <= s < e <= n
+
+
+def check_mentions_nest(record: dict, report: Report) -> None:
+    text = record.get("text")
+    n = len(text) if isinstance(text, str) else 0
+    mentions = sorted(
+        ((m["start"], m["end"], str(m.get("id"))) for e in _dicts(record.get("entities")) for m in _dicts(e.get("mentions")) if _valid_range(m, n)),
+        key=lambda t: (t[0], -t[1]),
+    )
+    open_stack: list[tuple[int, int, str]] = []
+    previous = None
+    for start, end, mid in mentions:
+        if previous and previous[:2] == (start, end):
+            report("mention-duplicate", f"{mid} has the same offsets as {previous[2]}", mid, start, end)
+        previous = (start, end, mid)
+        while open_stack and open_stack[-1][1] <= start:
+            open_stack.pop()
+        if open_stack and end > open_stack[-1][1]:
+            other = open_stack[-1]
+            report("mention-crossing", f"{mid} overlaps {other[2]} ({other[0]}-{other[1]}) without nesting", mid, start, end)
+            continue
+        open_stack.append((start, end, mid))
+
+
+def check_blocks(record: dict, report: Report) -> None:
+    text = record.get("text")
+    if not isinstance(text, str):
+        return
+    previous_end = 0
+    for i, block in enumerate(_dicts(record.get("blocks"))):
+        if not _valid_range(block, len(text)):
+            continue  # reported by check_spans
+        start, end = block["start"], block["end"]
+        if start < previous_end:
+            report("block-invalid", "block overlaps or precedes the previous block", f"blocks[{i}]", start, end)
+        elif "\n" in text[start:end]:
+            report("block-invalid", "block holds a newline (one block per paragraph)", f"blocks[{i}]", start, end)
+        previous_end = max(previous_end, end)
+
+
+# ---- structure -------------------------------------------------------------------------------
+
+
+def check_structure(record: dict, report: Report) -> None:
+    entities = _dicts(record.get("entities"))
+    quotes = _dicts(record.get("quotes"))
+    events = _dicts(record.get("events"))
+    mentions = [m for e in entities for m in _dicts(e.get("mentions"))]
+
+    for kind, items in (("entity", entities), ("mention", mentions), ("quote", quotes), ("event", events)):
+        seen: set = set()
+        for item in items:
+            ident = item.get("id")
+            if not isinstance(ident, str):
+                continue
+            if ident in seen:
+                report("id-duplicate-annotation", f"{kind} id {ident} is used twice", ident)
+            seen.add(ident)
+
+    entity_ids = {e.get("id") for e in entities}
+    quote_ids = {q.get("id") for q in quotes}
+
+    def ref(value, targets: set, what: str, where: str) -> None:
+        if isinstance(value, str) and value not in targets:
+            report("ref-missing", f"{what} {value} does not exist in this article", where)
+
+    for q in quotes:
+        qid = str(q.get("id"))
+        ref(q.get("speaker"), entity_ids, "speaker entity", qid)
+        ref(q.get("addressee"), entity_ids, "addressee entity", qid)
+        ref(q.get("parent"), quote_ids, "parent quote", qid)
+        kind = q.get("speaker_kind")
+        if kind == "named" and q.get("speaker") is None:
+            report("quote-speaker-inconsistent", "speaker_kind is named but speaker is null", qid)
+        elif kind == "anonymous" and q.get("speaker") is not None:
+            report("quote-speaker-inconsistent", "speaker_kind is anonymous but a speaker entity is given", qid)
+        cue = q.get("cue")
+        if isinstance(cue, dict) and isinstance(cue.get("lemma"), str) and cue["lemma"] not in _cue_lemmas():
+            report("cue-lemma-unknown", f"cue lemma {cue['lemma']!r} is not in schema/labels/cue_lemmas.json", f"{qid} cue")
+    _check_parent_cycles(quotes, report)
+
+    modes_by = labels.plover_modes_by_category()
+    needs_recipient = labels.plover_recipient_required()
+    for v in events:
+        vid = str(v.get("id"))
+        for role in ("actor", "recipient"):
+            for target in v.get(role) if isinstance(v.get(role), list) else []:
+                ref(target, entity_ids, f"{role} entity", vid)
+        for arg in _dicts(v.get("arguments")):
+            ref(arg.get("entity"), entity_ids, f"{arg.get('role')} entity", vid)
+        category, mode = v.get("category"), v.get("mode")
+        if category in modes_by and isinstance(mode, str) and mode not in modes_by[category]:
+            allowed = ", ".join(modes_by[category]) or "none"
+            report("event-mode-category", f"mode {mode!r} does not belong to {category} (its modes: {allowed})", vid)
+        if category in needs_recipient and v.get("recipient") == []:
+            report("event-recipient-missing", f"PLOVER requires a recipient for {category}", vid)
+
+
+def _cue_lemmas() -> frozenset[str]:
+    return _CUE_LEMMAS
+
+
+_CUE_LEMMAS = frozenset(labels.cue_lemmas())
+
+
+def _check_parent_cycles(quotes: list[dict], report: Report) -> None:
+    parent = {q["id"]: q.get("parent") for q in quotes if isinstance(q.get("id"), str)}
+    reported: set = set()
+    for start in parent:
+        seen, node = [], start
+        while isinstance(node, str) and node in parent and node not in seen:
+            seen.append(node)
+            node = parent[node]
+        if node in seen:  # the walk came back to a quote it had visited
+            cycle = seen[seen.index(node):]
+            key = frozenset(cycle)
+            if key not in reported:
+                reported.add(key)
+                report("quote-parent-cycle", "parent links form a cycle: " + " -> ".join(cycle + [node]), cycle[0])
+
+
+# ---- provenance ------------------------------------------------------------------------------
+
+
+def check_provenance(record: dict, root: Path, report: Report) -> None:
+    source = record.get("source")
+    if not isinstance(source, dict) or not isinstance(source.get("raw_file"), str):
+        return
+    raw = source["raw_file"]
+    relative = Path(raw)
+    raw_dir = (root / "corpus" / "raw").resolve()
+    if relative.is_absolute() or ".." in relative.parts or relative.parts[:2] != ("corpus", "raw") or "\\" in raw:
+        report("raw-file-outside", f"raw_file {raw!r} must be a relative path under corpus/raw/", "$.source.raw_file")
+        return
+    path = root / relative
+    # Any link on the way could point outside corpus/raw/ (or change what the hash covers).
+    probe = path
+    while probe != root and probe != probe.parent:
+        if probe.is_symlink():
+            report("raw-file-outside", f"raw_file {raw!r} goes through a symbolic link", "$.source.raw_file")
+            return
+        probe = probe.parent
+    if not path.is_file():
+        report("raw-file-missing", f"raw_file {raw!r} does not exist", "$.source.raw_file")
+        return
+    if raw_dir not in path.resolve().parents:
+        report("raw-file-outside", f"raw_file {raw!r} resolves outside corpus/raw/", "$.source.raw_file")
+        return
+    expected = source.get("raw_sha256")
+    if isinstance(expected, str):
+        actual = sha256_file(path)
+        if actual != expected:
+            report("raw-sha256-mismatch", f"raw_sha256 is {expected[:12]}… but the file hashes to {actual[:12]}…", "$.source.raw_sha256")
+
+
+def sha256_file(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+RECORD_CHECKS = (check_schema_version, check_unicode, check_spans, check_mentions_nest, check_blocks, check_structure)
+
+
+def check_record(record: dict, root: Path, report: Report) -> None:
+    """All per-record checks, in a fixed order (so output is stable)."""
+    check_schema(record, report)
+    for check in RECORD_CHECKS:
+        check(record, report)
+    check_provenance(record, root, report)

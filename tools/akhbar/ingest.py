@@ -1,0 +1,212 @@
+"""From a raw scraped article to a new corpus record: `akhbar ingest`.
+
+The cleaning is deterministic and minimal (docs/ingest.md lists each rule): it removes
+scraping debris and never alters a letter or a diacritic. The raw file is kept byte for byte
+under corpus/raw/ and the record carries its sha256, so every cleaning step can be re-run
+and checked.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import html
+import re
+import shutil
+import unicodedata
+from dataclasses import dataclass
+from pathlib import Path
+
+import orjson
+
+from akhbar.checks import sha256_file
+from akhbar.records import write_records
+from akhbar.schema import CURRENT_SCHEMA_VERSION
+
+GUIDELINES_VERSION = "0.1.0"
+DEFAULT_TEXT_LICENSE = "LicenseRef-Akhbar-Research-Only"
+DEFAULT_ANNOTATION_LICENSE = "CC-BY-4.0"
+
+# Labels of comment widgets that scrapers pick up after the article body.
+TRAILING_WIDGET_LABELS = ("التعليقات", "تعليقات", "أضف تعليقك")
+ENTITY = re.compile(r"&(?:#[0-9]{1,7}|#[xX][0-9a-fA-F]{1,6}|[A-Za-z][A-Za-z0-9]{1,31});")
+# Non-breaking spaces that lost their `nbsp;` leave a bare `&` (the seed shows 11 of them).
+AMPERSAND_BETWEEN_WORDS = re.compile(r"(?<=\S)&+(?=\S)")
+SENTENCE_END = tuple('.!?؟:…"»)\'”')
+HEADING_MAX_WORDS = 6
+KEY_IN_FILENAME = re.compile(r"(?<![0-9a-f])([0-9a-f]{16})(?![0-9a-f])")
+
+
+class IngestError(Exception):
+    """A problem with the input the user can fix; the message says what and where."""
+
+
+def clean_text(raw: str) -> str:
+    """The cleaning rules, in order (each documented in docs/ingest.md)."""
+    text = raw.removeprefix("\ufeff")
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    # 1. HTML character references (&nbsp; &amp; &#1575;) become the characters they name,
+    #    except that a non-breaking space becomes a plain space.
+    text = ENTITY.sub(lambda m: html.unescape(m.group()), text).replace("\u00a0", " ")
+    # 2. A bare & between two non-space characters stood for a space; anywhere else it is debris.
+    text = AMPERSAND_BETWEEN_WORDS.sub(" ", text).replace("&", "")
+    # 3. Lines are trimmed; empty lines are dropped (paragraphs are separated by one \n).
+    lines = [line.strip(" \t") for line in text.split("\n")]
+    lines = [line for line in lines if line]
+    # 4. A trailing comments-widget label (optionally with a count) is not article text.
+    while lines and re.fullmatch("(?:" + "|".join(TRAILING_WIDGET_LABELS) + r")\s*[0-9٠-٩]*", lines[-1]):
+        lines.pop()
+    # 5. Unicode NFC (canonical equivalence only: no letter or diacritic changes identity).
+    return unicodedata.normalize("NFC", "\n".join(lines))
+
+
+def slugify(publisher: str) -> str:
+    slug = re.sub(r"[^a-z0-9]+", "-", publisher.lower()).strip("-")
+    if not slug:
+        raise IngestError(f"cannot make an id slug from publisher {publisher!r}; pass --slug")
+    return slug
+
+
+def article_key(raw_path: Path, cleaned: str) -> str:
+    """The 16-hex key of the id: the scraper's key when the raw file name carries one (so the
+    id stays traceable to the collection it came from), else the first 16 hex digits of the
+    SHA-256 of the cleaned text."""
+    found = KEY_IN_FILENAME.findall(raw_path.stem)
+    if len(found) == 1:
+        return found[0]
+    return hashlib.sha256(cleaned.encode("utf-8")).hexdigest()[:16]
+
+
+def assign_split(article_id: str) -> str:
+    """80/10/10 from the id's hash: deterministic, independent of ingestion order. Assigned
+    once; the record's `split` is then frozen and never recomputed."""
+    bucket = int(hashlib.sha256(article_id.encode("utf-8")).hexdigest()[:8], 16) % 100
+    return "train" if bucket < 80 else "validation" if bucket < 90 else "test"
+
+
+def make_blocks(text: str, title: str | None, author: str | None, lede: bool = True) -> list[dict]:
+    """One block per paragraph. Headline: a first line equal to the title. Lede: the first
+    other paragraph (unless disabled). Byline: a paragraph opening with the author's name.
+    Heading: a short line (<= 6 words) that does not end like a sentence. Else paragraph."""
+    blocks, offset = [], 0
+    for index, line in enumerate(text.split("\n")):
+        start, end = offset, offset + len(line)
+        offset = end + 1
+        if index == 0 and title and line == title:
+            kind = "headline"
+        elif lede and not blocks_of_kind(blocks, ("lede", "byline", "paragraph", "heading")):
+            kind = "byline" if author and line.startswith(author) else "lede"
+        elif author and line.startswith(author) and not blocks_of_kind(blocks, ("byline",)):
+            kind = "byline"
+        elif len(line.split()) <= HEADING_MAX_WORDS and not line.endswith(SENTENCE_END):
+            kind = "heading"
+        else:
+            kind = "paragraph"
+        blocks.append({"start": start, "end": end, "kind": kind})
+    return blocks
+
+
+def blocks_of_kind(blocks: list[dict], kinds: tuple[str, ...]) -> bool:
+    return any(b["kind"] in kinds for b in blocks)
+
+
+def dateline_from_byline(text: str, author: str | None) -> str | None:
+    """`AUTHOR من PLACE:` at the start of a paragraph gives the dateline PLACE."""
+    if not author:
+        return None
+    match = re.search(r"(?m)^" + re.escape(author) + r"\s+من\s+([^:\n]{1,40}?)\s*:", text)
+    return match.group(1) if match else None
+
+
+@dataclass
+class IngestOptions:
+    publisher: str
+    slug: str | None = None
+    title: str | None = None
+    author: str | None = None
+    dateline: str | None = None
+    url: str | None = None
+    published: str | None = None
+    text_license: str = DEFAULT_TEXT_LICENSE
+    annotation_license: str = DEFAULT_ANNOTATION_LICENSE
+    lede: bool = True
+    date: str | None = None  # annotation.updated; today by default
+
+
+def build_record(raw_path: Path, raw_rel: str, options: IngestOptions) -> dict:
+    data = raw_path.read_bytes()
+    try:
+        raw_text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise IngestError(f"{raw_path}: not UTF-8 (invalid byte 0x{data[exc.start]:02X} at byte {exc.start + 1})") from None
+    text = clean_text(raw_text)
+    if not text:
+        raise IngestError(f"{raw_path}: no text left after cleaning")
+    slug = options.slug or slugify(options.publisher)
+    article_id = f"{slug}-{article_key(raw_path, text)}"
+    return {
+        "id": article_id,
+        "schema_version": CURRENT_SCHEMA_VERSION,
+        "split": assign_split(article_id),
+        "language": "ar",
+        "title": options.title,
+        "text": text,
+        "blocks": make_blocks(text, options.title, options.author, options.lede),
+        "source": {
+            "publisher": options.publisher,
+            "url": options.url,
+            "published": options.published,
+            "author": options.author,
+            "dateline": options.dateline or dateline_from_byline(text, options.author),
+            "raw_file": raw_rel,
+            "raw_sha256": hashlib.sha256(data).hexdigest(),
+        },
+        "license": {"text": options.text_license, "annotations": options.annotation_license},
+        "entities": [],
+        "quotes": [],
+        "events": [],
+        "annotation": {
+            "status": "draft",
+            "annotators": [],
+            "guidelines_version": GUIDELINES_VERSION,
+            "updated": options.date or dt.date.today().isoformat(),
+        },
+    }
+
+
+def ingest(raw_path: Path, root: Path, options: IngestOptions, shard: Path | None = None) -> tuple[dict, Path]:
+    """Copy the raw file under corpus/raw/<slug>/, build the record and add it to the shard
+    (corpus/articles/<slug>.jsonl by default), rewriting the shard atomically and sorted."""
+    from akhbar.fmt import canonical_bytes
+
+    raw_path = Path(raw_path)
+    if not raw_path.is_file():
+        raise IngestError(f"{raw_path}: no such file")
+    slug = options.slug or slugify(options.publisher)
+    raw_rel = f"corpus/raw/{slug}/{raw_path.name}"
+    record = build_record(raw_path, raw_rel, options)
+    shard = shard or root / "corpus" / "articles" / f"{slug}.jsonl"
+
+    existing: list[dict] = []
+    if shard.exists():
+        content, problems = canonical_bytes(shard)
+        if content is None:
+            where = "; ".join(d.as_text() for d in problems[:3])
+            raise IngestError(f"{shard}: cannot add to a shard that does not parse ({where}); fix it first")
+        existing = [orjson.loads(line) for line in content.splitlines()]
+    if any(r.get("id") == record["id"] for r in existing):
+        raise IngestError(f"{record['id']}: an article with this id is already in {shard}; ids are never reused")
+
+    target = root / raw_rel
+    if target.exists():
+        if sha256_file(target) != record["source"]["raw_sha256"]:
+            raise IngestError(f"{target} exists with different content; refusing to overwrite a raw file")
+    else:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        tmp = target.with_name(f".{target.name}.tmp")
+        shutil.copyfile(raw_path, tmp)
+        tmp.replace(target)
+
+    shard.parent.mkdir(parents=True, exist_ok=True)
+    write_records(shard, sorted(existing + [record], key=lambda r: str(r.get("id"))))
+    return record, shard

@@ -1,0 +1,163 @@
+"""Reading and writing JSONL shards: streaming line reads, the strict JSON parse that catches
+what lenient parsers accept silently, canonical serialization, and atomic writes."""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import tempfile
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import orjson
+
+from akhbar.schema import canonical_order, record_shape
+
+BOM = b"\xef\xbb\xbf"
+# Records are a handful of levels deep; anything far deeper is hostile or broken input.
+MAX_DEPTH = 32
+
+
+def iter_lines(path: Path) -> Iterator[tuple[int, bytes]]:
+    """(1-based line number, raw line bytes without the final \\n), streamed."""
+    with open(path, "rb") as f:
+        for number, line in enumerate(f, start=1):
+            yield number, line[:-1] if line.endswith(b"\n") else line
+
+
+def dumps_canonical(record: dict) -> bytes:
+    """The one serialization of a record: schema key order, UTF-8 unescaped, compact."""
+    return orjson.dumps(canonical_order(record, record_shape()))
+
+
+@dataclass
+class JsonProblem:
+    check: str  # a check id from akhbar.diagnostics
+    message: str
+    column: int | None = None
+
+
+@dataclass
+class ParsedLine:
+    value: object | None  # the parsed JSON value, None when the line is not JSON
+    canonical: bool  # the line is exactly the canonical serialization of a record
+    problems: list[JsonProblem]
+
+
+def parse_line(raw: bytes) -> ParsedLine:
+    """Parse one JSONL line (already known to be UTF-8).
+
+    Fast path: orjson, then a byte comparison with the canonical serialization. A canonical
+    line cannot hide duplicate keys, NaN or lone surrogates (orjson refuses those), so only
+    lines that are not canonical take the slow, strict path that explains what is wrong.
+    """
+    try:
+        value = orjson.loads(raw)
+    except orjson.JSONDecodeError:
+        value = None
+    if isinstance(value, dict):
+        try:
+            if orjson.dumps(canonical_order(value, record_shape())) == raw:
+                return ParsedLine(value, True, [])
+        except (orjson.JSONEncodeError, RecursionError):
+            pass
+    return parse_strict(raw.decode("utf-8"))
+
+
+def parse_strict(text: str) -> ParsedLine:
+    """Parse with the standard library, reporting every ambiguity instead of resolving it."""
+    problems: list[JsonProblem] = []
+
+    def pairs_hook(pairs):
+        seen = set()
+        for key, _ in pairs:
+            if key in seen:
+                problems.append(JsonProblem("json-duplicate-key", f'duplicate key "{key}" in one object'))
+            seen.add(key)
+        return dict(pairs)
+
+    def constant_hook(name):
+        problems.append(JsonProblem("json-nan-infinity", f"{name} is not valid JSON"))
+        return None
+
+    decoder = json.JSONDecoder(object_pairs_hook=pairs_hook, parse_constant=constant_hook)
+    try:
+        value, end = decoder.raw_decode(text)
+        rest = text[end:]
+        if rest.strip():
+            column = end + len(rest) - len(rest.lstrip()) + 1
+            return ParsedLine(None, False, [JsonProblem("json-invalid", "extra data after the JSON value", column)])
+    except json.JSONDecodeError as exc:
+        return ParsedLine(None, False, [JsonProblem("json-invalid", exc.msg, exc.colno)])
+    except RecursionError:
+        return ParsedLine(None, False, [JsonProblem("json-too-deep", f"nesting deeper than {MAX_DEPTH} levels")])
+
+    depth, surrogate, non_finite = _walk(value)
+    if non_finite:
+        problems.append(JsonProblem("json-nan-infinity", "a number overflows to infinity"))
+    if depth > MAX_DEPTH:
+        problems.append(JsonProblem("json-too-deep", f"nesting {depth} levels deep (limit {MAX_DEPTH})"))
+    if surrogate:
+        problems.append(JsonProblem("json-lone-surrogate", f"a string holds the lone surrogate U+{surrogate:04X}"))
+    return ParsedLine(value, False, problems)
+
+
+def _walk(value) -> tuple[int, int | None, bool]:
+    """Maximum nesting depth, the first lone surrogate in any string or key, and whether a
+    number overflowed to infinity (1e400). Iterative: hostile input must not exhaust the
+    Python stack."""
+    max_depth, surrogate, non_finite = 0, None, False
+    stack = [(value, 1)]
+    while stack:
+        node, depth = stack.pop()
+        if isinstance(node, dict):
+            max_depth = max(max_depth, depth)
+            for key, child in node.items():
+                surrogate = surrogate or _lone_surrogate(key)
+                stack.append((child, depth + 1))
+        elif isinstance(node, list):
+            max_depth = max(max_depth, depth)
+            stack.extend((child, depth + 1) for child in node)
+        elif isinstance(node, str):
+            surrogate = surrogate or _lone_surrogate(node)
+        elif isinstance(node, float) and not math.isfinite(node):
+            non_finite = True
+    return max_depth, surrogate, non_finite
+
+
+def _lone_surrogate(s: str) -> int | None:
+    for ch in s:
+        if "\ud800" <= ch <= "\udfff":
+            return ord(ch)
+    return None
+
+
+def atomic_write(path: Path, chunks: Iterable[bytes]) -> None:
+    """Write `chunks` to `path` through a temporary file in the same folder and a rename, so
+    a failure at any point (exception, full disk, kill) leaves the old file as it was."""
+    path = Path(path)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as f:
+            for chunk in chunks:
+                f.write(chunk)
+            f.flush()
+            os.fsync(f.fileno())
+        if path.exists():
+            os.chmod(tmp, path.stat().st_mode & 0o7777)
+        else:
+            os.chmod(tmp, 0o644)
+        os.replace(tmp, path)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except FileNotFoundError:
+            pass
+        raise
+
+
+def write_records(path: Path, records: Iterable[dict]) -> None:
+    """Write records to a shard in canonical form, atomically (caller sorts them)."""
+    atomic_write(path, (dumps_canonical(r) + b"\n" for r in records))
