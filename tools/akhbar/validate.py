@@ -31,6 +31,14 @@ class Summary:
             self.warnings += 1
         self.by_check[diagnostic.check] = self.by_check.get(diagnostic.check, 0) + 1
 
+    def remove(self, diagnostic: Diagnostic) -> None:
+        """Undo `add` for a diagnostic the user excluded."""
+        if diagnostic.level == ERROR:
+            self.errors -= 1
+        else:
+            self.warnings -= 1
+        self.by_check[diagnostic.check] -= 1
+
 
 def display_path(path: Path) -> str:
     """The path as it should appear in messages: relative to the working directory when it

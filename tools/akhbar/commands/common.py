@@ -1,0 +1,33 @@
+"""What the command modules share: exit codes, the usage error, path expansion."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+EXIT_OK, EXIT_INVALID, EXIT_USAGE = 0, 1, 2
+
+
+class UsageError(Exception):
+    """Bad arguments or missing inputs: reported as one message, exit code 2."""
+
+
+def expand_shards(paths: list[str], root: Path) -> list[Path]:
+    """Files as given; folders become the *.jsonl shards below them (raw files excluded);
+    nothing given means every shard under the root's corpus/."""
+    from akhbar.paths import default_shards
+
+    if not paths:
+        shards = default_shards(root)
+        if not shards:
+            raise UsageError(f"no shards found under {root / 'corpus'}")
+        return shards
+    result = []
+    for given in paths:
+        path = Path(given)
+        if path.is_dir():
+            result.extend(sorted(p for p in path.rglob("*.jsonl") if "raw" not in p.relative_to(path).parts))
+        elif path.is_file():
+            result.append(path)
+        else:
+            raise UsageError(f"{given}: no such file or folder")
+    return result

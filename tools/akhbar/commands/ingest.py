@@ -1,0 +1,47 @@
+"""`akhbar ingest`."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from akhbar.commands.common import EXIT_OK, UsageError
+from akhbar.ingest import DEFAULT_ANNOTATION_LICENSE, DEFAULT_TEXT_LICENSE
+
+
+def register(sub) -> None:
+    p = sub.add_parser("ingest", help="turn a raw scraped article into a new record")
+    p.add_argument("raw", help="the raw article text file (UTF-8)")
+    p.add_argument("--publisher", required=True, help="publisher name, e.g. Elaph")
+    p.add_argument("--slug", help="id prefix (default: from the publisher name)")
+    p.add_argument("--title", help="the headline, when the source gives one")
+    p.add_argument("--author", help="the author as the byline gives it")
+    p.add_argument("--dateline", help="dateline place (default: read from 'AUTHOR من PLACE:')")
+    p.add_argument("--url", help="the article's URL")
+    p.add_argument("--published", help="publication date, ISO 8601")
+    p.add_argument("--text-license", default=DEFAULT_TEXT_LICENSE, help=f"licence id of the article text (default {DEFAULT_TEXT_LICENSE})")
+    p.add_argument("--annotation-license", default=DEFAULT_ANNOTATION_LICENSE, help=f"licence id of the annotations (default {DEFAULT_ANNOTATION_LICENSE})")
+    p.add_argument("--no-lede", action="store_true", help="the first paragraph is not a lede")
+    p.add_argument("--date", help="annotation.updated, YYYY-MM-DD (default: today)")
+    p.add_argument("--shard", help="shard to add to (default: corpus/articles/<slug>.jsonl)")
+    p.add_argument("--root", help="repository root (default: this checkout)")
+    p.set_defaults(func=run)
+
+
+def run(args) -> int:
+    from akhbar.ingest import IngestError, IngestOptions, ingest
+    from akhbar.paths import project_root
+    from akhbar.validate import display_path
+
+    options = IngestOptions(
+        publisher=args.publisher, slug=args.slug, title=args.title, author=args.author,
+        dateline=args.dateline, url=args.url, published=args.published,
+        text_license=args.text_license, annotation_license=args.annotation_license,
+        lede=not args.no_lede, date=args.date,
+    )
+    root = Path(args.root).resolve() if args.root else project_root()
+    try:
+        record, shard = ingest(Path(args.raw), root, options, Path(args.shard) if args.shard else None)
+    except IngestError as exc:
+        raise UsageError(str(exc)) from None
+    print(f"{record['id']} ({record['split']}, {len(record['text'])} characters, {len(record['blocks'])} blocks) -> {display_path(shard)}")
+    return EXIT_OK

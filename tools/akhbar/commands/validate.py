@@ -1,0 +1,70 @@
+"""`akhbar validate` and `akhbar checks`."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+from akhbar.commands.common import EXIT_INVALID, EXIT_OK, UsageError, expand_shards
+from akhbar.diagnostics import CHECKS
+
+
+def register(sub) -> None:
+    p = sub.add_parser("validate", help="check shards against the schema and the semantic checks")
+    p.add_argument("paths", nargs="*", help="shards or folders (default: every shard under corpus/)")
+    p.add_argument("--format", choices=("text", "json", "github"), default="text", help="output format (default: text)")
+    p.add_argument("--exclude", action="append", default=[], metavar="CHECK", help="skip a check id (repeatable)")
+    p.add_argument("--quiet", action="store_true", help="text format: print the summary only")
+    p.add_argument("--root", help="repository root that raw_file paths are relative to (default: found from each shard)")
+    p.set_defaults(func=run)
+
+    p = sub.add_parser("checks", help="list every validator check id with its level and class")
+    p.set_defaults(func=run_checks)
+
+
+def run(args) -> int:
+    from akhbar.paths import project_root
+    from akhbar.validate import Summary, validate_paths
+
+    unknown = [c for c in args.exclude if c not in CHECKS]
+    if unknown:
+        raise UsageError(f"unknown check id(s) for --exclude: {', '.join(unknown)} (see akhbar checks)")
+    root = Path(args.root).resolve() if args.root else None
+    paths = expand_shards(args.paths, root or project_root())
+    excluded = set(args.exclude)
+    summary = Summary()
+    out = sys.stdout
+    first = True
+    if args.format == "json":
+        out.write('{"diagnostics": [\n')
+    for diagnostic in validate_paths(paths, root, summary):
+        if diagnostic.check in excluded:
+            summary.remove(diagnostic)
+            continue
+        if args.format == "json":
+            out.write(("" if first else ",\n") + json.dumps(diagnostic.as_json(), ensure_ascii=False))
+            first = False
+        elif args.format == "github":
+            out.write(diagnostic.as_github() + "\n")
+        elif not args.quiet:
+            out.write(diagnostic.as_text() + "\n")
+    counts = {k: v for k, v in sorted(summary.by_check.items()) if v}
+    if args.format == "json":
+        result = {"files": summary.files, "records": summary.records, "errors": summary.errors,
+                  "warnings": summary.warnings, "by_check": counts, "passed": summary.errors == 0}
+        out.write('\n], "summary": ' + json.dumps(result) + "}\n")
+    else:
+        detail = f" ({', '.join(f'{k} {v}' for k, v in counts.items())})" if counts else ""
+        verdict = "*** PASSED ***" if summary.errors == 0 else "*** FAILED ***"
+        out.write(
+            f"{verdict} {summary.files} file(s), {summary.records} record(s): "
+            f"{summary.errors} error(s), {summary.warnings} warning(s){detail}\n"
+        )
+    return EXIT_OK if summary.errors == 0 else EXIT_INVALID
+
+
+def run_checks(args) -> int:
+    for check_id, check in CHECKS.items():
+        print(f"{check_id}\t{check.level}\t{check.cls}\t{check.summary}")
+    return EXIT_OK
