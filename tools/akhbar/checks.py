@@ -14,6 +14,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from akhbar import labels
+from akhbar.records import MAX_DEPTH, max_depth
 from akhbar.schema import SUPPORTED_MAJOR, fast_is_valid, rich_validator
 
 Report = Callable[..., None]
@@ -48,9 +49,17 @@ def _dicts(value) -> list[dict]:
 # ---- schema ----------------------------------------------------------------------------------
 
 
-def check_schema(record: dict, report: Report) -> None:
+def check_schema(record: dict, report: Report, depth_checked: bool = False) -> None:
+    """Schema violations with their JSON paths. A record that passes the schema is shallow by
+    construction, so nesting depth is only measured for the ones that fail (unless the strict
+    parser already did)."""
     if fast_is_valid()(record):
         return
+    if not depth_checked:
+        depth = max_depth(record)
+        if depth > MAX_DEPTH:
+            report("json-too-deep", f"nesting {depth} levels deep (limit {MAX_DEPTH})")
+            return
     from jsonschema.exceptions import best_match
 
     for error in sorted(rich_validator().iter_errors(record), key=lambda e: list(map(str, e.absolute_path))):
@@ -111,7 +120,7 @@ def _strings(value, path: str = "$") -> Iterator[tuple[str, str]]:
 def check_unicode(record: dict, report: Report) -> None:
     for where, s in _strings(record):
         if not unicodedata.is_normalized("NFC", s):
-            offset = next((i for i, ch in enumerate(s) if unicodedata.normalize("NFC", s[: i + 1]) != s[: i + 1]), None)
+            offset = _first_not_nfc(s)
             report("text-not-nfc", "string is not in Unicode NFC (normalise the source, then re-anchor spans)", where, offset)
         if not ANY_SUSPECT.search(s):
             continue
@@ -126,6 +135,16 @@ def check_unicode(record: dict, report: Report) -> None:
                 first = found[0]
                 more = f" and {len(found) - 1} more" if len(found) > 1 else ""
                 report(check, f"{what} U+{ord(first.group()):04X} at offset {first.start()}{more}", where, first.start(), first.end())
+
+
+def _first_not_nfc(s: str) -> int:
+    """Offset of the character sequence that NFC would change (its starter character)."""
+    for i in range(len(s)):
+        if unicodedata.normalize("NFC", s[: i + 1]) != s[: i + 1]:
+            while i > 0 and unicodedata.combining(s[i]):
+                i -= 1
+            return i
+    return 0
 
 
 # ---- spans -----------------------------------------------------------------------------------
@@ -378,9 +397,9 @@ def sha256_file(path: Path) -> str:
 RECORD_CHECKS = (check_schema_version, check_unicode, check_spans, check_mentions_nest, check_blocks, check_structure)
 
 
-def check_record(record: dict, root: Path, report: Report) -> None:
+def check_record(record: dict, root: Path, report: Report, depth_checked: bool = False) -> None:
     """All per-record checks, in a fixed order (so output is stable)."""
-    check_schema(record, report)
+    check_schema(record, report, depth_checked)
     for check in RECORD_CHECKS:
         check(record, report)
     check_provenance(record, root, report)

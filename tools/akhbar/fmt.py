@@ -42,7 +42,7 @@ def canonical_bytes(path: Path) -> tuple[bytes | None, list[Diagnostic]]:
             continue
         parsed = parse_line(raw)
         problems.extend(Diagnostic(p.check, p.message, name, number, column=p.column) for p in parsed.problems)
-        if parsed.value is None or parsed.problems:
+        if not parsed.ok or parsed.problems:
             continue
         if not isinstance(parsed.value, dict):
             problems.append(Diagnostic("json-not-object", "the line is not a JSON object", name, number))

@@ -41,7 +41,8 @@ class JsonProblem:
 
 @dataclass
 class ParsedLine:
-    value: object | None  # the parsed JSON value, None when the line is not JSON
+    ok: bool  # the line is JSON (value may still be anything, null included)
+    value: object | None
     canonical: bool  # the line is exactly the canonical serialization of a record
     problems: list[JsonProblem]
 
@@ -60,7 +61,7 @@ def parse_line(raw: bytes) -> ParsedLine:
     if isinstance(value, dict):
         try:
             if orjson.dumps(canonical_order(value, record_shape())) == raw:
-                return ParsedLine(value, True, [])
+                return ParsedLine(True, value, True, [])
         except (orjson.JSONEncodeError, RecursionError):
             pass
     return parse_strict(raw.decode("utf-8"))
@@ -88,11 +89,13 @@ def parse_strict(text: str) -> ParsedLine:
         rest = text[end:]
         if rest.strip():
             column = end + len(rest) - len(rest.lstrip()) + 1
-            return ParsedLine(None, False, [JsonProblem("json-invalid", "extra data after the JSON value", column)])
+            return ParsedLine(False, None, False, [JsonProblem("json-invalid", "extra data after the JSON value", column)])
     except json.JSONDecodeError as exc:
-        return ParsedLine(None, False, [JsonProblem("json-invalid", exc.msg, exc.colno)])
+        return ParsedLine(False, None, False, [JsonProblem("json-invalid", exc.msg, exc.colno)])
     except RecursionError:
-        return ParsedLine(None, False, [JsonProblem("json-too-deep", f"nesting deeper than {MAX_DEPTH} levels")])
+        return ParsedLine(False, None, False, [JsonProblem("json-too-deep", f"nesting deeper than {MAX_DEPTH} levels")])
+    except ValueError as exc:  # e.g. an integer literal of more than 4300 digits
+        return ParsedLine(False, None, False, [JsonProblem("json-invalid", str(exc).split(";")[0])])
 
     depth, surrogate, non_finite = _walk(value)
     if non_finite:
@@ -101,7 +104,7 @@ def parse_strict(text: str) -> ParsedLine:
         problems.append(JsonProblem("json-too-deep", f"nesting {depth} levels deep (limit {MAX_DEPTH})"))
     if surrogate:
         problems.append(JsonProblem("json-lone-surrogate", f"a string holds the lone surrogate U+{surrogate:04X}"))
-    return ParsedLine(value, False, problems)
+    return ParsedLine(True, value, False, problems)
 
 
 def _walk(value) -> tuple[int, int | None, bool]:
@@ -125,6 +128,10 @@ def _walk(value) -> tuple[int, int | None, bool]:
         elif isinstance(node, float) and not math.isfinite(node):
             non_finite = True
     return max_depth, surrogate, non_finite
+
+
+def max_depth(value) -> int:
+    return _walk(value)[0]
 
 
 def _lone_surrogate(s: str) -> int | None:

@@ -119,11 +119,11 @@ def _validate_line(raw: bytes, number: int, name: str, root: Path) -> tuple[list
     parsed = parse_line(raw)
     for problem in parsed.problems:
         add(problem.check, problem.message, column=problem.column)
-    record = parsed.value
-    if record is None:
+    if not parsed.ok:
         return out, None
+    record = parsed.value
     if not isinstance(record, dict):
-        add("json-not-object", f"the line is a JSON {type(record).__name__.replace('dict', 'object').replace('list', 'array')}, not an object")
+        add("json-not-object", f"the line is a JSON {_json_type(record)}, not an object")
         return out, None
     record_id = record.get("id") if isinstance(record.get("id"), str) else None
     if not parsed.canonical and not parsed.problems:
@@ -132,8 +132,15 @@ def _validate_line(raw: bytes, number: int, name: str, root: Path) -> tuple[list
     def report(check, message, annotation=None, start=None, end=None):
         add(check, message, article=record_id, annotation=annotation, start=start, end=end)
 
-    check_record(record, root, report)
+    # The strict parser (non-canonical lines) has measured the depth already.
+    check_record(record, root, report, depth_checked=not parsed.canonical)
     return out, record_id
+
+
+def _json_type(value) -> str:
+    if value is None:
+        return "null"
+    return {bool: "boolean", int: "number", float: "number", str: "string", list: "array"}.get(type(value), "value")
 
 
 def validate_paths(paths: Iterable[Path], root: Path | None = None, summary: Summary | None = None) -> Iterator[Diagnostic]:

@@ -1,0 +1,230 @@
+"""The validator: one failing case per check id (tests/cases/), a passing corpus, the real
+corpus, and hostile input that must never produce a traceback."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import jsonschema
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from akhbar.diagnostics import CHECKS
+from akhbar.paths import default_shards
+from akhbar.validate import Summary, validate_file, validate_paths
+
+CASES = Path(__file__).parent / "cases"
+EXPECTED = json.loads((CASES / "expected.json").read_text(encoding="utf-8"))
+REPO = Path(__file__).resolve().parents[1]
+# Checks that no file content can trigger; tested directly below.
+NOT_FILE_CASES = {"file-unreadable"}
+
+
+def diagnostics_of(path: Path):
+    return list(validate_file(path, {}))
+
+
+def test_every_check_has_a_case():
+    assert set(CHECKS) - NOT_FILE_CASES == set(EXPECTED)
+
+
+@pytest.mark.parametrize("check_id", sorted(EXPECTED))
+def test_invalid_case(check_id):
+    path = CASES / "corpus" / "invalid" / f"{check_id}.jsonl"
+    found = diagnostics_of(path)
+    assert sorted((d.check, d.line) for d in found) == sorted((e["check"], e["line"]) for e in EXPECTED[check_id])
+    for d in found:
+        assert d.level == CHECKS[d.check].level
+        assert d.file.endswith(f"{check_id}.jsonl")
+        assert d.message
+        if d.check.startswith(("span-", "mention-", "ref-", "quote-", "event-", "label-", "cue-", "raw-", "schema-", "text-", "block-")):
+            assert d.article == "synthetic-00000000000000a1", "record-level problems name the article"
+
+
+def test_span_problems_name_annotation_and_offsets():
+    (d,) = diagnostics_of(CASES / "corpus" / "invalid" / "span-text-mismatch.jsonl")
+    assert (d.annotation, d.start, d.end) == ("m1", 37, 45)
+    assert "m1, 37-45" in d.as_text()
+
+
+def test_schema_violation_names_json_path():
+    (d,) = diagnostics_of(CASES / "corpus" / "invalid" / "label-unknown.jsonl")
+    assert d.annotation == "$.entities[0].type"
+
+
+def test_valid_corpus_passes():
+    assert diagnostics_of(CASES / "corpus" / "valid" / "synthetic.jsonl") == []
+
+
+def test_duplicate_ids_across_files(tmp_path):
+    a = tmp_path / "corpus" / "articles" / "a.jsonl"
+    a.parent.mkdir(parents=True)
+    content = (CASES / "corpus" / "valid" / "synthetic.jsonl").read_bytes()
+    a.write_bytes(content)
+    b = a.with_name("b.jsonl")
+    b.write_bytes(content)
+    (tmp_path / "corpus" / "raw").symlink_to(CASES / "corpus" / "raw", target_is_directory=True)
+    found = list(validate_paths([a, b]))
+    assert [(d.check, d.file.endswith("b.jsonl"), d.line) for d in found if d.check == "id-duplicate-article"] == [
+        ("id-duplicate-article", True, 1),
+        ("id-duplicate-article", True, 2),
+    ]
+
+
+def test_raw_file_through_symlink_is_refused(tmp_path, record):
+    from synthetic import write_corpus
+
+    shard = write_corpus(tmp_path, [record])
+    raw = tmp_path / record["source"]["raw_file"]
+    outside = tmp_path / "outside.txt"
+    outside.write_bytes(raw.read_bytes())
+    raw.unlink()
+    raw.symlink_to(outside)
+    assert [d.check for d in validate_file(shard, {})] == ["raw-file-outside"]
+
+
+def test_unreadable_file(tmp_path):
+    folder = tmp_path / "shard.jsonl"
+    folder.mkdir()
+    (d,) = diagnostics_of(folder)
+    assert d.check == "file-unreadable" and d.level == "error"
+
+
+def test_summary_counts():
+    summary = Summary()
+    list(validate_paths([CASES / "corpus" / "invalid" / "span-splits-word.jsonl"], summary=summary))
+    assert (summary.files, summary.records, summary.errors, summary.warnings) == (1, 1, 0, 1)
+
+
+# ---- the real corpus -------------------------------------------------------------------------
+
+
+def test_real_corpus_is_valid_and_canonical():
+    shards = default_shards(REPO)
+    assert shards, "the corpus has at least one shard"
+    found = list(validate_paths(shards))
+    assert [d.as_text() for d in found] == []
+
+
+def test_real_corpus_against_schema_file_independently():
+    """An independent check with python-jsonschema, from the schema file alone."""
+    schema = json.loads((REPO / "schema" / "article.schema.json").read_text(encoding="utf-8"))
+    validator = jsonschema.Draft202012Validator(schema)
+    count = 0
+    for shard in default_shards(REPO):
+        for line in shard.read_text(encoding="utf-8").splitlines():
+            errors = [e.message for e in validator.iter_errors(json.loads(line))]
+            assert errors == []
+            count += 1
+    assert count >= 1
+
+
+# ---- hostile input ---------------------------------------------------------------------------
+
+HOSTILE_LINES = [
+    b"",
+    b"{",
+    b'{"id": "x"',
+    b"[" * 100_000 + b"]" * 100_000,
+    b'{"a":' * 5000 + b"1" + b"}" * 5000,
+    b"1" * 10_000,
+    b'{"id": 1e999}',
+    b'{"text": "\\udc00"}',
+    b'{"id": "a", "text": "abc", "entities": [{"mentions": [{"start": 99999999999999999999999, "end": -1}]}]}',
+    b'{"id": "a", "text": 5, "quotes": [{"parent": "q1", "id": "q1"}], "events": [{"actor": 7}]}',
+    b'{"text": "x", "entities": "not a list", "blocks": [null, 3, {"start": true, "end": false}]}',
+    b"\xff\xfe\x00",
+    b"\x00" * 10,
+    b'"just a string"',
+    b"null",
+    b'{"source": {"raw_file": "/etc/passwd", "raw_sha256": 5}}',
+    b'{"source": {"raw_file": "corpus/raw/../../../../etc/passwd"}}',
+    b'{"schema_version": "x.y", "quotes": [{"cue": {"lemma": 5}, "content": [{"start": 0.5, "end": "1"}]}]}',
+]
+
+
+def test_hostile_lines_never_raise(tmp_path):
+    shard = tmp_path / "corpus" / "hostile.jsonl"
+    shard.parent.mkdir()
+    shard.write_bytes(b"\n".join(HOSTILE_LINES) + b"\n")
+    found = diagnostics_of(shard)
+    assert found
+    assert all(d.line for d in found), "every diagnostic names its line"
+    errors_by_line = {d.line for d in found if d.level == "error"}
+    assert errors_by_line == set(range(1, len(HOSTILE_LINES) + 1))
+
+
+@settings(max_examples=200, deadline=None, derandomize=True)
+@given(st.binary(max_size=300))
+def test_arbitrary_bytes_never_raise(tmp_path_factory, data):
+    shard = tmp_path_factory.mktemp("fuzz") / "f.jsonl"
+    shard.write_bytes(data)
+    for d in diagnostics_of(shard):
+        assert d.check in CHECKS
+
+
+json_values = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=20),
+    lambda children: st.lists(children, max_size=4) | st.dictionaries(st.sampled_from(["id", "text", "start", "end", "entities", "mentions", "quotes", "events", "blocks", "parent", "speaker", "source", "raw_file", "cue", "lemma"]), children, max_size=5),
+    max_leaves=30,
+)
+
+
+@settings(max_examples=200, deadline=None, derandomize=True)
+@given(json_values)
+def test_arbitrary_json_never_raises(tmp_path_factory, value):
+    shard = tmp_path_factory.mktemp("fuzz") / "f.jsonl"
+    shard.write_text(json.dumps(value) + "\n", encoding="utf-8")
+    for d in diagnostics_of(shard):
+        assert d.check in CHECKS
+
+
+# ---- the command line ------------------------------------------------------------------------
+
+
+def run_cli(*args, cwd=REPO):
+    return subprocess.run([sys.executable, "-m", "akhbar", *args], capture_output=True, text=True, cwd=cwd)
+
+
+def test_cli_exit_codes_and_no_traceback(tmp_path):
+    ok = run_cli("validate")
+    assert ok.returncode == 0, ok.stdout + ok.stderr
+    assert "*** PASSED ***" in ok.stdout
+
+    hostile = tmp_path / "corpus" / "hostile.jsonl"
+    hostile.parent.mkdir()
+    hostile.write_bytes(b"\n".join(HOSTILE_LINES) + b"\n")
+    bad = run_cli("validate", str(hostile))
+    assert bad.returncode == 1
+    assert "Traceback" not in bad.stdout + bad.stderr
+    assert "*** FAILED ***" in bad.stdout
+
+    missing = run_cli("validate", str(tmp_path / "nope.jsonl"))
+    assert missing.returncode == 2 and "no such file" in missing.stderr and "Traceback" not in missing.stderr
+
+    usage = run_cli("validate", "--exclude", "no-such-check")
+    assert usage.returncode == 2 and "unknown check" in usage.stderr
+
+
+def test_cli_json_and_github_formats():
+    case = str(CASES / "corpus" / "invalid" / "ref-missing.jsonl")
+    out = run_cli("validate", "--format", "json", case)
+    data = json.loads(out.stdout)
+    assert out.returncode == 1
+    (d,) = data["diagnostics"]
+    assert (d["check"], d["level"], d["class"], d["line"], d["article"], d["annotation"]) == (
+        "ref-missing", "error", "STRUCTURE", 1, "synthetic-00000000000000a1", "q1")
+    assert data["summary"]["errors"] == 1 and data["summary"]["passed"] is False
+
+    gh = run_cli("validate", "--format", "github", case)
+    assert gh.stdout.startswith("::error file=") and ",line=1," in gh.stdout and "title=ref-missing::" in gh.stdout
+
+
+def test_cli_exclude_turns_failure_into_pass():
+    case = str(CASES / "corpus" / "invalid" / "ref-missing.jsonl")
+    out = run_cli("validate", "--exclude", "ref-missing", case)
+    assert out.returncode == 0 and "0 error(s)" in out.stdout
