@@ -29,9 +29,12 @@ DEFAULT_ANNOTATION_LICENSE = "CC-BY-4.0"
 
 # Labels of comment widgets that scrapers pick up after the article body.
 TRAILING_WIDGET_LABELS = ("التعليقات", "تعليقات", "أضف تعليقك")
-ENTITY = re.compile(r"&(?:#[0-9]{1,7}|#[xX][0-9a-fA-F]{1,6}|[A-Za-z][A-Za-z0-9]{1,31});")
-# Non-breaking spaces that lost their `nbsp;` leave a bare `&` (the seed shows 11 of them).
-AMPERSAND_BETWEEN_WORDS = re.compile(r"(?<=\S)&+(?=\S)")
+_REFERENCE = r"(?:#[0-9]{1,7}|#[xX][0-9a-fA-F]{1,6}|[A-Za-z][A-Za-z0-9]{1,31});"
+ENTITY = re.compile("&" + _REFERENCE)
+# Non-breaking spaces that lost their `nbsp;` leave a bare `&` (the seed shows 11 of them);
+# an & that starts a character reference is not bare.
+BARE_AMPERSAND = re.compile("&(?!" + _REFERENCE + ")")
+BARE_AMPERSANDS_BETWEEN_WORDS = re.compile(r"(?<=\S)(?:&(?!" + _REFERENCE + r"))+(?=\S)")
 SENTENCE_END = tuple('.!?؟:…"»)\'”')
 HEADING_MAX_WORDS = 6
 KEY_IN_FILENAME = re.compile(r"(?<![0-9a-f])([0-9a-f]{16})(?![0-9a-f])")
@@ -45,11 +48,11 @@ def clean_text(raw: str) -> str:
     """The cleaning rules, in order (each documented in docs/ingest.md)."""
     text = raw.removeprefix("\ufeff")
     text = text.replace("\r\n", "\n").replace("\r", "\n")
-    # 1. HTML character references (&nbsp; &amp; &#1575;) become the characters they name,
+    # 1. A bare & between two non-space characters stood for a space; anywhere else it is debris.
+    text = BARE_AMPERSAND.sub("", BARE_AMPERSANDS_BETWEEN_WORDS.sub(" ", text))
+    # 2. HTML character references (&nbsp; &amp; &#1575;) become the characters they name,
     #    except that a non-breaking space becomes a plain space.
     text = ENTITY.sub(lambda m: html.unescape(m.group()), text).replace("\u00a0", " ")
-    # 2. A bare & between two non-space characters stood for a space; anywhere else it is debris.
-    text = AMPERSAND_BETWEEN_WORDS.sub(" ", text).replace("&", "")
     # 3. Lines are trimmed; empty lines are dropped (paragraphs are separated by one \n).
     lines = [line.strip(" \t") for line in text.split("\n")]
     lines = [line for line in lines if line]
