@@ -8,10 +8,10 @@ import subprocess
 import sys
 
 import pytest
-from synthetic import synthetic_record
 
 from akhbar.fmt import format_file
 from akhbar.records import atomic_write, dumps_canonical
+from synthetic import synthetic_record
 
 
 def _messy(records):

@@ -228,3 +228,9 @@ def test_cli_exclude_turns_failure_into_pass():
     case = str(CASES / "corpus" / "invalid" / "ref-missing.jsonl")
     out = run_cli("validate", "--exclude", "ref-missing", case)
     assert out.returncode == 0 and "0 error(s)" in out.stdout
+
+
+def test_docs_list_every_check_with_its_level():
+    doc = (REPO / "docs" / "validation.md").read_text(encoding="utf-8")
+    for check_id, check in CHECKS.items():
+        assert f"| `{check_id}` | {check.level} | {check.cls} |" in doc, check_id

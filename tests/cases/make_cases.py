@@ -16,9 +16,8 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
 
-from synthetic import synthetic_record  # noqa: E402
-
 from akhbar.records import dumps_canonical  # noqa: E402
+from synthetic import synthetic_record  # noqa: E402
 
 OTHER_ID = "synthetic-00000000000000b2"
 
