@@ -1,0 +1,165 @@
+"""Corpus statistics (`akhbar stats`): counts per layer, label and split, streamed.
+
+The docs' statistics page is generated from these numbers at build time, so it can never
+drift from the data.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from akhbar import labels
+from akhbar.records import iter_lines, parse_line
+
+# Words for statistics: maximal runs of letters, marks and digits (Arabic or Latin). The NER
+# config's tokenizer splits clitics and punctuation differently; this count is for sizing.
+WORD = re.compile(r"[^\W_]+")
+
+LAYERS = ("articles", "words", "mentions", "entities", "quotes", "speaker_kinds", "events")
+
+
+@dataclass
+class CorpusStats:
+    # counts[(layer, label, split)]; label "" for layer totals
+    counts: Counter = field(default_factory=Counter)
+    splits: tuple[str, ...] = field(default_factory=lambda: tuple(labels.splits()))
+
+    def add_record(self, record: dict) -> None:
+        split = record.get("split", "?")
+        c = self.counts
+        c["articles", "", split] += 1
+        c["words", "", split] += len(WORD.findall(record.get("text", "")))
+        c["publishers", record.get("source", {}).get("publisher", "?"), split] += 1
+        c["status", record.get("annotation", {}).get("status", "?"), split] += 1
+        for entity in record.get("entities", []):
+            c["entities", entity["type"], split] += 1
+            c["mentions", entity["type"], split] += len(entity["mentions"])
+        for quote in record.get("quotes", []):
+            c["quotes", quote["type"], split] += 1
+            c["speaker_kinds", quote["speaker_kind"], split] += 1
+        for event in record.get("events", []):
+            c["events", event["category"], split] += 1
+
+    def total(self, layer: str, label: str | None = None, split: str | None = None) -> int:
+        return sum(n for (ly, lb, sp), n in self.counts.items()
+                   if ly == layer and (label is None or lb == label) and (split is None or sp == split))
+
+    def table(self, layer: str, order: Iterable[str]) -> list[tuple[str, list[int], int]]:
+        """Rows (label, count per split, total) in inventory order, then any other label."""
+        seen = [lb for lb in order]
+        seen += sorted({lb for (ly, lb, _sp) in self.counts if ly == layer and lb not in seen})
+        return [(lb, [self.counts[layer, lb, sp] for sp in self.splits], self.total(layer, lb)) for lb in seen]
+
+    def as_json(self) -> dict:
+        def by_split(layer, label=None):
+            return {sp: self.total(layer, label, sp) for sp in self.splits}
+
+        def by_label(layer, order):
+            return {lb: {"total": total, "by_split": dict(zip(self.splits, per, strict=True))}
+                    for lb, per, total in self.table(layer, order)}
+
+        return {
+            "articles": {"total": self.total("articles"), "by_split": by_split("articles")},
+            "words": {"total": self.total("words"), "by_split": by_split("words")},
+            "publishers": by_label("publishers", []),
+            "annotation_status": by_label("status", labels.annotation_statuses()),
+            "mentions": {"total": self.total("mentions"), "by_type": by_label("mentions", labels.entity_types())},
+            "entities": {"total": self.total("entities"), "by_type": by_label("entities", labels.entity_types())},
+            "quotes": {"total": self.total("quotes"), "by_type": by_label("quotes", labels.quote_types()),
+                       "by_speaker_kind": by_label("speaker_kinds", labels.speaker_kinds())},
+            "events": {"total": self.total("events"), "by_category": by_label("events", labels.plover_categories())},
+        }
+
+
+class StatsError(Exception):
+    pass
+
+
+def collect(paths: Iterable[Path]) -> CorpusStats:
+    """Statistics of valid shards (run `akhbar validate` first: a line that is not a JSON
+    object stops collection with its location)."""
+    stats = CorpusStats()
+    for path in paths:
+        for number, raw in iter_lines(path):
+            if not raw.strip():
+                continue
+            try:
+                parsed = parse_line(raw)
+            except UnicodeDecodeError:
+                raise StatsError(f"{path}:{number}: not UTF-8; run akhbar validate") from None
+            if not parsed.ok or not isinstance(parsed.value, dict):
+                raise StatsError(f"{path}:{number}: not a JSON object; run akhbar validate")
+            try:
+                stats.add_record(parsed.value)
+            except (KeyError, TypeError, AttributeError) as exc:
+                raise StatsError(f"{path}:{number}: record does not match the schema ({exc}); run akhbar validate") from None
+    return stats
+
+
+# ---- rendering -------------------------------------------------------------------------------
+
+
+def _markdown_table(stats: CorpusStats, layer: str, order: Iterable[str], title: str, keep_zero: bool = True) -> str:
+    head = f"| {title} | " + " | ".join(stats.splits) + " | total |\n|---|" + "---:|" * (len(stats.splits) + 1)
+    rows = [f"| {lb} | " + " | ".join(str(n) for n in per) + f" | {total} |"
+            for lb, per, total in stats.table(layer, order) if keep_zero or total]
+    return head + "\n" + "\n".join(rows)
+
+
+def bar_chart_svg(rows: list[tuple[str, int]], title: str) -> str:
+    """A small horizontal bar chart as inline SVG (no script, no external resource)."""
+    width, bar_h, label_w = 520, 18, 110
+    top = max((n for _, n in rows), default=0) or 1
+    height = 30 + bar_h * len(rows)
+    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" role="img" aria-label="{html.escape(title)}" '
+             f'width="{width}" height="{height}" viewBox="0 0 {width} {height}" direction="ltr">',
+             f'<text x="0" y="14" font-size="13" font-weight="bold">{html.escape(title)}</text>']
+    for i, (label, n) in enumerate(rows):
+        y = 24 + i * bar_h
+        w = int((width - label_w - 50) * n / top)
+        parts.append(f'<text x="0" y="{y + 13}" font-size="12">{html.escape(label)}</text>')
+        parts.append(f'<rect x="{label_w}" y="{y + 2}" width="{w}" height="{bar_h - 5}" fill="#3f51b5"/>')
+        parts.append(f'<text x="{label_w + w + 4}" y="{y + 13}" font-size="12">{n}</text>')
+    parts.append("</svg>")
+    return "".join(parts)
+
+
+def to_markdown(stats: CorpusStats) -> str:
+    splits = " | ".join(stats.splits)
+    overview = (
+        f"| | {splits} | total |\n|---|" + "---:|" * (len(stats.splits) + 1) + "\n"
+        + "\n".join(
+            f"| {name} | " + " | ".join(str(stats.total(layer, None, sp)) for sp in stats.splits) + f" | {stats.total(layer)} |"
+            for name, layer in (("articles", "articles"), ("words", "words"), ("entity mentions", "mentions"),
+                                ("entities", "entities"), ("quotes", "quotes"), ("events", "events"))
+        )
+    )
+    mention_rows = [(lb, total) for lb, _per, total in stats.table("mentions", labels.entity_types()) if total]
+    sections = [
+        "## Overview\n\n" + overview,
+        "## Articles by publisher\n\n" + _markdown_table(stats, "publishers", [], "publisher"),
+        "## Annotation status\n\n" + _markdown_table(stats, "status", labels.annotation_statuses(), "status"),
+        "## Entity mentions by type\n\n" + (bar_chart_svg(mention_rows, "Mentions per entity type") + "\n\n" if mention_rows else "")
+        + _markdown_table(stats, "mentions", labels.entity_types(), "type"),
+        "## Entities (coreference clusters) by type\n\n" + _markdown_table(stats, "entities", labels.entity_types(), "type"),
+        "## Quotes by type\n\n" + _markdown_table(stats, "quotes", labels.quote_types(), "type"),
+        "## Quotes by speaker kind\n\n" + _markdown_table(stats, "speaker_kinds", labels.speaker_kinds(), "speaker kind"),
+        "## Events by PLOVER category\n\n" + _markdown_table(stats, "events", labels.plover_categories(), "category"),
+    ]
+    return "\n\n".join(sections) + "\n"
+
+
+def to_text(stats: CorpusStats) -> str:
+    lines = [f"articles {stats.total('articles')}  words {stats.total('words')}  mentions {stats.total('mentions')}  "
+             f"entities {stats.total('entities')}  quotes {stats.total('quotes')}  events {stats.total('events')}"]
+    for layer, order in (("mentions", labels.entity_types()), ("quotes", labels.quote_types()),
+                         ("speaker_kinds", labels.speaker_kinds()), ("events", labels.plover_categories())):
+        nonzero = [(lb, total) for lb, _per, total in stats.table(layer, order) if total]
+        if nonzero:
+            lines.append(f"{layer}: " + ", ".join(f"{lb} {n}" for lb, n in nonzero))
+    return "\n".join(lines) + "\n"
