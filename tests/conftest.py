@@ -1,3 +1,4 @@
+import socket
 import sys
 from pathlib import Path
 
@@ -9,6 +10,22 @@ from synthetic import synthetic_record, write_corpus  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[1]
 SHARED = REPO.parent / "shared"
+LOOPBACK_PREFIXES = ("127.", "::1", "localhost")
+
+
+@pytest.fixture(autouse=True)
+def no_network(monkeypatch):
+    """Tests never reach the network: a connection to anything but loopback fails loudly
+    (a test that needs the Hub must replace the call, as the push-to-hub test does)."""
+    real_connect = socket.socket.connect
+
+    def guarded_connect(self, address):
+        host = address[0] if isinstance(address, tuple) else str(address)
+        if self.family == socket.AF_UNIX or str(host).startswith(LOOPBACK_PREFIXES):
+            return real_connect(self, address)
+        raise OSError(f"network access during tests is not allowed (tried {address!r})")
+
+    monkeypatch.setattr(socket.socket, "connect", guarded_connect)
 
 
 @pytest.fixture

@@ -234,3 +234,10 @@ def test_docs_list_every_check_with_its_level():
     doc = (REPO / "docs" / "validation.md").read_text(encoding="utf-8")
     for check_id, check in CHECKS.items():
         assert f"| `{check_id}` | {check.level} | {check.cls} |" in doc, check_id
+
+
+def test_network_is_blocked_during_tests():
+    import socket
+
+    with pytest.raises(OSError, match="network access during tests"):
+        socket.create_connection(("192.0.2.1", 80), timeout=0.1)
