@@ -1,0 +1,78 @@
+"""`akhbar build`."""
+
+from __future__ import annotations
+
+import sys
+import time
+from pathlib import Path
+
+from akhbar.commands.common import EXIT_INVALID, EXIT_OK, UsageError
+
+
+def register(sub) -> None:
+    p = sub.add_parser("build", help="build the Hugging Face dataset folder (parquet, dataset card, Croissant)")
+    p.add_argument("--out", help="output folder (default: build/hf under the repository root)")
+    p.add_argument("--root", help="repository root whose corpus/ is built (default: this checkout)")
+    p.add_argument("--push-to-hub", metavar="REPO", help="after building, upload the folder to the Hub dataset repository OWNER/NAME")
+    p.add_argument("--private", action="store_true", help="with --push-to-hub: create the repository as private")
+    p.set_defaults(func=run)
+
+
+def run(args) -> int:
+    from akhbar.hf.build import BuildError, build
+    from akhbar.hf.hub import HubError, check_repo_id, files_to_upload, push
+    from akhbar.paths import project_root
+    from akhbar.validate import display_path
+
+    root = Path(args.root).resolve() if args.root else project_root()
+    out = Path(args.out) if args.out else root / "build" / "hf"
+    if args.push_to_hub:
+        try:
+            check_repo_id(args.push_to_hub)
+        except HubError as exc:
+            raise UsageError(str(exc)) from None
+
+    errors = warnings = 0
+
+    def report(diagnostic) -> None:
+        nonlocal errors, warnings
+        if diagnostic.level == "error":
+            errors += 1
+            print(diagnostic.as_text(), file=sys.stderr)
+        else:
+            warnings += 1
+
+    began = time.perf_counter()
+    try:
+        result = build(out, root, report)
+    except BuildError as exc:
+        raise UsageError(str(exc)) from None
+    if result is None:
+        print(f"akhbar build: the corpus has {errors} error(s) (above); nothing was built. "
+              "Fix them (akhbar validate shows them all) and build again.", file=sys.stderr)
+        return EXIT_INVALID
+    where = display_path(out)
+    stats = result.stats
+    published = stats.published()
+    print(f"built {where} in {time.perf_counter() - began:.1f} s from {sum(stats.articles.values())} article(s)"
+          + (f" ({warnings} validator warning(s); see akhbar validate)" if warnings else ""))
+    for config, splits in published:
+        print(f"  {config}: " + ", ".join(f"{s} {stats.rows[(config, s)]}" for s in splits))
+    unpublished = [c for c in ("articles", "ner", "ner_conll4", "quotes", "events") if c not in dict(published)]
+    if unpublished:
+        print(f"  not published (no rows yet): {', '.join(unpublished)}")
+    if args.push_to_hub:
+        files = files_to_upload(out)
+        print(f"uploading {len(files)} file(s) ({sum(size for _, size in files)} bytes) to "
+              f"https://huggingface.co/datasets/{args.push_to_hub}:")
+        for name, size in files:
+            print(f"  {name} ({size} bytes)")
+        try:
+            url = push(out, args.push_to_hub, private=args.private)
+        except HubError as exc:
+            raise UsageError(str(exc)) from None
+        print(f"uploaded: {url}")
+        print(f'load it with: load_dataset("{args.push_to_hub}")')
+    else:
+        print(f'load it with: python -c \'from datasets import load_dataset; print(load_dataset("{where}"))\'')
+    return EXIT_OK

@@ -1,0 +1,11 @@
+"""The Hugging Face dataset built from the corpus (`akhbar build`).
+
+One concern per module: `features` (the declared datasets Features of every config, from the
+label inventories), `tokenize` (sentences, tokens and IOB2 tags for the token views), `rows`
+(one record -> the rows of every config), `card` (the dataset card), `croissant` (the
+Croissant metadata), `build` (validation, streaming parquet writers, determinism), `hub`
+(the upload).
+"""
+
+CONFIGS = ("articles", "ner", "ner_conll4", "quotes", "events")
+DEFAULT_CONFIG = "articles"

@@ -1,0 +1,206 @@
+"""The declared `datasets.Features` of every config, built from the label inventories in
+schema/labels/ so that a new label reaches the dataset without touching this file.
+
+Offsets are int32 (an article is far below 2**31 code points); labels that models predict
+(entity types, quote types, speaker kinds, event categories, IOB2 tags) are ClassLabels, the
+open-ended or optional ones (PLOVER mode, contexts, roles, block kinds) stay strings.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+
+from datasets import ClassLabel, Features, List, Value
+
+from akhbar import labels
+
+CONLL4_TYPES = ("PER", "ORG", "LOC", "MISC")
+
+
+def _s() -> Value:
+    return Value("string")
+
+
+def _i() -> Value:
+    return Value("int32")
+
+
+def _span() -> dict:
+    return {"start": _i(), "end": _i(), "text": _s()}
+
+
+def entity_type_label() -> ClassLabel:
+    return ClassLabel(names=labels.entity_types())
+
+
+def quote_type_label() -> ClassLabel:
+    return ClassLabel(names=labels.quote_types())
+
+
+def speaker_kind_label() -> ClassLabel:
+    return ClassLabel(names=labels.speaker_kinds())
+
+
+def event_category_label() -> ClassLabel:
+    return ClassLabel(names=labels.plover_categories())
+
+
+def iob2_names(types) -> list[str]:
+    """"O" first, then B-/I- for each type in inventory order (the CoNLL-2003 convention)."""
+    names = ["O"]
+    for t in types:
+        names += [f"B-{t}", f"I-{t}"]
+    return names
+
+
+def ner_tag_names() -> list[str]:
+    return iob2_names(labels.entity_types())
+
+
+def conll4_tag_names() -> list[str]:
+    # The same order as conll2003/ANERcorp-style datasets on the Hub: O, PER, ORG, LOC, MISC.
+    return iob2_names(CONLL4_TYPES)
+
+
+def conll4_mapping() -> dict[str, str | None]:
+    """Akhbar entity type -> CoNLL-4 type, or None where CoNLL has no counterpart."""
+    return {t["label"]: t["mappings"]["conll4"] for t in labels.inventory("entity_types")["types"]}
+
+
+@cache
+def articles() -> Features:
+    """The record, field for field (schema 1.x), plus `event_types`."""
+    return Features({
+        "id": _s(),
+        "schema_version": _s(),
+        "split": _s(),
+        "language": _s(),
+        "title": _s(),
+        "text": _s(),
+        "blocks": List({"start": _i(), "end": _i(), "kind": _s()}),
+        "source": {
+            "publisher": _s(), "url": _s(), "published": _s(), "author": _s(),
+            "dateline": _s(), "raw_file": _s(), "raw_sha256": _s(),
+        },
+        "license": {"text": _s(), "annotations": _s()},
+        "entities": List({
+            "id": _s(), "type": entity_type_label(), "subtype": _s(), "name": _s(), "wikidata": _s(),
+            "mentions": List({"id": _s(), "start": _i(), "end": _i(), "text": _s()}),
+        }),
+        "quotes": List({
+            "id": _s(), "type": quote_type_label(), "content": List(_span()),
+            "cue": {"start": _i(), "end": _i(), "text": _s(), "lemma": _s()},
+            "speaker": _s(), "speaker_kind": speaker_kind_label(), "speaker_span": _span(),
+            "addressee": _s(), "parent": _s(),
+        }),
+        "events": List({
+            "id": _s(), "category": event_category_label(), "mode": _s(), "context": List(_s()),
+            "trigger": _span(), "actor": List(_s()), "recipient": List(_s()),
+            "arguments": List({"role": _s(), "entity": _s()}),
+            "negated": Value("bool"), "future": Value("bool"), "hypothetical": Value("bool"), "historical": Value("bool"),
+            "magnitude": {"dead": _i(), "injured": _i(), "arrested": _i()},
+        }),
+        "annotation": {"status": _s(), "annotators": List(_s()), "guidelines_version": _s(), "updated": _s()},
+        "event_types": List(event_category_label()),
+    })
+
+
+# The record's own top-level fields (everything in `articles` except the derived ones).
+DERIVED_ARTICLE_FIELDS = ("event_types",)
+
+
+@cache
+def ner() -> Features:
+    return Features({
+        "id": _s(),
+        "article_id": _s(),
+        "sentence": _i(),
+        "start": _i(),
+        "end": _i(),
+        "text": _s(),
+        "tokens": List(_s()),
+        "token_starts": List(_i()),
+        "token_ends": List(_i()),
+        "ner_tags": List(ClassLabel(names=ner_tag_names())),
+        "mentions": List({
+            "entity": _s(), "mention": _s(), "type": entity_type_label(),
+            "start": _i(), "end": _i(), "text": _s(), "outermost": Value("bool"),
+        }),
+    })
+
+
+@cache
+def ner_conll4() -> Features:
+    # Deliberately the ANERcorp/CoNLL shape (id, tokens, ner_tags) so it can be aligned and
+    # concatenated with those datasets.
+    return Features({
+        "id": _s(),
+        "article_id": _s(),
+        "sentence": _i(),
+        "tokens": List(_s()),
+        "ner_tags": List(ClassLabel(names=conll4_tag_names())),
+    })
+
+
+def _party() -> dict:
+    return {"entity": _s(), "name": _s(), "type": entity_type_label()}
+
+
+@cache
+def quotes() -> Features:
+    return Features({
+        "id": _s(),
+        "article_id": _s(),
+        "quote": _s(),
+        "type": quote_type_label(),
+        "content": _s(),
+        "content_fragments": List(_span()),
+        "speaker": _s(),
+        "speaker_name": _s(),
+        "speaker_type": entity_type_label(),
+        "speaker_kind": speaker_kind_label(),
+        "speaker_span": _span(),
+        "cue_text": _s(),
+        "cue_lemma": _s(),
+        "cue_start": _i(),
+        "cue_end": _i(),
+        "addressee": _s(),
+        "addressee_name": _s(),
+        "parent": _s(),
+        "paragraph": _s(),
+        "paragraph_start": _i(),
+        "paragraph_end": _i(),
+        "paragraph_kind": _s(),
+    })
+
+
+@cache
+def events() -> Features:
+    return Features({
+        "id": _s(),
+        "article_id": _s(),
+        "event": _s(),
+        "category": event_category_label(),
+        "mode": _s(),
+        "context": List(_s()),
+        "trigger_text": _s(),
+        "trigger_start": _i(),
+        "trigger_end": _i(),
+        "actors": List(_party()),
+        "recipients": List(_party()),
+        "arguments": List({"role": _s(), **_party()}),
+        "negated": Value("bool"),
+        "future": Value("bool"),
+        "hypothetical": Value("bool"),
+        "historical": Value("bool"),
+        "dead": _i(),
+        "injured": _i(),
+        "arrested": _i(),
+        "sentence": _s(),
+        "sentence_start": _i(),
+        "sentence_end": _i(),
+    })
+
+
+def features(config: str) -> Features:
+    return {"articles": articles, "ner": ner, "ner_conll4": ner_conll4, "quotes": quotes, "events": events}[config]()
