@@ -1,0 +1,56 @@
+"""`akhbar export`: records to brat, Label Studio or CoNLL files."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from akhbar.commands.common import EXIT_OK, UsageError, expand_shards
+
+FORMATS = ("brat", "labelstudio", "conll")
+
+
+def register(sub) -> None:
+    p = sub.add_parser("export", help="write records as brat standoff, Label Studio tasks or CoNLL BIO")
+    p.add_argument("paths", nargs="*", help="shards or folders (default: every shard under corpus/)")
+    p.add_argument("--format", required=True, choices=FORMATS, help="output format")
+    p.add_argument("--out", required=True, help="output folder (created if missing)")
+    p.add_argument("--id", dest="ids", action="append", default=[], metavar="ARTICLE", help="export only this article (repeatable)")
+    p.add_argument("--tagset", default="akhbar", choices=("akhbar", "conll4"), help="CoNLL: our types or the CoNLL-4 mapping (default akhbar)")
+    p.set_defaults(func=run)
+
+
+def run(args) -> int:
+    from akhbar.interchange import brat, conll, labelstudio
+    from akhbar.interchange.common import InterchangeError, Report
+    from akhbar.interchange.merge import read_shards
+    from akhbar.paths import project_root
+    from akhbar.validate import display_path
+
+    out = Path(args.out)
+    if out.exists() and not out.is_dir():
+        raise UsageError(f"--out {out}: not a folder")
+    report = Report()
+    try:
+        records = [rec for rec, _ in read_shards(expand_shards(args.paths, project_root())).values()]
+        if args.ids:
+            missing = sorted(set(args.ids) - {r["id"] for r in records})
+            if missing:
+                raise UsageError(f"no such article(s): {', '.join(missing)}")
+            records = [r for r in records if r["id"] in set(args.ids)]
+        records.sort(key=lambda r: r["id"])
+        out.mkdir(parents=True, exist_ok=True)
+        if args.format == "brat":
+            written = brat.export_brat(records, out, report)
+        elif args.format == "labelstudio":
+            written = labelstudio.export_labelstudio(records, out, report)
+        else:
+            written = conll.export_conll(records, out, args.tagset, report)
+    except InterchangeError as exc:
+        raise UsageError(str(exc)) from None
+    for problem in report.problems:
+        print(problem.as_text(), file=sys.stderr)
+    for line in report.summary_lines():
+        print(line)
+    print(f"{len(records)} article(s) -> {len(written)} file(s) in {display_path(out)}")
+    return EXIT_OK

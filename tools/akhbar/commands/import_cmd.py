@@ -1,0 +1,131 @@
+"""`akhbar import`: annotations from brat, Label Studio or CoNLL into a shard."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+from akhbar.commands.common import EXIT_INVALID, EXIT_OK, UsageError
+from akhbar.ingest import DEFAULT_ANNOTATION_LICENSE, DEFAULT_TEXT_LICENSE
+
+FORMATS = ("brat", "labelstudio", "conll")
+
+
+def register(sub) -> None:
+    p = sub.add_parser(
+        "import", help="bring annotations from brat, Label Studio or CoNLL into a shard",
+        description="Merge imported annotations onto the corpus records with the same id (their metadata kept) or make new "
+                    "records; every span is re-anchored on the text and each one that cannot be placed is reported.",
+    )
+    p.add_argument("src", help="brat folder (or .ann file), Label Studio export (.json), or CoNLL file")
+    p.add_argument("--format", required=True, choices=FORMATS, help="input format")
+    p.add_argument("--out", required=True, help="shard to write (JSONL); records already in it are kept")
+    p.add_argument("--map", help="label map: for CoNLL a built-in name (conll4, aqmar; default conll4) or a JSON map file "
+                                 '{"labels": {"TAG": "TYPE" or null}}; for brat and Label Studio a JSON map for foreign span types')
+    p.add_argument("--base", nargs="*", help="shards holding the articles to merge onto (default: every shard of the corpus)")
+    p.add_argument("--root", help="root under whose corpus/raw/ new records' sources are copied (default: the folder above --out's corpus/)")
+    p.add_argument("--publisher", help="publisher of new records' text (required when the import makes new records)")
+    p.add_argument("--slug", help="id prefix and raw folder of new records (default: from --publisher)")
+    p.add_argument("--text-license", default=DEFAULT_TEXT_LICENSE, help=f"licence of new records' text (default {DEFAULT_TEXT_LICENSE})")
+    p.add_argument("--annotation-license", default=DEFAULT_ANNOTATION_LICENSE,
+                   help=f"licence of new records' annotations (default {DEFAULT_ANNOTATION_LICENSE})")
+    p.add_argument("--status", default="silver", choices=("gold", "silver", "draft"), help="annotation status of new records (default silver)")
+    p.add_argument("--annotator", action="append", default=[], help="annotator to record (repeatable)")
+    p.add_argument("--date", help="annotation.updated of changed records, YYYY-MM-DD (default: today)")
+    p.add_argument("--sentences-per-doc", type=int, default=0, metavar="N",
+                   help="CoNLL: start a new article every N sentences (default: one per file or per -DOCSTART-)")
+    p.add_argument("--use-predictions", action="store_true", help="Label Studio: use predictions for tasks without a completed annotation")
+    p.add_argument("--report", help="also write the repair report as JSON to this file")
+    p.add_argument("--allow-drops", action="store_true", help="write even when spans or labels could not be imported (they are reported)")
+    p.set_defaults(func=run)
+
+
+def _type_map(spec: str | None) -> dict | None:
+    from akhbar.interchange.conll import load_map
+
+    return load_map(spec)[1] if spec else None
+
+
+def read_docs(args, report):
+    from akhbar.interchange import brat, conll, labelstudio
+
+    src = Path(args.src)
+    if not src.exists():
+        raise UsageError(f"{src}: no such file or folder")
+    if args.format == "brat":
+        return brat.read_brat(src, report, _type_map(args.map))
+    if args.format == "labelstudio":
+        return labelstudio.read_tasks(src, report, _type_map(args.map), use_predictions=args.use_predictions)
+    if src.is_dir():
+        raise UsageError(f"{src}: give one CoNLL file")
+    name, mapping = conll.load_map(args.map or "conll4")
+    return conll.read_conll(src, mapping, report, name, args.sentences_per_doc)
+
+
+def run(args) -> int:
+    from akhbar.interchange.common import InterchangeError, Report
+    from akhbar.interchange.merge import NewRecordOptions, copy_raw_files, merge_docs, read_shards
+    from akhbar.paths import corpus_root_of, default_shards, project_root
+    from akhbar.records import write_records
+    from akhbar.validate import Summary, display_path, validate_paths
+
+    out = Path(args.out)
+    if out.exists() and not out.is_file():
+        raise UsageError(f"--out {out}: not a file")
+    if not out.parent.is_dir():
+        raise UsageError(f"--out {out}: folder {out.parent} does not exist")
+    if args.sentences_per_doc < 0:
+        raise UsageError("--sentences-per-doc must be >= 0")
+    report = Report()
+    try:
+        docs = read_docs(args, report)
+        existing = read_shards([out]) if out.exists() else {}
+        base_paths = [Path(p) for p in args.base] if args.base is not None else default_shards(project_root())
+        base = read_shards([p for p in base_paths if p.resolve() != out.resolve()])
+        for key, value in existing.items():
+            base[key] = value
+        root = Path(args.root).resolve() if args.root else corpus_root_of(out)
+        options = NewRecordOptions(publisher=args.publisher, slug=args.slug, text_license=args.text_license,
+                                   annotation_license=args.annotation_license, status=args.status,
+                                   annotators=args.annotator, date=args.date)
+        records, changed, copies = merge_docs(docs, base, root, options, report)
+    except InterchangeError as exc:
+        raise UsageError(str(exc)) from None
+
+    for record in records:
+        shard = base.get(record["id"], (None, None))[1]
+        if shard is not None and shard.resolve() != out.resolve():
+            report.warning("other-shard", f"article lives in {display_path(shard)}; writing it to {display_path(out)} too would "
+                                          "duplicate its id: import into that shard instead", article=record["id"])
+    for problem in report.problems:
+        print(problem.as_text(), file=sys.stderr)
+    for line in report.summary_lines():
+        print(line)
+    if args.report:
+        from akhbar.records import atomic_write
+
+        atomic_write(Path(args.report), [json.dumps(report.as_json(), ensure_ascii=False, indent=1).encode("utf-8") + b"\n"])
+    blocking = [p for p in report.errors if p.code != "other-shard"]
+    if any(p.code == "other-shard" for p in report.problems):
+        print(f"nothing written to {display_path(out)}: articles belong to other shards", file=sys.stderr)
+        return EXIT_INVALID
+    if blocking and not args.allow_drops:
+        print(f"nothing written to {display_path(out)}: {len(blocking)} error(s) above (fix them, or pass --allow-drops)", file=sys.stderr)
+        return EXIT_INVALID
+
+    merged = {rid: rec for rid, (rec, _) in existing.items()}
+    for record in records:
+        merged[record["id"]] = record
+    copy_raw_files(copies)
+    write_records(out, sorted(merged.values(), key=lambda r: r["id"]))
+    print(f"{len(records)} article(s) imported ({len(changed)} new or changed) -> {display_path(out)}")
+
+    summary = Summary()
+    diagnostics = [d for d in validate_paths([out], Path(args.root).resolve() if args.root else None, summary) if d.level == "error"]
+    for diagnostic in diagnostics[:20]:
+        print(diagnostic.as_text(), file=sys.stderr)
+    if summary.errors:
+        print(f"{display_path(out)}: {summary.errors} validation error(s); run akhbar validate", file=sys.stderr)
+        return EXIT_INVALID
+    return EXIT_INVALID if blocking else EXIT_OK

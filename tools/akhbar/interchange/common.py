@@ -1,0 +1,161 @@
+"""What the interchange modules share: the import report, imported documents, id helpers."""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+
+ERROR, WARNING, INFO = "error", "warning", "info"
+ARTICLE_ID = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*-[0-9a-f]{16}$")
+
+
+class InterchangeError(Exception):
+    """Input that cannot be read at all (bad JSON, missing folder): one message, exit 2."""
+
+
+@dataclass
+class Problem:
+    level: str  # error | warning | info
+    code: str  # stable kebab-case id, e.g. span-unplaced, lrm-stripped
+    message: str
+    file: str | None = None
+    line: int | None = None
+    article: str | None = None
+    offset: int | None = None
+
+    def as_text(self) -> str:
+        where = self.file or "-"
+        if self.line:
+            where += f":{self.line}"
+        if self.article:
+            where += f" [{self.article}]"
+        at = f" (offset {self.offset})" if self.offset is not None else ""
+        return f"{where}: [{self.level.upper()} {self.code}] {self.message}{at}"
+
+    def as_json(self) -> dict:
+        return {k: v for k, v in self.__dict__.items() if v is not None}
+
+
+@dataclass
+class Report:
+    """Everything an import or export noticed: problems (each with its place), repair and
+    drop counts. Errors stop an import from writing unless the user allows drops."""
+
+    problems: list[Problem] = field(default_factory=list)
+    repairs: Counter = field(default_factory=Counter)
+    dropped: Counter = field(default_factory=Counter)
+    counts: Counter = field(default_factory=Counter)
+
+    def add(self, level: str, code: str, message: str, file=None, line=None, article=None, offset=None) -> None:
+        self.problems.append(Problem(level, code, message, str(file) if file is not None else None, line, article, offset))
+
+    def error(self, code: str, message: str, **where) -> None:
+        self.add(ERROR, code, message, **where)
+
+    def warning(self, code: str, message: str, **where) -> None:
+        self.add(WARNING, code, message, **where)
+
+    def info(self, code: str, message: str, **where) -> None:
+        self.add(INFO, code, message, **where)
+
+    @property
+    def errors(self) -> list[Problem]:
+        return [p for p in self.problems if p.level == ERROR]
+
+    def as_json(self) -> dict:
+        return {
+            "counts": dict(sorted(self.counts.items())),
+            "repairs": dict(sorted(self.repairs.items())),
+            "dropped": dict(sorted(self.dropped.items())),
+            "errors": len(self.errors),
+            "problems": [p.as_json() for p in self.problems],
+        }
+
+    def summary_lines(self) -> list[str]:
+        lines = []
+        if self.counts:
+            lines.append("counts: " + ", ".join(f"{k} {v}" for k, v in sorted(self.counts.items())))
+        if self.repairs:
+            lines.append("repairs: " + ", ".join(f"{k} {v}" for k, v in sorted(self.repairs.items())))
+        if self.dropped:
+            lines.append("dropped: " + ", ".join(f"{k} {v}" for k, v in sorted(self.dropped.items())))
+        return lines
+
+
+@dataclass
+class Origin:
+    """Where an imported piece was read: file and 1-based line (or a task index)."""
+
+    file: str
+    line: int | None = None
+
+    def where(self) -> dict:
+        return {"file": self.file, "line": self.line}
+
+
+@dataclass
+class ImportedDoc:
+    """The annotation layers of one article as read from an interchange file.
+
+    `entities`, `quotes`, `events` follow the record contract; spans are code-point offsets
+    into `text`. `origins` maps id(span dict) -> Origin so that re-anchoring can say where a
+    span it cannot place came from. `article_id` is None when the source names no article.
+    """
+
+    article_id: str | None
+    text: str
+    entities: list[dict]
+    quotes: list[dict]
+    events: list[dict]
+    source_file: Path | None = None  # the file the text came from (provenance of new records)
+    origin: Origin | None = None
+    origins: dict[int, Origin] = field(default_factory=dict)
+    blocks: list[dict] | None = None  # when the source knows the structure (CoNLL sentences)
+
+    def note(self, span: dict, origin: Origin) -> dict:
+        self.origins[id(span)] = origin
+        return span
+
+
+def next_id(prefix: str, used: set[str]) -> str:
+    """The smallest `<prefix><n>` not in `used` (n >= 1); adds it to `used`."""
+    n = 1
+    while f"{prefix}{n}" in used:
+        n += 1
+    used.add(f"{prefix}{n}")
+    return f"{prefix}{n}"
+
+
+def id_number(ident: str) -> int:
+    return int(ident[1:]) if len(ident) > 1 and ident[1:].isdigit() else 0
+
+
+def empty_event(event_id: str, category: str, trigger: dict) -> dict:
+    return {
+        "id": event_id, "category": category, "mode": None, "context": [], "trigger": trigger,
+        "actor": [], "recipient": [], "arguments": [],
+        "negated": False, "future": False, "hypothetical": False, "historical": False,
+        "magnitude": {"dead": None, "injured": None, "arrested": None},
+    }
+
+
+def empty_quote(quote_id: str, content: list[dict]) -> dict:
+    return {
+        "id": quote_id, "type": "direct", "content": content, "cue": None, "speaker": None,
+        "speaker_kind": "anonymous", "speaker_span": None, "addressee": None, "parent": None,
+    }
+
+
+def span(text: str, start: int, end: int) -> dict:
+    return {"start": start, "end": end, "text": text[start:end]}
+
+
+def sort_layers(entities: list[dict], quotes: list[dict], events: list[dict]) -> None:
+    """Mentions in text order inside each entity (the schema says so); the lists themselves
+    keep the order they were read in (ids, not positions, identify annotations)."""
+    for entity in entities:
+        entity["mentions"].sort(key=lambda m: (m["start"], -m["end"], id_number(m["id"])))
+    for quote in quotes:
+        quote["content"].sort(key=lambda s: (s["start"], s["end"]))

@@ -1,0 +1,220 @@
+"""Putting imported annotations into the corpus.
+
+An imported article whose id is already in the corpus gets its three annotation layers
+(entities, quotes, events) replaced by the imported ones, re-anchored against the record's
+own text; every other field (text, blocks, source, licence, split) is kept. When the
+annotations changed, `annotation.updated` becomes the import date and the importing annotator
+is added. An article the corpus does not have becomes a new record that passes `akhbar
+validate`:
+
+- id: the source's id when it is a valid article id, else `<slug>-<first 16 hex of the
+  SHA-256 of the text>`; split from `akhbar.ingest.assign_split` (frozen from then on);
+- provenance: the file the text was read from is copied byte for byte to
+  `ROOT/corpus/raw/<slug>/<file name>` and `source.raw_file`/`raw_sha256` point at that copy,
+  so the validator's provenance checks hold and the import can be re-run from the raw file;
+  publisher, licences and status are what the user states (`--publisher`, `--text-license`,
+  `--annotation-license`); url, date, author and dateline are null (unknown, never guessed);
+- blocks: one `paragraph` block per non-empty line of the text.
+"""
+
+from __future__ import annotations
+
+import copy
+import datetime as dt
+import hashlib
+import re
+import shutil
+import unicodedata
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from akhbar.checks import sha256_file
+from akhbar.ingest import GUIDELINES_VERSION, assign_split, slugify
+from akhbar.interchange.anchoring import reanchor_doc
+from akhbar.interchange.common import ARTICLE_ID, ImportedDoc, InterchangeError, Report
+from akhbar.records import iter_lines, parse_line
+from akhbar.schema import CURRENT_SCHEMA_VERSION
+
+LAYERS = ("entities", "quotes", "events")
+CONTROL = re.compile("[\x00-\x09\x0b-\x1f\x7f-\x9f]")
+
+
+@dataclass
+class NewRecordOptions:
+    publisher: str | None = None
+    slug: str | None = None
+    text_license: str = "LicenseRef-Akhbar-Research-Only"
+    annotation_license: str = "CC-BY-4.0"
+    status: str = "silver"
+    annotators: list[str] = field(default_factory=list)
+    date: str | None = None
+
+    def today(self) -> str:
+        return self.date or dt.date.today().isoformat()
+
+
+def read_shards(paths: list[Path]) -> dict[str, tuple[dict, Path]]:
+    """Records by id from shards; a line that does not parse is an error naming file:line."""
+    records: dict[str, tuple[dict, Path]] = {}
+    for path in paths:
+        for number, raw in iter_lines(path):
+            if not raw.strip():
+                continue
+            try:
+                parsed = parse_line(raw.removeprefix(b"\xef\xbb\xbf").rstrip(b"\r"))
+            except UnicodeDecodeError:
+                raise InterchangeError(f"{path}:{number}: not UTF-8") from None
+            record = parsed.value
+            if not isinstance(record, dict) or not isinstance(record.get("id"), str) or not isinstance(record.get("text"), str):
+                raise InterchangeError(f"{path}:{number}: not a record (run akhbar validate {path})")
+            records.setdefault(record["id"], (record, path))
+    return records
+
+
+def annotations_of(record: dict) -> dict:
+    return {layer: record.get(layer, []) for layer in LAYERS}
+
+
+def blocks_from_lines(text: str) -> list[dict]:
+    blocks, offset = [], 0
+    for line in text.split("\n"):
+        if line.strip():
+            blocks.append({"start": offset, "end": offset + len(line), "kind": "paragraph"})
+        offset += len(line) + 1
+    return blocks
+
+
+def new_article_id(doc: ImportedDoc, slug: str) -> str:
+    if doc.article_id and ARTICLE_ID.match(doc.article_id):
+        return doc.article_id
+    return f"{slug}-{hashlib.sha256(doc.text.encode('utf-8')).hexdigest()[:16]}"
+
+
+def plan_raw_copy(source: Path, root: Path, slug: str) -> tuple[str, str, tuple[Path, Path] | None]:
+    """Where `source` goes: ROOT/corpus/raw/<slug>/<name>. Returns (raw_file relative to
+    ROOT, sha256, (source, target) when a copy is still to be made). A different file
+    already at the target is never overwritten."""
+    relative = f"corpus/raw/{slug}/{source.name}"
+    target = root / relative
+    digest = sha256_file(source)
+    if target.exists():
+        if sha256_file(target) != digest:
+            raise InterchangeError(f"{target} exists with different content; refusing to overwrite a raw file (use another --slug)")
+        return relative, digest, None
+    return relative, digest, (source, target)
+
+
+def copy_raw_files(copies: list[tuple[Path, Path]]) -> None:
+    """Make the planned raw copies (each through a temporary file and a rename)."""
+    for source, target in copies:
+        if target.exists():
+            continue
+        target.parent.mkdir(parents=True, exist_ok=True)
+        tmp = target.with_name(f".{target.name}.tmp")
+        shutil.copyfile(source, tmp)
+        tmp.replace(target)
+
+
+def new_record(doc: ImportedDoc, root: Path | None, options: NewRecordOptions, report: Report,
+               copies: list[tuple[Path, Path]] | None = None) -> dict | None:
+    where = doc.origin.where() if doc.origin else {}
+    if not options.publisher:
+        raise InterchangeError(
+            f"{doc.origin.file if doc.origin else 'input'}: article {doc.article_id or '(no id)'} is not in the corpus; "
+            "new records need --publisher (and --text-license/--annotation-license for third-party material)"
+        )
+    if root is None:
+        raise InterchangeError("new records copy their source under ROOT/corpus/raw/: put --out under a corpus/ folder or pass --root")
+    if doc.source_file is None:
+        raise InterchangeError(f"{where.get('file')}: no source file to keep as the raw file of a new record")
+    slug = options.slug or slugify(options.publisher)
+    if not unicodedata.is_normalized("NFC", doc.text):
+        report.error("text-not-nfc", "the text is not in Unicode NFC; normalise the source first", article=doc.article_id, **where)
+        return None
+    if not doc.text.strip():
+        report.error("text-empty", "the article has no text", article=doc.article_id, **where)
+        return None
+    bad = CONTROL.search(doc.text)
+    if bad:
+        report.error("text-control-char", f"the text holds the control character U+{ord(bad.group()):04X} (only \\n is allowed)",
+                     article=doc.article_id, offset=bad.start(), **where)
+        return None
+    article_id = new_article_id(doc, slug)
+    raw_file, raw_sha, copy = plan_raw_copy(doc.source_file, root, slug)
+    if copy and copies is not None and copy not in copies:
+        copies.append(copy)
+    record = {
+        "id": article_id,
+        "schema_version": CURRENT_SCHEMA_VERSION,
+        "split": assign_split(article_id),
+        "language": "ar",
+        "title": None,
+        "text": doc.text,
+        "blocks": doc.blocks if doc.blocks is not None else blocks_from_lines(doc.text),
+        "source": {"publisher": options.publisher, "url": None, "published": None, "author": None, "dateline": None,
+                   "raw_file": raw_file, "raw_sha256": raw_sha},
+        "license": {"text": options.text_license, "annotations": options.annotation_license},
+        "entities": doc.entities,
+        "quotes": doc.quotes,
+        "events": doc.events,
+        "annotation": {"status": options.status, "annotators": list(options.annotators),
+                       "guidelines_version": GUIDELINES_VERSION, "updated": options.today()},
+    }
+    report.counts["new articles"] += 1
+    return record
+
+
+def merge_docs(
+    docs: list[ImportedDoc],
+    existing: dict[str, tuple[dict, Path]],
+    root: Path | None,
+    options: NewRecordOptions,
+    report: Report,
+) -> tuple[list[dict], list[str], list[tuple[Path, Path]]]:
+    """Records for the imported documents: merged onto `existing` ones by id, new otherwise.
+    Returns (records, ids of records whose annotations changed, raw copies to make)."""
+    copies: list[tuple[Path, Path]] = []
+    out: list[dict] = []
+    changed: list[str] = []
+    seen: dict[str, str] = {}
+    for doc in docs:
+        base = existing.get(doc.article_id) if doc.article_id else None
+        if base is None and doc.article_id is None and options.publisher:
+            # A source without ids: its content id may already be in the corpus (re-import).
+            candidate = new_article_id(doc, options.slug or slugify(options.publisher))
+            base = existing.get(candidate)
+        if base is not None:
+            record = copy.deepcopy(base[0])
+            if doc.text != record["text"]:
+                report.warning("text-differs", "the imported text differs from the record's; spans re-anchored on the record's text",
+                               article=record["id"], **(doc.origin.where() if doc.origin else {}))
+            reanchor_doc(doc, record["text"], report, record["id"])
+            imported = {"entities": doc.entities, "quotes": doc.quotes, "events": doc.events}
+            if imported != annotations_of(record):
+                record.update(imported)
+                annotation = record.setdefault("annotation", {})
+                annotation["updated"] = options.today()
+                for name in options.annotators:
+                    if name not in annotation.setdefault("annotators", []):
+                        annotation["annotators"].append(name)
+                changed.append(record["id"])
+                report.counts["articles updated"] += 1
+            else:
+                report.counts["articles unchanged"] += 1
+        else:
+            reanchor_doc(doc, doc.text, report)
+            record = new_record(doc, root, options, report, copies)
+            if record is None:
+                continue
+            changed.append(record["id"])
+        if record["id"] in seen:
+            report.error("article-twice", f"article {record['id']} is imported twice (also from {seen[record['id']]})",
+                         article=record["id"], **(doc.origin.where() if doc.origin else {}))
+            continue
+        seen[record["id"]] = doc.origin.file if doc.origin else "-"
+        report.counts["mentions"] += sum(len(e["mentions"]) for e in record["entities"])
+        report.counts["entities"] += len(record["entities"])
+        report.counts["quotes"] += len(record["quotes"])
+        report.counts["events"] += len(record["events"])
+        out.append(record)
+    return out, changed, copies
