@@ -1,0 +1,120 @@
+"""The documentation site: a strict build, generated reference pages complete, Arabic shown
+right-to-left, internal links that resolve."""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+from html.parser import HTMLParser
+from pathlib import Path
+from urllib.parse import unquote, urlparse
+
+import pytest
+
+from akhbar import labels
+from akhbar.diagnostics import CHECKS
+from akhbar.docgen import expand_placeholders, record_fields
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory):
+    out = tmp_path_factory.mktemp("site")
+    env = {**os.environ, "NO_MKDOCS_2_WARNING": "1"}
+    result = subprocess.run([sys.executable, "-m", "mkdocs", "build", "--strict", "--quiet", "--site-dir", str(out)],
+                            cwd=REPO, capture_output=True, text=True, env=env)
+    assert result.returncode == 0, result.stdout + result.stderr
+    return out
+
+
+def page_text(site: Path, page: str) -> str:
+    return (site / page / "index.html").read_text(encoding="utf-8")
+
+
+class Elements(HTMLParser):
+    def __init__(self):
+        super().__init__()
+        self.elements: list[tuple[str, dict]] = []
+
+    def handle_starttag(self, tag, attrs):
+        self.elements.append((tag, dict(attrs)))
+
+
+def elements(html: str) -> list[tuple[str, dict]]:
+    parser = Elements()
+    parser.feed(html)
+    return parser.elements
+
+
+def test_record_reference_lists_every_field(site):
+    html = page_text(site, "reference/record")
+    for path, *_ in record_fields():
+        assert f"<code>{path}</code>" in html, path
+
+
+def test_labels_reference_lists_every_label(site):
+    html = page_text(site, "reference/labels")
+    everything = (labels.entity_types() + labels.plover_categories() + labels.plover_modes() + labels.plover_contexts()
+                  + labels.quote_types() + labels.speaker_kinds() + labels.argument_roles() + labels.block_kinds())
+    for label in everything:
+        assert f"<code>{label}</code>" in html, label
+    for lemma in labels.cue_lemmas():
+        assert lemma in html
+
+
+def test_validation_page_lists_every_check(site):
+    html = page_text(site, "validation")
+    for check_id in CHECKS:
+        assert f"<code>{check_id}</code>" in html, check_id
+
+
+def test_statistics_page_is_generated_from_the_corpus(site):
+    html = page_text(site, "statistics")
+    assert "Overview" in html and "<svg" in html or "Entity mentions by type" in html
+    assert "akhbar:" not in html, "no placeholder left unexpanded"
+
+
+def test_unknown_placeholder_is_an_error():
+    with pytest.raises(KeyError, match="unknown generated section"):
+        expand_placeholders("<!-- akhbar:no-such-table -->")
+
+
+def test_arabic_is_right_to_left_everywhere(site):
+    checked = 0
+    for page in site.rglob("*.html"):
+        for tag, attrs in elements(page.read_text(encoding="utf-8")):
+            if attrs.get("lang") == "ar":
+                checked += 1
+                assert attrs.get("dir") == "rtl", f"{page.relative_to(site)}: <{tag} lang=ar> without dir=rtl"
+    assert checked > 0
+
+
+def test_internal_links_resolve(site):
+    broken = []
+    for page in site.rglob("*.html"):
+        if page.name == "404.html":  # served from any depth, so MkDocs links it from the root
+            continue
+        for tag, attrs in elements(page.read_text(encoding="utf-8")):
+            href = attrs.get("href") if tag == "a" else None
+            if not href or href.startswith(("#", "mailto:")) or urlparse(href).scheme:
+                continue
+            target = (page.parent / unquote(urlparse(href).path)).resolve()
+            if target.is_dir():
+                target = target / "index.html"
+            if not target.exists():
+                broken.append(f"{page.relative_to(site)} -> {href}")
+    assert broken == []
+
+
+def test_no_absolute_paths_of_this_machine_in_the_site(site):
+    for page in site.rglob("*.html"):
+        assert str(REPO) not in page.read_text(encoding="utf-8"), page
+
+
+def test_arabic_headings_get_readable_anchors():
+    from pymdownx.slugs import slugify
+
+    assert re.fullmatch(r"[\u0600-\u06ff-]+", slugify(case="lower")("الضربات المصرية", "-"))
