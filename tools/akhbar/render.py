@@ -1,0 +1,345 @@
+"""One article and its annotations as a self-contained, right-to-left HTML page: the review
+view an annotator and a reviewer read (`akhbar render`).
+
+The page has no script and loads nothing: inline CSS, tooltips in `title` attributes. Every
+piece of record content goes through `html.escape`, text and attributes alike. The record
+may be invalid (that is often why someone looks at it): what cannot be placed in the text
+is listed at the end of the page instead of breaking it.
+"""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Iterator
+from dataclasses import dataclass
+from itertools import pairwise
+
+from akhbar.labels import entity_types
+
+CONTEXT_CHARS = 40  # characters shown on each side of an event trigger
+# Layers in nesting order when two spans cover exactly the same text: the quote outside,
+# the entity mention inside it, cue and trigger innermost.
+RANK = {"quote": 0, "mention": 1, "cue": 2, "trigger": 2}
+BLOCK_TAGS = {"headline": "h2", "heading": "h3"}
+
+
+def esc(value: object) -> str:
+    return html.escape("" if value is None else str(value), quote=True)
+
+
+@dataclass(eq=False)  # identity, not value: two identical spans are two pieces of markup
+class Span:
+    start: int
+    end: int
+    layer: str
+    classes: str
+    title: str
+    label: str  # shown before the first piece by the CSS (data-label)
+    anchor: str | None = None  # id attribute of the first piece
+
+    def open_tag(self, first: bool) -> str:
+        anchor = f' id="{esc(self.anchor)}"' if first and self.anchor else ""
+        label = f' data-label="{esc(self.label)}"' if first and self.label else ""
+        cls = self.classes + (" first" if first else " cont")
+        return f'<span class="{esc(cls)}"{anchor}{label} title="{esc(self.title)}">'
+
+
+def nest(text: str, lo: int, hi: int, spans: list[Span], opened: set[int] | None = None) -> str:
+    """HTML of text[lo:hi] with the spans as properly nested <span> elements.
+
+    The text is cut at every span boundary; for each elementary segment the spans covering
+    it, outermost first (earlier start, then later end, then layer), are the open elements
+    wanted. Moving from one segment to the next closes the open elements that differ from
+    the wanted ones, from the innermost, and opens the new ones: spans that cross (a mention
+    running out of a quote, a quote running over a block boundary) are split into pieces
+    instead of producing crossed tags. `opened` (ids of spans already shown, shared across
+    the blocks of a page) keeps the anchor and the label on the first piece only.
+    """
+    parts = [(max(s.start, lo), min(s.end, hi), s) for s in spans if s.start < hi and s.end > lo and s.start < s.end]
+    order = {id(s): k for k, s in enumerate(sorted((s for _, _, s in parts), key=lambda s: (s.start, -s.end, RANK[s.layer])))}
+    bounds = sorted({lo, hi, *(a for a, _, _ in parts), *(b for _, b, _ in parts)})
+    out: list[str] = []
+    stack: list[Span] = []
+    opened = set() if opened is None else opened
+    for p, q in pairwise(bounds):
+        wanted = sorted((s for a, b, s in parts if a <= p and b >= q), key=lambda s: order[id(s)])
+        keep = 0
+        while keep < min(len(stack), len(wanted)) and stack[keep] is wanted[keep]:
+            keep += 1
+        out.extend("</span>" for _ in stack[keep:])
+        for s in wanted[keep:]:
+            out.append(s.open_tag(id(s) not in opened))
+            opened.add(id(s))
+        stack = wanted
+        out.append(esc(text[p:q]))
+    out.extend("</span>" for _ in stack)
+    return "".join(out)
+
+
+# --- reading the record defensively ----------------------------------------------------------
+
+def _list(value) -> list:
+    return value if isinstance(value, list) else []
+
+
+def _dict(value) -> dict:
+    return value if isinstance(value, dict) else {}
+
+
+def _offsets(span, text: str) -> tuple[int, int] | None:
+    """(start, end) when the span is placeable in the text, else None."""
+    if not isinstance(span, dict):
+        return None
+    start, end = span.get("start"), span.get("end")
+    if not all(isinstance(v, int) and not isinstance(v, bool) for v in (start, end)):
+        return None
+    return (start, end) if 0 <= start <= end <= len(text) else None
+
+
+class Page:
+    """Collects what the sections share: the text, entity names, unplaceable annotations."""
+
+    def __init__(self, record: dict):
+        self.record = record
+        text = record.get("text")
+        self.text = text if isinstance(text, str) else ""
+        self.entities = {e["id"]: e for e in map(_dict, _list(record.get("entities"))) if isinstance(e.get("id"), str)}
+        self.problems: list[str] = []
+
+    def entity_label(self, entity_id) -> str:
+        """`name (e3)`, or the bare id flagged when the record does not define it."""
+        if entity_id is None:
+            return "—"
+        entity = self.entities.get(entity_id)
+        if entity is None:
+            return f"{entity_id} (not an entity of this article)"
+        return f"{entity.get('name') or '?'} ({entity_id})"
+
+    def spans(self) -> list[Span]:
+        result = []
+        for entity in self.entities.values():
+            etype = str(entity.get("type"))
+            for mention in map(_dict, _list(entity.get("mentions"))):
+                where = _offsets(mention, self.text)
+                if where is None:
+                    self.problems.append(f"mention {mention.get('id')} of {entity.get('id')}: offsets outside the text")
+                    continue
+                title = f"{etype} · {entity.get('name')} · {entity.get('id')} · {mention.get('id')}"
+                result.append(Span(*where, "mention", f"m ty-{_css_name(etype)}", title, etype, mention.get("id")))
+        for quote in map(_dict, _list(self.record.get("quotes"))):
+            speaker = self.entity_label(quote.get("speaker"))
+            title = f"{quote.get('id')} · {quote.get('type')} · {speaker}"
+            for k, fragment in enumerate(_list(quote.get("content"))):
+                where = _offsets(fragment, self.text)
+                if where is None:
+                    self.problems.append(f"quote {quote.get('id')}: content fragment {k + 1} outside the text")
+                    continue
+                result.append(Span(*where, "quote", "q", title, str(quote.get("id")) if k == 0 else "",
+                                   quote.get("id") if k == 0 else None))
+            cue = quote.get("cue")
+            if cue is not None:
+                where = _offsets(cue, self.text)
+                if where is None:
+                    self.problems.append(f"quote {quote.get('id')}: cue outside the text")
+                else:
+                    result.append(Span(*where, "cue", "cue", f"cue of {quote.get('id')} · lemma {_dict(cue).get('lemma')}", ""))
+        for event in map(_dict, _list(self.record.get("events"))):
+            where = _offsets(event.get("trigger"), self.text)
+            if where is None:
+                self.problems.append(f"event {event.get('id')}: trigger outside the text")
+                continue
+            label = f"{event.get('id')} {event.get('category')}"
+            result.append(Span(*where, "trigger", "trig", f"{label} · trigger", label, event.get("id")))
+        return result
+
+
+def _css_name(label: str) -> str:
+    return "".join(ch if ch.isascii() and (ch.isalnum() or ch in "-_") else "_" for ch in label)
+
+
+# --- the page ----------------------------------------------------------------------------------
+
+def _palette() -> dict[str, int]:
+    """A hue per entity type, spread round the colour wheel in inventory order (stable)."""
+    types = entity_types()
+    return {t: round(k * 360 / len(types) + 8) % 360 for k, t in enumerate(types)}
+
+
+def css() -> str:
+    rules = [
+        "body{font-family:'Noto Naskh Arabic','Amiri','Traditional Arabic',serif;max-width:60rem;margin:2rem auto;"
+        "padding:0 1rem;line-height:2.6;color:#1b1b1b;background:#fdfdfb}",
+        "h1{font-size:1.5rem;line-height:1.6}h2,h3{line-height:1.8}",
+        "dl.meta{display:grid;grid-template-columns:max-content 1fr;gap:.1rem 1rem;line-height:1.6;font-size:.95rem}",
+        "dl.meta dt{font-weight:bold}dl.meta dd{margin:0}",
+        "table{border-collapse:collapse;width:100%;line-height:1.6;font-size:.95rem;margin-bottom:1.5rem}",
+        "th,td{border:1px solid #ccc;padding:.2rem .4rem;vertical-align:top;text-align:start}th{background:#eee}",
+        ".m{border:1px solid #777;border-radius:4px;padding:.15em .2em;margin:0 .05em}",
+        ".m .m{padding:0 .15em}",
+        ".m.first::before,.trig.first::before,.q.first::before{content:attr(data-label);font:bold .55em sans-serif;"
+        "vertical-align:super;margin-inline-end:.2em;direction:ltr;unicode-bidi:isolate}",
+        ".q{text-decoration:underline 2px #b03a2e;text-underline-offset:.5em}",
+        ".q.first::before{color:#b03a2e}",
+        ".cue{font-weight:bold;border-bottom:2px dotted #b03a2e}",
+        ".trig{background:#fff0b3;outline:2px dashed #b7950b;outline-offset:1px}",
+        ".legend span{display:inline-block;margin:.2rem}",
+        "mark{background:#fff0b3}",
+        ".ltr{direction:ltr;unicode-bidi:isolate}",
+        ".problems{color:#8e1b0e}",
+    ]
+    for label, hue in _palette().items():
+        rules.append(f".ty-{_css_name(label)}{{background:hsl({hue} 85% 90%);border-color:hsl({hue} 55% 40%)}}")
+    return "\n".join(rules)
+
+
+def render_html(record: dict) -> str:
+    """The whole page for one record, as a string (deterministic: same record, same bytes)."""
+    page = Page(record)
+    spans = page.spans()
+    title = record.get("title") if isinstance(record.get("title"), str) else None
+    heading = title or str(record.get("id"))
+    body = [
+        f"<h1>{esc(heading)}</h1>",
+        _metadata(record),
+        _legend(),
+        "<h2>النص · Text</h2>",
+        '<article class="text">',
+        *_blocks(page, spans),
+        "</article>",
+        _entities(page),
+        _quotes(page),
+        _events(page),
+    ]
+    if page.problems:
+        items = "".join(f"<li>{esc(p)}</li>" for p in page.problems)
+        body.append(f'<section class="problems" dir="ltr"><h2>Not shown in the text</h2><ul>{items}</ul></section>')
+    return "\n".join([
+        "<!DOCTYPE html>",
+        '<html lang="ar" dir="rtl">',
+        "<head>",
+        '<meta charset="utf-8">',
+        '<meta name="viewport" content="width=device-width, initial-scale=1">',
+        '<meta name="generator" content="akhbar render">',
+        f"<title>{esc(heading)}</title>",
+        f"<style>\n{css()}\n</style>",
+        "</head>",
+        "<body>",
+        *body,
+        "</body>",
+        "</html>",
+        "",
+    ])
+
+
+def _metadata(record: dict) -> str:
+    source, licence, annotation = (_dict(record.get(k)) for k in ("source", "license", "annotation"))
+    rows = [
+        ("id", record.get("id")), ("title", record.get("title")), ("publisher", source.get("publisher")),
+        ("author", source.get("author")), ("dateline", source.get("dateline")),
+        ("published", source.get("published")), ("url", source.get("url")), ("split", record.get("split")),
+        ("licence (text)", licence.get("text")), ("licence (annotations)", licence.get("annotations")),
+        ("annotation status", annotation.get("status")),
+        ("annotators", ", ".join(map(str, _list(annotation.get("annotators")))) or None),
+        ("guidelines", annotation.get("guidelines_version")), ("updated", annotation.get("updated")),
+        ("schema", record.get("schema_version")),
+        ("counts", f"{sum(len(_list(_dict(e).get('mentions'))) for e in _list(record.get('entities')))} mentions of "
+                   f"{len(_list(record.get('entities')))} entities, {len(_list(record.get('quotes')))} quotes, "
+                   f"{len(_list(record.get('events')))} events"),
+    ]
+    items = "".join(f"<dt>{esc(k)}</dt><dd>{esc(v) if v is not None else '—'}</dd>" for k, v in rows)
+    return f'<dl class="meta" dir="auto">{items}</dl>'
+
+
+def _legend() -> str:
+    swatches = "".join(f'<span class="m ty-{_css_name(t)}">{esc(t)}</span>' for t in _palette())
+    layers = ('<span class="q">quote content</span> <span class="cue">cue</span> '
+              '<span class="trig">event trigger</span>')
+    return f'<section class="legend" dir="ltr"><h2>Legend</h2><p>{swatches}</p><p>{layers}</p></section>'
+
+
+def _blocks(page: Page, spans: list[Span]) -> Iterator[str]:
+    opened: set[int] = set()
+    for kind, start, end in _block_ranges(page.record, page.text):
+        tag = BLOCK_TAGS.get(kind, "p")
+        yield f'<{tag} class="block {esc(_css_name(kind))}">{nest(page.text, start, end, spans, opened)}</{tag}>'
+
+
+def _block_ranges(record: dict, text: str) -> list[tuple[str, int, int]]:
+    """The blocks, when they are usable (in order, inside the text); otherwise the text's
+    lines as paragraphs, so that a record with broken blocks still shows all its text."""
+    ranges, previous = [], 0
+    for block in map(_dict, _list(record.get("blocks"))):
+        where = _offsets(block, text)
+        if where is None or where[0] < previous:
+            ranges = []
+            break
+        ranges.append((str(block.get("kind")), *where))
+        previous = where[1]
+    if ranges:
+        return ranges
+    result, offset = [], 0
+    for line in text.split("\n"):
+        result.append(("paragraph", offset, offset + len(line)))
+        offset += len(line) + 1
+    return result
+
+
+def _table(headers: list[str], rows: list[list[str]], empty: str) -> str:
+    if not rows:
+        return f"<p>{esc(empty)}</p>"
+    head = "".join(f"<th>{esc(h)}</th>" for h in headers)
+    body = "".join("<tr>" + "".join(f"<td>{cell}</td>" for cell in row) + "</tr>" for row in rows)
+    return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+
+
+def _entities(page: Page) -> str:
+    rows = []
+    for entity_id, entity in page.entities.items():
+        mentions = [m for m in map(_dict, _list(entity.get("mentions")))]
+        surfaces = "، ".join(esc(m.get("text")) for m in mentions)
+        rows.append([esc(entity_id), f'<span class="m ty-{esc(_css_name(str(entity.get("type"))))}">{esc(entity.get("type"))}</span>',
+                     esc(entity.get("name")), esc(entity.get("wikidata") or "—"), f"{len(mentions)}: {surfaces}"])
+    return "<h2>الكيانات · Entities</h2>" + _table(["id", "type", "name", "wikidata", "mentions"], rows, "No entities.")
+
+
+def _quotes(page: Page) -> str:
+    rows = []
+    for quote in map(_dict, _list(page.record.get("quotes"))):
+        cue = quote.get("cue")
+        cue_cell = "—" if not isinstance(cue, dict) else f"{esc(cue.get('text'))} (lemma {esc(cue.get('lemma'))})"
+        speaker_span = _dict(quote.get("speaker_span")).get("text")
+        content = " … ".join(esc(_dict(f).get("text")) for f in _list(quote.get("content")))
+        rows.append([f'<a href="#{esc(quote.get("id"))}">{esc(quote.get("id"))}</a>', esc(quote.get("type")),
+                     esc(page.entity_label(quote.get("speaker"))), esc(quote.get("speaker_kind")),
+                     esc(speaker_span or "—"), cue_cell, esc(page.entity_label(quote.get("addressee"))),
+                     esc(quote.get("parent") or "—"), content])
+    headers = ["id", "type", "speaker", "speaker kind", "speaker span", "cue", "addressee", "parent", "content"]
+    return "<h2>الاقتباسات · Quotes</h2>" + _table(headers, rows, "No quotes.")
+
+
+def _events(page: Page) -> str:
+    rows = []
+    for event in map(_dict, _list(page.record.get("events"))):
+        markers = [m for m in ("negated", "future", "hypothetical", "historical") if event.get(m) is True]
+        magnitude = [f"{k} {v}" for k, v in _dict(event.get("magnitude")).items() if v is not None]
+        arguments = [f"{_dict(a).get('role')}: {page.entity_label(_dict(a).get('entity'))}" for a in _list(event.get("arguments"))]
+        rows.append([
+            f'<a href="#{esc(event.get("id"))}">{esc(event.get("id"))}</a>', esc(event.get("category")),
+            esc(event.get("mode") or "—"), esc(", ".join(map(str, _list(event.get("context")))) or "—"),
+            _in_context(page.text, event.get("trigger")),
+            esc("، ".join(page.entity_label(e) for e in _list(event.get("actor"))) or "—"),
+            esc("، ".join(page.entity_label(e) for e in _list(event.get("recipient"))) or "—"),
+            esc("، ".join(arguments) or "—"), esc(", ".join(markers + magnitude) or "—"),
+        ])
+    headers = ["id", "category", "mode", "context", "trigger in context", "actor", "recipient", "arguments", "markers"]
+    return "<h2>الأحداث · Events</h2>" + _table(headers, rows, "No events.")
+
+
+def _in_context(text: str, trigger) -> str:
+    where = _offsets(trigger, text)
+    if where is None:
+        return esc(_dict(trigger).get("text") or "?")
+    start, end = where
+    left = text[max(0, start - CONTEXT_CHARS):start].rsplit("\n", 1)[-1]
+    right = text[end:end + CONTEXT_CHARS].split("\n", 1)[0]
+    return f"…{esc(left)}<mark>{esc(text[start:end])}</mark>{esc(right)}…"
