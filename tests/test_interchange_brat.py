@@ -158,7 +158,8 @@ def test_inception_style_chain_without_notes(tmp_path):
     ann = [t(3, "PERS", "أحمد علي"), t(5, "PERS", "أحمد", 1), t(8, "PERS", "علي", 1), t(9, "GPE", "القاهرة"),
            "R1\tCoref Arg1:T5 Arg2:T3", "R2\tCoref Arg1:T8 Arg2:T5\t", t(11, "CONSULT", "سيزور"), "E4\tCONSULT:T11 Actor:T8 Place:T9",
            "A1\tMode E4 visit", t(12, "Quote", "الزيارة مهمة"), t(13, "Cue", "أضاف"), "R3\tCue Arg1:T12 Arg2:T13",
-           "R4\tSpeaker Arg1:T12 Arg2:T5", "A2\tQuoteType T12 indirect", "#1\tAnnotatorNotes T9\tcheck this one"]
+           "R4\tSpeaker Arg1:T12 Arg2:T5", "A2\tQuoteType T12 indirect", "#1\tAnnotatorNotes T9\tcheck this one",
+           t(14, "Quote", "قال"), t(15, "Quote", "أحمد سيزور القاهرة"), "R5\tFragment Arg1:T15 Arg2:T14"]
     (folder / "synthetic-00000000000000b2.ann").write_text("\n".join(ann) + "\n", encoding="utf-8")
     report = Report()
     [doc] = read_brat(folder, report)
@@ -168,7 +169,8 @@ def test_inception_style_chain_without_notes(tmp_path):
     [event] = doc.events
     assert (event["id"], event["category"], event["mode"], event["actor"], event["arguments"]) == (
         "v4", "CONSULT", "visit", ["e1"], [{"role": "place", "entity": "e2"}])
-    [quote] = doc.quotes
+    quote, fragmented = doc.quotes
+    assert [c["text"] for c in fragmented["content"]] == ["قال", "أحمد سيزور القاهرة"] and fragmented["id"] == "q2"
     assert (quote["speaker"], quote["speaker_kind"], quote["cue"]["lemma"], quote["type"]) == ("e1", "named", "أضاف", "indirect")
     assert any(p.code == "note-ignored" for p in report.problems)
 

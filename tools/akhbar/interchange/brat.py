@@ -13,7 +13,8 @@ Encoding (documented in docs/interchange.md; export then import is the identity)
   attributes `A\tQuoteType T<n> direct` and `A\tSpeakerKind T<n> named`; relations from the
   quote: `Cue` -> a `Cue` span (note `{"lemma": "قال"}`), `Speaker` and `Addressee` -> the
   head mention of the entity, `SpeakerSpan` -> a `SpeakerSpan` span, `Parent` -> the parent
-  quote's span;
+  quote's span; a tool without discontinuous spans (INCEpTION) may instead draw each later
+  fragment as its own `Quote` span with `R\tFragment Arg1:T<fragment> Arg2:T<first span>`;
 - event: trigger `T<n>\tCATEGORY s e\tsurface` and `E<v>\tCATEGORY:T<n> Actor:T.. Recipient:T..
   Place:T..` (v1 -> E1; repeated roles numbered Actor2, Actor3 as brat does; fillers are
   head mentions); `A\tMode E<v> aerial`, one binary attribute per context
@@ -45,7 +46,7 @@ from akhbar.records import atomic_write
 
 QUOTE, CUE, SPEAKER_SPAN = "Quote", "Cue", "SpeakerSpan"
 COREF_TYPES = {"Coref", "Equiv", "Coreference", "coref"}
-QUOTE_RELATIONS = {"Cue", "Speaker", "SpeakerSpan", "Addressee", "Parent"}
+QUOTE_RELATIONS = {"Cue", "Speaker", "SpeakerSpan", "Addressee", "Parent", "Fragment"}
 MARKERS = {"Negated": "negated", "Future": "future", "Hypothetical": "hypothetical", "Historical": "historical"}
 ROLE_OF = {"Actor": "actor", "Recipient": "recipient"}
 MAGNITUDE_KEYS = ("dead", "injured", "arrested")
@@ -175,6 +176,7 @@ def annotation_conf() -> str:
     out.append(f"SpeakerSpan\tArg1:{QUOTE}, Arg2:{SPEAKER_SPAN}")
     out.append(f"Addressee\tArg1:{QUOTE}, Arg2:{ent}")
     out.append(f"Parent\tArg1:{QUOTE}, Arg2:{QUOTE}")
+    out.append(f"Fragment\tArg1:{QUOTE}, Arg2:{QUOTE}")
     out += ["", "[events]", ""]
     for category in labels.plover_categories():
         out.append(f"{category}\t" + ", ".join(f"{r}*:{ent}" for r in roles))
@@ -464,8 +466,21 @@ def read_brat_pair(txt: Path, ann: Path, report: Report, type_map: dict[str, str
             quote_of[t.id] = qid
     for t in quote_ts:
         quote_of.setdefault(t.id, next_id("q", used_quotes))
+    # Tools without discontinuous spans (INCEpTION): later fragments as Quote spans with a
+    # `Fragment` relation to the quote's first span.
+    fragment_of = {a1: a2 for rtype, a1, a2, _ in quote_rels if rtype == "Fragment" and a1 in quote_of and a2 in quote_of}
+
+    def quote_root(tid: str) -> str:
+        seen = {tid}
+        while tid in fragment_of and fragment_of[tid] not in seen:
+            tid = fragment_of[tid]
+            seen.add(tid)
+        return tid
+
     quotes_by_t: dict[str, dict] = {}
     for t in quote_ts:
+        if quote_root(t.id) != t.id:
+            continue
         content = place(t)
         if content is None:
             continue
@@ -483,7 +498,18 @@ def read_brat_pair(txt: Path, ann: Path, report: Report, type_map: dict[str, str
                            article=article_id)
         quotes_by_t[t.id] = quote
         doc.quotes.append(quote)
+    for t in quote_ts:
+        root = quote_root(t.id)
+        if root != t.id and root in quotes_by_t:
+            spans = place(t)
+            if spans is not None:
+                quotes_by_t[root]["content"] = sorted(quotes_by_t[root]["content"] + spans, key=lambda x: (x["start"], x["end"]))
+                quotes_by_t[t.id] = quotes_by_t[root]
     for rtype, a1, a2, number in quote_rels:
+        if rtype == "Fragment":
+            if a1 not in fragment_of:
+                err("relation-dangling", f"Fragment relation {a1} -> {a2}: both ends must be Quote spans", number)
+            continue
         quote = quotes_by_t.get(a1)
         if quote is None:
             err("relation-dangling", f"{rtype} relation from {a1}, which is not a quote", number)
