@@ -194,3 +194,28 @@ def test_brat_tutorial_needs_a_map_and_reports_foreign_events(shared_dir, tmp_pa
     assert len(records) == len(list(src.glob("*.ann")))
     assert sum(len(e["mentions"]) for r in records for e in r["entities"]) > 50
     assert not [d for d in validate_paths([out], tmp_path) if d.level == "error"]
+
+
+def test_malformed_ann_lines_are_reported_with_lines(tmp_path, capsys):
+    folder = tmp_path / "b"
+    folder.mkdir()
+    (folder / "x-0000000000000001.txt").write_text("نص قصير", encoding="utf-8")
+    (folder / "x-0000000000000001.ann").write_text(
+        "E1\tAID:T1 Actor\nT1\tPERS 0 99\tنص\nA1\tNegated\nR1\tCoref Arg1:T1\nT2\tPERS 0 2\tنص\nE2\tAID:T3\n", encoding="utf-8")
+    out = tmp_path / "corpus" / "articles" / "o.jsonl"
+    out.parent.mkdir(parents=True)
+    assert main(["import", "--format", "brat", str(folder), "--out", str(out), "--base", "--publisher", "x"]) == 1
+    err = capsys.readouterr().err
+    for line in ("ann:1 ", "ann:3 ", "ann:4 "):
+        assert f"x-0000000000000001.{line}[x-0000000000000001]: [ERROR ann-malformed]" in err
+    assert "ann:2 [x-0000000000000001]: [ERROR span-unplaced] T1: offsets 0-99 outside the text" in err
+    assert "ann:6 [x-0000000000000001]: [ERROR relation-dangling] E2: trigger T3 does not exist" in err
+    assert not out.exists()
+
+
+def test_export_of_an_invalid_record_is_a_message(tmp_path, capsys):
+    record = synthetic_record()
+    record["quotes"][0]["speaker"] = "e99"
+    shard = write_corpus(tmp_path, [record])
+    assert main(["export", "--format", "brat", "--out", str(tmp_path / "b"), str(shard)]) == 2
+    assert "not a valid record" in capsys.readouterr().err

@@ -197,3 +197,20 @@ def test_not_json_is_a_usage_error_with_line(tmp_path, capsys):
     path.write_text('[\n{"data": }\n]', encoding="utf-8")
     assert main(["import", "--format", "labelstudio", str(path), "--out", str(tmp_path / "o.jsonl")]) == 2
     assert "t.json:2: not JSON" in capsys.readouterr().err
+
+
+def test_malformed_tasks_are_reported_not_raised(tmp_path, capsys):
+    tasks = [{"data": {"text": "abc"}, "annotations": [{"result": [
+        {"id": "x", "type": "labels", "value": {"start": "a", "end": 2, "labels": ["PERS"]}}]}]},
+        {"data": {}}, {"data": {"text": "نص"}, "annotations": [{"result": [{"id": "y", "type": "labels",
+                                                                        "value": {"start": 0, "end": 2, "labels": ["Person"]}}]}]}]
+    path = tmp_path / "t.json"
+    path.write_text(json.dumps(tasks, indent=1), encoding="utf-8")
+    out = tmp_path / "corpus" / "articles" / "o.jsonl"
+    out.parent.mkdir(parents=True)
+    assert main(["import", "--format", "labelstudio", str(path), "--out", str(out), "--base", "--publisher", "x"]) == 1
+    err = capsys.readouterr().err
+    assert "t.json:2: [ERROR task-malformed] task 1" in err
+    assert "[ERROR task-no-text] task 2 has no data.text" in err
+    assert "task 3: region y: label 'Person' is not an Akhbar label" in err
+    assert not out.exists()

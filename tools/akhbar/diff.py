@@ -344,7 +344,11 @@ def diff_sides(old: dict, new: dict, old_label: str, new_label: str, width: int 
             record, where = old[article_id]
             result.articles.append(ArticleDiff(article_id, "removed", record.get("split"), _counts(record), where=where))
         else:
-            changes = diff_records(old[article_id][0], new[article_id][0], width)
+            try:
+                changes = diff_records(old[article_id][0], new[article_id][0], width)
+            except (KeyError, TypeError, AttributeError, IndexError, ValueError) as exc:
+                raise DiffError(f"{new[article_id][1]} [{article_id}]: not a valid record (missing or wrong {exc}); "
+                                "run akhbar validate on both sides") from None
             if changes:
                 result.articles.append(ArticleDiff(article_id, "changed", new[article_id][0].get("split"), changes=changes,
                                                    where=new[article_id][1]))

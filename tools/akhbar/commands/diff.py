@@ -37,9 +37,9 @@ def run(args) -> int:
     try:
         old = load_side(args.old, repo)
         new = load_side(args.new, repo)
+        result = diff_sides(old, new, args.old, args.new, args.context)
     except DiffError as exc:
         raise UsageError(str(exc)) from None
-    result = diff_sides(old, new, args.old, args.new, args.context)
     if args.format == "json":
         text = json.dumps(result.as_json(), ensure_ascii=False, indent=1) + "\n"
     else:

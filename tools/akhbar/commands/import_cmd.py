@@ -91,6 +91,8 @@ def run(args) -> int:
                                    annotators=args.annotator, date=args.date)
         records, changed, copies = merge_docs(docs, base, root, options, report)
     except InterchangeError as exc:
+        for problem in report.problems:
+            print(problem.as_text(), file=sys.stderr)
         raise UsageError(str(exc)) from None
 
     for record in records:

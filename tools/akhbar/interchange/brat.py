@@ -195,9 +195,13 @@ def export_brat(records: list[dict], out_dir: Path, report: Report) -> list[Path
     out_dir.mkdir(parents=True, exist_ok=True)
     written = []
     for record in records:
+        try:
+            ann_text = record_to_ann(record)
+        except (KeyError, TypeError, AttributeError, IndexError) as exc:
+            raise InterchangeError(f"{record.get('id')}: not a valid record (missing or wrong {exc}); run akhbar validate") from None
         txt, ann = out_dir / f"{record['id']}.txt", out_dir / f"{record['id']}.ann"
         atomic_write(txt, [record["text"].encode("utf-8")])
-        atomic_write(ann, [record_to_ann(record).encode("utf-8")])
+        atomic_write(ann, [ann_text.encode("utf-8")])
         written += [txt, ann]
         report.counts["articles exported"] += 1
     conf = out_dir / "annotation.conf"
@@ -302,6 +306,8 @@ def read_brat_pair(txt: Path, ann: Path, report: Report, type_map: dict[str, str
                 parts = rest.split()
                 etype, trigger = parts[0].split(":", 1)
                 roles = [tuple(p.split(":", 1)) for p in parts[1:]]
+                if any(len(r) != 2 for r in roles):
+                    raise ValueError(line)
                 evs.append((eid, etype, trigger, roles, number))
             elif kind in "AM":
                 _, rest = line.split("\t", 1)

@@ -337,7 +337,11 @@ def export_conll(records: list[dict], out_dir: Path, tagset: str, report: Report
         raise InterchangeError(f"unknown tagset {tagset!r} (akhbar or conll4)")
     by_split: dict[str, list[str]] = {}
     for record in records:
-        by_split.setdefault(record.get("split", "train"), []).extend(record_to_conll(record, tagset, report))
+        try:
+            lines = record_to_conll(record, tagset, report)
+        except (KeyError, TypeError, AttributeError, IndexError) as exc:
+            raise InterchangeError(f"{record.get('id')}: not a valid record (missing or wrong {exc}); run akhbar validate") from None
+        by_split.setdefault(str(record.get("split", "train")), []).extend(lines)
     written = []
     for split, lines in sorted(by_split.items()):
         path = out_dir / f"{split}.txt"

@@ -198,7 +198,13 @@ def labeling_config() -> str:
 def export_labelstudio(records: list[dict], out_dir: Path, report: Report) -> list[Path]:
     tasks = out_dir / "tasks.json"
     config = out_dir / "config.xml"
-    atomic_write(tasks, [json.dumps([record_to_task(r) for r in records], ensure_ascii=False, indent=1).encode("utf-8") + b"\n"])
+    converted = []
+    for record in records:
+        try:
+            converted.append(record_to_task(record))
+        except (KeyError, TypeError, AttributeError, IndexError) as exc:
+            raise InterchangeError(f"{record.get('id')}: not a valid record (missing or wrong {exc}); run akhbar validate") from None
+    atomic_write(tasks, [json.dumps(converted, ensure_ascii=False, indent=1).encode("utf-8") + b"\n"])
     atomic_write(config, [labeling_config().encode("utf-8")])
     report.counts["articles exported"] += len(records)
     return [tasks, config]
@@ -225,10 +231,17 @@ def read_tasks(src: Path, report: Report, type_map: dict[str, str | None] | None
     if not isinstance(tasks, list):
         raise InterchangeError(f"{src}: a Label Studio export is a JSON list of tasks")
     lines = _task_lines(src)
+    if len(lines) != len(tasks):  # not every task is an object: no reliable line numbers
+        lines = []
     docs = []
     for index, task in enumerate(tasks):
         origin = Origin(str(src), lines[index] if index < len(lines) else None)
-        doc = _read_task(task, index, origin, src, report, type_map or {}, use_predictions)
+        try:
+            doc = _read_task(task, index, origin, src, report, type_map or {}, use_predictions)
+        except (KeyError, TypeError, AttributeError, ValueError, IndexError) as exc:
+            report.error("task-malformed", f"task {index + 1} is not a Label Studio task as expected ({type(exc).__name__}: {exc})",
+                         file=origin.file, line=origin.line)
+            continue
         if doc is not None:
             docs.append(doc)
     return docs
