@@ -3,10 +3,7 @@ right-to-left, internal links that resolve."""
 
 from __future__ import annotations
 
-import os
 import re
-import subprocess
-import sys
 from html.parser import HTMLParser
 from pathlib import Path
 from urllib.parse import unquote, urlparse
@@ -18,16 +15,6 @@ from akhbar.diagnostics import CHECKS
 from akhbar.docgen import expand_placeholders, record_fields
 
 REPO = Path(__file__).resolve().parents[1]
-
-
-@pytest.fixture(scope="module")
-def site(tmp_path_factory):
-    out = tmp_path_factory.mktemp("site")
-    env = {**os.environ, "NO_MKDOCS_2_WARNING": "1"}
-    result = subprocess.run([sys.executable, "-m", "mkdocs", "build", "--strict", "--quiet", "--site-dir", str(out)],
-                            cwd=REPO, capture_output=True, text=True, env=env)
-    assert result.returncode == 0, result.stdout + result.stderr
-    return out
 
 
 def page_text(site: Path, page: str) -> str:
@@ -118,3 +105,16 @@ def test_arabic_headings_get_readable_anchors():
     from pymdownx.slugs import slugify
 
     assert re.fullmatch(r"[\u0600-\u06ff-]+", slugify(case="lower")("الضربات المصرية", "-"))
+
+
+def test_quickstart_shows_load_dataset_output_of_real_rows(site):
+    html = page_text(site, "quickstart")
+    assert "DatasetDict" in html and "num_rows" in html
+    assert "elaph-46fbcfd5b2c865c7" in html
+
+
+def test_rendered_example_is_embedded(site):
+    html = page_text(site, "example")
+    assert 'src="../examples/elaph-46fbcfd5b2c865c7.html"' in html
+    page = (site / "examples" / "elaph-46fbcfd5b2c865c7.html").read_text(encoding="utf-8")
+    assert '<html lang="ar" dir="rtl">' in page

@@ -103,11 +103,17 @@ def test_summary_counts():
 # ---- the real corpus -------------------------------------------------------------------------
 
 
+# Warnings the guidelines accept on purpose, each documented as a hard case.
+ACCEPTED_WARNINGS = {("event-recipient-missing", "elaph-46fbcfd5b2c865c7", "v49")}  # H-V19
+
+
 def test_real_corpus_is_valid_and_canonical():
     shards = default_shards(REPO)
     assert shards, "the corpus has at least one shard"
     found = list(validate_paths(shards))
-    assert [d.as_text() for d in found] == []
+    unexpected = [d.as_text() for d in found if (d.check, d.article, d.annotation) not in ACCEPTED_WARNINGS]
+    assert unexpected == []
+    assert all(d.level == "warning" for d in found)
 
 
 def test_real_corpus_against_schema_file_independently():

@@ -127,7 +127,135 @@ def statistics_markdown() -> str:
     return to_markdown(collect(default_shards()))
 
 
+def corpus_records() -> list[dict]:
+    """The corpus records (small: the docs show each article; a large corpus would show a
+    sample)."""
+    import orjson
+
+    from akhbar.paths import default_shards
+    from akhbar.records import iter_lines
+
+    return [orjson.loads(raw) for shard in default_shards() for _n, raw in iter_lines(shard) if raw.strip()]
+
+
+def example_path(article_id: str) -> str:
+    return f"examples/{article_id}.html"
+
+
+def rendered_examples() -> dict[str, str]:
+    """{site path: HTML} of `akhbar render` for every corpus article (added to the site by
+    the MkDocs hook)."""
+    from akhbar.render import render_html
+
+    return {example_path(r["id"]): render_html(r) for r in corpus_records()}
+
+
+def rendered_examples_markdown() -> str:
+    parts = []
+    for record in corpus_records():
+        path = example_path(record["id"])
+        parts.append(
+            f"### `{record['id']}`\n\n[Open the page on its own](../{path}) · publisher: {_cell(record['source']['publisher'])} · "
+            f"annotation status: {record['annotation']['status']}\n\n"
+            f'<iframe class="akhbar-example" src="../{path}" title="{record["id"]} rendered by akhbar render" '
+            f'style="width: 100%; height: 48rem; border: 1px solid #ccc;"></iframe>'
+        )
+    return "\n\n".join(parts)
+
+
+def quickstart_markdown() -> str:
+    """Build the dataset from the corpus into a temporary folder, load every configuration
+    with `datasets.load_dataset` (offline) and show what it prints and one real row."""
+    import os
+    import tempfile
+    from pathlib import Path
+
+    from akhbar.hf.build import build
+    from akhbar.hf.card import _json, _shorten
+
+    with tempfile.TemporaryDirectory() as tmp:
+        os.environ.setdefault("HF_DATASETS_OFFLINE", "1")
+        os.environ.setdefault("HF_HUB_OFFLINE", "1")
+        os.environ["HF_DATASETS_CACHE"] = str(Path(tmp) / "cache")
+        import datasets
+
+        datasets.disable_progress_bars()
+        result = build(Path(tmp) / "hf")
+        if result is None:
+            raise RuntimeError("the corpus does not validate; run akhbar validate")
+        configs = sorted({config for (config, _split), rows in result.stats.rows.items() if rows},
+                         key=lambda c: (c != "articles", c))
+        out = []
+        for config in configs:
+            dataset = datasets.load_dataset(str(Path(tmp) / "hf"), config)
+            split = next(iter(dataset))
+            row = dataset[split].features
+            first = dataset[split][0]
+            decoded = {k: _decode(first[k], row[k]) for k in first}
+            call = f'load_dataset("build/hf", "{config}")' if config != "articles" else 'load_dataset("build/hf")'
+            out.append(
+                f"### `{config}`\n\n```python\nfrom datasets import load_dataset\n\nds = {call}\nprint(ds)\n```\n\n"
+                f"```text\n{_strip_paths(repr(dataset), tmp)}\n```\n\n"
+                f"The first row of `{split}` (class labels decoded with the features; long values shortened):\n\n"
+                f"```json\n{_json(_shorten(decoded))}\n```"
+            )
+        return "\n\n".join(out)
+
+
+def _decode(value, feature):
+    """ClassLabel ids back to names, as `ds.features[...].int2str` does."""
+    from datasets import ClassLabel, List
+
+    if value is None:
+        return None
+    if isinstance(feature, ClassLabel):
+        return feature.int2str(value)
+    if isinstance(feature, dict):
+        return {k: _decode(value.get(k), sub) for k, sub in feature.items()}
+    if isinstance(feature, List):
+        return [_decode(v, feature.feature) for v in value]
+    return value
+
+
+def _strip_paths(text: str, tmp: str) -> str:
+    return text.replace(tmp, "build")
+
+
+def agreement_markdown() -> str:
+    """`akhbar agree` between the independent annotations kept under agreement/<article>/
+    (annotator-a vs annotator-b: before adjudication; every other annotator file vs the
+    adjudicated gold in the corpus)."""
+    from pathlib import Path
+
+    from akhbar.agree import compare, result_json
+    from akhbar.agree_report import as_markdown
+    from akhbar.paths import project_root
+    from akhbar.sources import load_collection
+
+    root = project_root()
+    out = []
+    for folder in sorted(p for p in (root / "agreement").iterdir() if p.is_dir()):
+        files = sorted(folder.glob("annotator-*.jsonl"))
+        names = {f.stem: f for f in files}
+        pairs = []
+        if {"annotator-a", "annotator-b"} <= set(names):
+            pairs.append(("annotator-a (A) vs annotator-b (B), before adjudication", names["annotator-a"], names["annotator-b"]))
+        gold = root / "corpus" / "articles"
+        for stem, path in names.items():
+            if stem not in ("annotator-a", "annotator-b"):
+                pairs.append((f"{stem} (B) scored against the adjudicated gold (A)", gold, path))
+        for title, a, b in pairs:
+            result = result_json(compare(load_collection(str(a)), load_collection(str(b))))
+            shown = as_markdown(result, by_type=True)
+            shown = shown.replace(str(root) + "/", "").replace(str(Path(root)), ".")
+            out.append(f"### `{folder.name}`: {title}\n\n{shown}")
+    return "\n\n".join(out) if out else "No double annotation yet."
+
+
 GENERATORS: dict[str, Callable[[], str]] = {
+    "agreement": agreement_markdown,
+    "quickstart": quickstart_markdown,
+    "rendered-examples": rendered_examples_markdown,
     "schema-fields": schema_fields_markdown,
     "entity-types": entity_types_markdown,
     "plover": plover_markdown,

@@ -23,7 +23,7 @@ from akhbar.checks import sha256_file
 from akhbar.records import write_records
 from akhbar.schema import CURRENT_SCHEMA_VERSION
 
-GUIDELINES_VERSION = "0.1.0"
+GUIDELINES_VERSION = "1.0.0"
 DEFAULT_TEXT_LICENSE = "LicenseRef-Akhbar-Research-Only"
 DEFAULT_ANNOTATION_LICENSE = "CC-BY-4.0"
 
