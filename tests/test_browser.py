@@ -1,0 +1,129 @@
+"""The site in a real browser: headless Chromium lays the Arabic examples of a guideline page
+and the rendered example out right-to-left. Chromium is Debian's package (.ci/run installs
+it where missing); the test skips cleanly where it is not installed."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import socket
+import subprocess
+import time
+import urllib.request
+
+import pytest
+
+websocket = pytest.importorskip("websocket", reason="websocket-client (dev extra) is not installed")
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+pytestmark = pytest.mark.skipif(CHROMIUM is None, reason="chromium is not installed")
+
+# Direction, and where the first line of text sits inside its element: right-to-left text
+# starts at the element's right edge.
+PROBE = """(() => {
+  const el = document.querySelector(%s);
+  if (!el) return JSON.stringify({found: false});
+  const box = el.getBoundingClientRect();
+  const range = document.createRange();
+  range.selectNodeContents(el);
+  const line = range.getClientRects()[0];
+  return JSON.stringify({found: true, direction: getComputedStyle(el).direction,
+                         boxLeft: box.left, boxRight: box.right, lineLeft: line.left, lineRight: line.right});
+})()"""
+
+
+class Browser:
+    def __init__(self, tmp_path):
+        self.port = _free_port()
+        self.process = subprocess.Popen(
+            [CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+             "--disable-background-networking", "--disable-component-update", "--disable-sync",
+             f"--user-data-dir={tmp_path / 'profile'}", f"--remote-debugging-port={self.port}",
+             "--window-size=1200,900", "about:blank"],
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        )
+        # Poll the DevTools endpoint (loopback only) until the browser answers.
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{self.port}/json/version", timeout=2):
+                    break
+            except OSError:
+                if self.process.poll() is not None:
+                    break
+                time.sleep(0.2)
+        else:
+            self.close()
+            pytest.skip("chromium did not start its DevTools endpoint")
+        if self.process.poll() is not None:
+            pytest.skip("chromium exited at start")
+        self._id = 0
+
+    def open(self, url: str):
+        request = urllib.request.Request(f"http://127.0.0.1:{self.port}/json/new?{url}", method="PUT")
+        with urllib.request.urlopen(request, timeout=10) as response:
+            target = json.load(response)
+        ws = websocket.create_connection(target["webSocketDebuggerUrl"], timeout=10)
+        # The new tab starts on about:blank, which is already "complete": wait for the page.
+        deadline = time.monotonic() + 20
+        ready = f"location.href === {json.dumps(url)} && document.readyState === 'complete'"
+        while not self.evaluate(ws, ready) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        return ws
+
+    def evaluate(self, ws, expression: str):
+        self._id += 1
+        ws.send(json.dumps({"id": self._id, "method": "Runtime.evaluate",
+                            "params": {"expression": expression, "returnByValue": True}}))
+        while True:
+            message = json.loads(ws.recv())
+            if message.get("id") == self._id:
+                return message["result"]["result"].get("value")
+
+    def close(self):
+        self.process.kill()
+        self.process.wait()
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture
+def browser(tmp_path):
+    b = Browser(tmp_path)
+    yield b
+    b.close()
+
+
+def probe(browser, url: str, selector: str) -> dict:
+    ws = browser.open(url)
+    try:
+        return json.loads(browser.evaluate(ws, PROBE % json.dumps(selector)))
+    finally:
+        ws.close()
+
+
+def assert_right_to_left(found: dict) -> None:
+    assert found["found"]
+    assert found["direction"] == "rtl"
+    # The first line hugs the right edge of its box and leaves any slack on the left.
+    assert abs(found["boxRight"] - found["lineRight"]) < 24, found
+    assert found["lineLeft"] - found["boxLeft"] >= abs(found["boxRight"] - found["lineRight"]), found
+
+
+def test_guideline_examples_are_laid_out_right_to_left(site, browser):
+    page = site / "guidelines" / "entities" / "index.html"
+    assert_right_to_left(probe(browser, page.as_uri(), 'div[dir="rtl"][lang="ar"] p'))
+
+
+def test_rendered_example_is_laid_out_right_to_left(site, browser):
+    page = site / "examples" / "elaph-46fbcfd5b2c865c7.html"
+    found = probe(browser, page.as_uri(), "p.block")  # the article's paragraphs
+    assert_right_to_left(found)
+    ws = browser.open(page.as_uri())
+    try:
+        assert browser.evaluate(ws, "getComputedStyle(document.documentElement).direction") == "rtl"
+    finally:
+        ws.close()
