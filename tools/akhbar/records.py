@@ -29,7 +29,13 @@ def iter_lines(path: Path) -> Iterator[tuple[int, bytes]]:
 
 def dumps_canonical(record: dict) -> bytes:
     """The one serialization of a record: schema key order, UTF-8 unescaped, compact."""
-    return orjson.dumps(canonical_order(record, record_shape()))
+    ordered = canonical_order(record, record_shape())
+    try:
+        return orjson.dumps(ordered)
+    except (TypeError, orjson.JSONEncodeError):
+        # Integers beyond 64 bits (which orjson refuses) only occur in records the validator
+        # rejects anyway; the standard library writes them exactly, so no value is lost.
+        return json.dumps(ordered, ensure_ascii=False, separators=(",", ":"), allow_nan=False).encode("utf-8")
 
 
 @dataclass
