@@ -10,7 +10,7 @@ from pathlib import Path
 
 import jsonschema
 import pytest
-from hypothesis import given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 from akhbar.diagnostics import CHECKS
@@ -164,7 +164,6 @@ def test_hostile_lines_never_raise(tmp_path):
     assert errors_by_line == set(range(1, len(HOSTILE_LINES) + 1))
 
 
-@settings(max_examples=200, deadline=None, derandomize=True)
 @given(st.binary(max_size=300))
 def test_arbitrary_bytes_never_raise(tmp_path_factory, data):
     shard = tmp_path_factory.mktemp("fuzz") / "f.jsonl"
@@ -180,7 +179,6 @@ json_values = st.recursive(
 )
 
 
-@settings(max_examples=200, deadline=None, derandomize=True)
 @given(json_values)
 def test_arbitrary_json_never_raises(tmp_path_factory, value):
     shard = tmp_path_factory.mktemp("fuzz") / "f.jsonl"

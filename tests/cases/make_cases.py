@@ -149,6 +149,27 @@ CASES: dict[str, tuple[bytes, list[tuple[str, int]]]] = {
 }
 
 
+def _huge_literal() -> bytes:
+    return valid.replace(b'"dead":null', b'"dead":' + b"9" * 5000, 1)
+
+
+# Extra members of the bad-input catalogue (docs/reliability.md) that are not the minimal
+# case of a check id: file name -> (content, [(check id, line)]).
+CATALOGUE: dict[str, tuple[bytes, list[tuple[str, int]]]] = {
+    "float-offset": (mutate(lambda r: set_(ent(r, "e1")["mentions"][0], "start", 37.0)), [("span-offset-not-integer", 1)]),
+    "huge-integer-offset": (mutate(lambda r: set_(ent(r, "e1")["mentions"][0], "end", 10**30)), [("span-out-of-range", 1), ("record-not-canonical", 1)]),
+    "huge-integer-literal": (_huge_literal(), [("json-invalid", 1)]),
+    "negative-offset": (mutate(lambda r: set_(ent(r, "e1")["mentions"][0], "start", -5)), [("span-out-of-range", 1)]),
+    "wrong-shape": (b'{"hello": "world", "entities": 3}\n', [("schema-violation", 1)] * 14 + [("record-not-canonical", 1)]),
+    "empty-file": (b"", []),
+    "only-blank-lines": (b"\n\n", [("file-blank-line", 1), ("file-blank-line", 2)]),
+    "truncated-last-line": (valid + valid[:40], [("json-invalid", 2), ("file-no-final-newline", 2)]),
+    "trojan-source-in-span": (mutate(lambda r: (append_text(r, " \u202eسرت\u202c"), add_mention(r, "e9", "m10", len(r["text"]) - 5, len(r["text"])))),
+                              [("text-bidi-control", 1), ("span-zero-width", 1)]),
+    "speaker-is-a-quote-id": (mutate(lambda r: set_(quote(r, "q1"), "speaker", "q2")), [("schema-violation", 1), ("ref-missing", 1)]),
+}
+
+
 def main() -> None:
     corpus = HERE / "corpus"
     invalid = corpus / "invalid"
@@ -167,6 +188,15 @@ def main() -> None:
     for article_id in (synthetic_record()["id"], OTHER_ID):
         (raw / f"{article_id}.txt").write_bytes(copy.deepcopy(synthetic_record())["text"].encode("utf-8"))
     (HERE / "expected.json").write_text(json.dumps(expected, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
+    catalogue = corpus / "catalogue"
+    catalogue.mkdir(exist_ok=True)
+    for old in catalogue.glob("*.jsonl"):
+        old.unlink()
+    expected_catalogue = {}
+    for name, (content, diagnostics) in CATALOGUE.items():
+        (catalogue / f"{name}.jsonl").write_bytes(content)
+        expected_catalogue[name] = [{"check": c, "line": n} for c, n in diagnostics]
+    (HERE / "catalogue.json").write_text(json.dumps(expected_catalogue, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
 
 
 if __name__ == "__main__":
