@@ -222,33 +222,16 @@ def _strip_paths(text: str, tmp: str) -> str:
 
 
 def agreement_markdown() -> str:
-    """`akhbar agree` between the independent annotations kept under agreement/<article>/
-    (annotator-a vs annotator-b: before adjudication; every other annotator file vs the
-    adjudicated gold in the corpus)."""
-    from pathlib import Path
-
-    from akhbar.agree import compare, result_json
+    """`akhbar agree` for every double annotation kept under agreement/ (akhbar.agreement)."""
     from akhbar.agree_report import as_markdown
+    from akhbar.agreement import results
     from akhbar.paths import project_root
-    from akhbar.sources import load_collection
 
     root = project_root()
     out = []
-    for folder in sorted(p for p in (root / "agreement").iterdir() if p.is_dir()):
-        files = sorted(folder.glob("annotator-*.jsonl"))
-        names = {f.stem: f for f in files}
-        pairs = []
-        if {"annotator-a", "annotator-b"} <= set(names):
-            pairs.append(("annotator-a (A) vs annotator-b (B), before adjudication", names["annotator-a"], names["annotator-b"]))
-        gold = root / "corpus" / "articles"
-        for stem, path in names.items():
-            if stem not in ("annotator-a", "annotator-b"):
-                pairs.append((f"{stem} (B) scored against the adjudicated gold (A)", gold, path))
-        for title, a, b in pairs:
-            result = result_json(compare(load_collection(str(a)), load_collection(str(b))))
-            shown = as_markdown(result, by_type=True)
-            shown = shown.replace(str(root) + "/", "").replace(str(Path(root)), ".")
-            out.append(f"### `{folder.name}`: {title}\n\n{shown}")
+    for pair, result in results(root):
+        shown = as_markdown(result, by_type=True).replace(str(root) + "/", "")
+        out.append(f"### `{pair.article}`: {pair.title}\n\n{shown}")
     return "\n\n".join(out) if out else "No double annotation yet."
 
 

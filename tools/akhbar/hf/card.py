@@ -85,7 +85,7 @@ def front_matter(stats) -> dict:
         "pretty_name": PRETTY_NAME,
         "language": ["ar"],
         **license_yaml(stats),
-        "annotations_creators": ["expert-generated"],
+        "annotations_creators": ["machine-generated"],  # AI-assisted, adjudicated (see the card)
         "language_creators": ["found"],
         "multilinguality": ["monolingual"],
         "source_datasets": ["original"],
@@ -255,7 +255,27 @@ def _license_section(stats) -> str:
     )
 
 
-def card_text(out: Path, stats) -> str:
+def _agreement_section(root: Path) -> str:
+    """Headline F1 figures of the double annotations under agreement/ (akhbar.agreement)."""
+    from akhbar.agreement import headline, results
+
+    found = results(root)
+    if not found:
+        return ("No article has been double-annotated yet, so there are no agreement figures; they will be reported "
+                "here once double annotation exists.")
+    names = list(headline(found[0][1]))
+    rows = [[f"`{pair.article}`: {pair.title}"] + [_f1(headline(result)[n]) for n in names] for pair, result in found]
+    return ("F1 of one annotation against the other, computed with `akhbar agree` (full tables in the "
+            f"documentation's agreement page, {DOCS_URL}agreement/). The annotators are sessions of the same AI "
+            "assistant, so these figures are an upper bound, not comparable with human inter-annotator "
+            "agreement.\n\n" + _table(["pair"] + names, rows))
+
+
+def _f1(value) -> str:
+    return "—" if value is None else f"{value:.3f}"
+
+
+def card_text(out: Path, stats, root: Path) -> str:
     from akhbar.hf.build import data_path
 
     splits = labels.splits()
@@ -367,12 +387,12 @@ def card_text(out: Path, stats) -> str:
         "(manual version 2.0) with ACE-style triggers and role arguments. Every record passes the Akhbar "
         "validator (schema and offset checks) before it is built.\n\n"
         f"Annotation status: {', '.join(f'{k} {v}' for k, v in sorted(stats.statuses.items()))}.\n\n"
-        "#### Who are the annotators?\n\nThe Akhbar contributors named in each record's `annotation.annotators`.\n\n"
+        "#### Who are the annotators?\n\nThe annotators named in each record's `annotation.annotators`. The "
+        "gold annotation of version 0.1 was produced by independent sessions of an AI annotation assistant (a "
+        "large language model) that worked from the written guidelines and the text alone, and was adjudicated "
+        "by the maintainers against the guidelines; human double annotation is the next step.\n\n"
         "#### Agreement\n\n"
-        + (f"{stats.multi_annotator} article(s) list more than one annotator; agreement figures are published "
-           "with the corpus statistics." if stats.multi_annotator else
-           "No article has been double-annotated yet, so there are no agreement figures; they will be reported "
-           "here once double annotation exists.")
+        + _agreement_section(root)
         + "\n\n### Personal and Sensitive Information\n\n"
         "The articles name public figures, officials and sometimes private persons as the press reported them, "
         "and mention political and religious affiliations (NORP). Nothing was added beyond what was published.\n\n"
@@ -457,5 +477,5 @@ def license_text(stats, root: Path) -> str:
 
 
 def write_card(out: Path, stats, root: Path) -> None:
-    atomic_write(out / "README.md", [card_text(out, stats).encode("utf-8")])
+    atomic_write(out / "README.md", [card_text(out, stats, root).encode("utf-8")])
     atomic_write(out / "LICENSE.md", [license_text(stats, root).encode("utf-8")])

@@ -1,0 +1,43 @@
+"""The double annotations under agreement/: pairs, headline figures, the dataset card's
+agreement section."""
+
+from __future__ import annotations
+
+import copy
+
+from akhbar.agreement import headline, pairs, results
+from akhbar.hf.card import _agreement_section
+from akhbar.records import dumps_canonical
+from synthetic import synthetic_record, write_corpus
+
+
+def _agreement_root(tmp_path):
+    gold = synthetic_record()
+    write_corpus(tmp_path, [gold])
+    folder = tmp_path / "agreement" / gold["id"]
+    folder.mkdir(parents=True)
+    a = copy.deepcopy(gold)
+    b = copy.deepcopy(gold)
+    b["events"] = b["events"][:2]  # B missed one of three events
+    c = copy.deepcopy(gold)
+    for name, record in (("annotator-a", a), ("annotator-b", b), ("annotator-c", c)):
+        (folder / f"{name}.jsonl").write_bytes(dumps_canonical(record) + b"\n")
+    return tmp_path
+
+
+def test_pairs_and_headline_figures(tmp_path):
+    root = _agreement_root(tmp_path)
+    found = pairs(root)
+    assert [p.title.split(" ")[0] for p in found] == ["annotator-a", "annotator-c"]
+    assert found[1].a == root / "corpus" / "articles"
+    (ab, r_ab), (_c, r_c) = results(root)
+    assert headline(r_ab)["events (trigger + category)"] == 0.8  # 2 of 3: P 1, R 2/3
+    assert headline(r_ab)["entity mentions (exact)"] == 1.0
+    assert set(headline(r_c).values()) == {1.0}
+
+
+def test_card_reports_agreement_or_says_there_is_none(tmp_path):
+    assert "No article has been double-annotated" in _agreement_section(tmp_path)
+    section = _agreement_section(_agreement_root(tmp_path / "r"))
+    assert "| `synthetic-00000000000000a1`: annotator-a (A) vs annotator-b (B), before adjudication |" in section
+    assert "0.800" in section and "upper bound" in section
