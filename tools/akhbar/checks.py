@@ -11,11 +11,12 @@ import hashlib
 import re
 import unicodedata
 from collections.abc import Callable, Iterator
+from functools import cache
 from pathlib import Path
 
 from akhbar import labels
 from akhbar.records import MAX_DEPTH, max_depth
-from akhbar.schema import SUPPORTED_MAJOR, fast_is_valid, rich_validator
+from akhbar.schema import SUPPORTED_MAJOR, fast_is_valid, record_shape, rich_validator
 
 Report = Callable[..., None]
 
@@ -355,35 +356,69 @@ def _check_parent_cycles(quotes: list[dict], report: Report) -> None:
 # ---- provenance ------------------------------------------------------------------------------
 
 
-def check_provenance(record: dict, root: Path, report: Report) -> None:
+class ProvenanceCache:
+    """What one validation run learns about raw files, so that many records pointing at the
+    same raw file cost one hash: the verdict on each (root, raw_file) path, and the sha256 of
+    each file keyed by (path, size, mtime, inode), which a rewrite of the file changes."""
+
+    def __init__(self) -> None:
+        self.paths: dict[tuple[Path, str], tuple[list[tuple], Path | None]] = {}
+        self.hashes: dict[tuple, str] = {}
+
+    def sha256(self, path: Path) -> str:
+        st = path.stat()
+        key = (str(path), st.st_size, st.st_mtime_ns, st.st_ino)
+        digest = self.hashes.get(key)
+        if digest is None:
+            digest = self.hashes[key] = sha256_file(path)
+        return digest
+
+
+def check_provenance(record: dict, root: Path, report: Report, cache: ProvenanceCache | None = None) -> None:
     source = record.get("source")
     if not isinstance(source, dict) or not isinstance(source.get("raw_file"), str):
         return
     raw = source["raw_file"]
+    if cache is None:
+        problems, path = _raw_path_verdict(raw, root)
+    else:
+        known = cache.paths.get((root, raw))
+        if known is None:
+            known = cache.paths[(root, raw)] = _raw_path_verdict(raw, root)
+        problems, path = known
+    for problem in problems:
+        report(*problem)
+    if path is None:
+        return
+    expected = source.get("raw_sha256")
+    if isinstance(expected, str):
+        try:
+            actual = cache.sha256(path) if cache is not None else sha256_file(path)
+        except OSError as exc:
+            report("raw-file-missing", f"raw_file {raw!r} cannot be read: {exc.strerror or exc}", "$.source.raw_file")
+            return
+        if actual != expected:
+            report("raw-sha256-mismatch", f"raw_sha256 is {expected[:12]}… but the file hashes to {actual[:12]}…", "$.source.raw_sha256")
+
+
+def _raw_path_verdict(raw: str, root: Path) -> tuple[list[tuple], Path | None]:
+    """(problems to report, the file to hash or None) for one raw_file value."""
     relative = Path(raw)
     raw_dir = (root / "corpus" / "raw").resolve()
     if relative.is_absolute() or ".." in relative.parts or relative.parts[:2] != ("corpus", "raw") or "\\" in raw:
-        report("raw-file-outside", f"raw_file {raw!r} must be a relative path under corpus/raw/", "$.source.raw_file")
-        return
+        return [("raw-file-outside", f"raw_file {raw!r} must be a relative path under corpus/raw/", "$.source.raw_file")], None
     path = root / relative
     # Any link on the way could point outside corpus/raw/ (or change what the hash covers).
     probe = path
     while probe != root and probe != probe.parent:
         if probe.is_symlink():
-            report("raw-file-outside", f"raw_file {raw!r} goes through a symbolic link", "$.source.raw_file")
-            return
+            return [("raw-file-outside", f"raw_file {raw!r} goes through a symbolic link", "$.source.raw_file")], None
         probe = probe.parent
     if not path.is_file():
-        report("raw-file-missing", f"raw_file {raw!r} does not exist", "$.source.raw_file")
-        return
+        return [("raw-file-missing", f"raw_file {raw!r} does not exist", "$.source.raw_file")], None
     if raw_dir not in path.resolve().parents:
-        report("raw-file-outside", f"raw_file {raw!r} resolves outside corpus/raw/", "$.source.raw_file")
-        return
-    expected = source.get("raw_sha256")
-    if isinstance(expected, str):
-        actual = sha256_file(path)
-        if actual != expected:
-            report("raw-sha256-mismatch", f"raw_sha256 is {expected[:12]}… but the file hashes to {actual[:12]}…", "$.source.raw_sha256")
+        return [("raw-file-outside", f"raw_file {raw!r} resolves outside corpus/raw/", "$.source.raw_file")], None
+    return [], path
 
 
 def sha256_file(path: Path) -> str:
@@ -397,9 +432,298 @@ def sha256_file(path: Path) -> str:
 RECORD_CHECKS = (check_schema_version, check_unicode, check_spans, check_mentions_nest, check_blocks, check_structure)
 
 
-def check_record(record: dict, root: Path, report: Report, depth_checked: bool = False) -> None:
+def check_record(record: dict, root: Path, report: Report, depth_checked: bool = False,
+                 provenance: ProvenanceCache | None = None) -> None:
     """All per-record checks, in a fixed order (so output is stable)."""
     check_schema(record, report, depth_checked)
     for check in RECORD_CHECKS:
         check(record, report)
-    check_provenance(record, root, report)
+    check_provenance(record, root, report, provenance)
+
+
+# ---- fast path -------------------------------------------------------------------------------
+#
+# Most records in a corpus are valid and canonical. For those, the checks above spend their
+# time building JSON paths and walking every string. The functions below answer one question
+# per check, "is this record certainly clean for it?", in as few passes as possible, and only
+# on records that (a) passed the compiled schema validator, so every type, required key and
+# enum is already guaranteed, and (b) are byte-identical to their compact orjson
+# serialization, so the raw line can stand in for all the record's strings. Whenever the
+# answer is not a certain yes, the original check runs and reports exactly as before: the
+# fast path can only skip work, never change a diagnostic.
+
+# Characters that are certainly not letters: a span edge next to one of them cannot split a
+# word, so the full edge test (_is_letter on both sides) is skipped for the common case.
+_NOT_LETTERS = frozenset(" \n\t.,;:!?\"'()[]{}<>/-_–—«»“”‘’…،؛؟٪0123456789٠١٢٣٤٥٦٧٨٩")
+assert not any(_is_letter(ch) for ch in _NOT_LETTERS)
+
+
+@cache
+def _key_orders() -> dict[str, tuple[str, ...]]:
+    """The canonical key order of every object in a record, by role."""
+    shape = record_shape()
+    c = shape.children
+    entity, quote, event = c["entities"].items, c["quotes"].items, c["events"].items
+    return {
+        "record": shape.keys, "block": c["blocks"].items.keys, "source": c["source"].keys,
+        "license": c["license"].keys, "annotation": c["annotation"].keys, "entity": entity.keys,
+        "mention": entity.children["mentions"].items.keys, "quote": quote.keys,
+        "fragment": quote.children["content"].items.keys, "cue": quote.children["cue"].keys,
+        "speaker_span": quote.children["speaker_span"].keys, "event": event.keys,
+        "trigger": event.children["trigger"].keys, "argument": event.children["arguments"].items.keys,
+        "magnitude": event.children["magnitude"].keys,
+    }
+
+
+def _raw_unicode_clean(raw: bytes, line: str, text_newlines: int) -> bool:
+    """check_unicode would report nothing, judged on the canonical line itself.
+
+    NFC: U+0022 (the JSON quote) and the ASCII of escapes are stable code points for NFC, so a
+    line in NFC has every string in NFC. Suspect characters: C0 controls can only appear as
+    escapes (orjson writes \\b \\t \\n \\f \\r \\uXXXX, besides \\" and \\\\); DEL, C1
+    controls and directional marks/controls appear literally, found by their UTF-8 lead bytes
+    with memchr-speed searches rather than a regex over the whole line.
+    """
+    newlines = 0
+    i = raw.find(b"\\")
+    while i != -1:
+        c = raw[i + 1]
+        if c == 0x6E:  # \\n: allowed in `text` only, counted below
+            newlines += 1
+        elif c != 0x22 and c != 0x5C:  # anything but \\" and \\\\ encodes a control character
+            return False
+        i = raw.find(b"\\", i + 2)
+    # Every escaped newline must be one of `text`'s paragraph breaks.
+    if newlines != text_newlines or raw.find(b"\x7f") != -1:
+        return False
+    i = raw.find(b"\xc2")  # U+0080-U+009F are C2 80-9F
+    while i != -1:
+        if raw[i + 1] <= 0x9F:
+            return False
+        i = raw.find(b"\xc2", i + 2)
+    i = raw.find(b"\xe2")  # U+200E U+200F U+202A-U+202E U+2066-U+2069
+    while i != -1:
+        b1, b2 = raw[i + 1], raw[i + 2]
+        if (b1 == 0x80 and (b2 == 0x8E or b2 == 0x8F or 0xAA <= b2 <= 0xAE)) or (b1 == 0x81 and 0xA6 <= b2 <= 0xA9):
+            return False
+        i = raw.find(b"\xe2", i + 3)
+    i = raw.find(b"\x9c")  # U+061C is D8 9C
+    while i != -1:
+        if raw[i - 1] == 0xD8:
+            return False
+        i = raw.find(b"\x9c", i + 1)
+    return unicodedata.is_normalized("NFC", line)
+
+
+def _start_clean(text: str, start: int) -> bool:
+    """The start edge of _check_edges reports nothing (text[start - 1] may be a letter)."""
+    if _is_letter(text[start - 1]) and _is_letter(text[start]):
+        word_start = start - 1
+        while word_start > 0 and _is_letter(text[word_start - 1]):
+            word_start -= 1
+        return PROCLITICS.match(text[word_start:start]) is not None
+    return True
+
+
+def _end_clean(text: str, end: int) -> bool:
+    """The end edge of _check_edges reports nothing (text[end] may be a letter)."""
+    if _is_letter(text[end - 1]) and _is_letter(text[end]):
+        word_end = end + 1
+        while word_end < len(text) and _is_letter(text[word_end]):
+            word_end += 1
+        return ENCLITICS.match(text[end:word_end]) is not None
+    return True
+
+
+def _scan_clean(record: dict) -> tuple[bool, bool, bool, bool]:
+    """One pass over a schema-valid record: (keys in canonical order, check_spans,
+    check_mentions_nest, check_blocks would report nothing)."""
+    k = _key_orders()
+    if tuple(record) != k["record"] or tuple(record["source"]) != k["source"] \
+            or tuple(record["license"]) != k["license"] or tuple(record["annotation"]) != k["annotation"]:
+        return False, False, False, False
+    text = record["text"]
+    n = len(text)
+    invisible, not_letters = INVISIBLE, _NOT_LETTERS
+    spans_ok = blocks_ok = True
+
+    def span_ok(span: dict, keys: tuple) -> bool | None:
+        """None: keys out of order; else whether the span is clean."""
+        if tuple(span) != keys:
+            return None
+        start, end = span["start"], span["end"]  # integers >= 0: the schema passed
+        return (
+            start < end <= n
+            and span["text"] == text[start:end]
+            and text[start] not in invisible
+            and text[end - 1] not in invisible
+            and (start == 0 or text[start - 1] in not_letters or _start_clean(text, start))
+            and (end == n or text[end] in not_letters or _end_clean(text, end))
+        )
+
+    previous_end = 0
+    kb = k["block"]
+    for block in record["blocks"]:
+        if tuple(block) != kb:
+            return False, False, False, False
+        start, end = block["start"], block["end"]
+        if not start < end <= n:
+            spans_ok = False
+            continue
+        if start < previous_end or text.find("\n", start, end) != -1:
+            blocks_ok = False
+        previous_end = max(previous_end, end)
+
+    mentions = []
+    ke, km = k["entity"], k["mention"]
+    for entity in record["entities"]:
+        if tuple(entity) != ke:
+            return False, False, False, False
+        for m in entity["mentions"]:
+            if tuple(m) != km:
+                return False, False, False, False
+            start, end = m["start"], m["end"]
+            if start < end <= n:
+                mentions.append((start, -end))
+                if not (
+                    m["text"] == text[start:end]
+                    and text[start] not in invisible
+                    and text[end - 1] not in invisible
+                    and (start == 0 or text[start - 1] in not_letters or _start_clean(text, start))
+                    and (end == n or text[end] in not_letters or _end_clean(text, end))
+                ):
+                    spans_ok = False
+            else:
+                spans_ok = False
+
+    kq, kf, kc, ks = k["quote"], k["fragment"], k["cue"], k["speaker_span"]
+    for q in record["quotes"]:
+        if tuple(q) != kq:
+            return False, False, False, False
+        for fragment in q["content"]:
+            ok = span_ok(fragment, kf)
+            if ok is None:
+                return False, False, False, False
+            spans_ok = spans_ok and ok
+        for key, keys in (("cue", kc), ("speaker_span", ks)):
+            if q[key] is not None:
+                ok = span_ok(q[key], keys)
+                if ok is None:
+                    return False, False, False, False
+                spans_ok = spans_ok and ok
+
+    kv, kt, ka, kmag = k["event"], k["trigger"], k["argument"], k["magnitude"]
+    for v in record["events"]:
+        if tuple(v) != kv or (v["magnitude"] is not None and tuple(v["magnitude"]) != kmag):
+            return False, False, False, False
+        for a in v["arguments"]:
+            if tuple(a) != ka:
+                return False, False, False, False
+        ok = span_ok(v["trigger"], kt)
+        if ok is None:
+            return False, False, False, False
+        spans_ok = spans_ok and ok
+
+    mentions.sort()
+    nest_ok = True
+    open_ends: list[int] = []
+    previous = None
+    for start, neg_end in mentions:
+        end = -neg_end
+        if (start, end) == previous:
+            nest_ok = False
+            break
+        previous = (start, end)
+        while open_ends and open_ends[-1] <= start:
+            open_ends.pop()
+        if open_ends and end > open_ends[-1]:
+            nest_ok = False
+            break
+        open_ends.append(end)
+    return True, spans_ok, nest_ok, blocks_ok
+
+
+def _structure_clean(record: dict) -> list[tuple[str, str]] | None:
+    """None when check_structure would report anything but event-recipient-missing; else the
+    (event id, category) pairs it would report that warning for (in its order; usually none)."""
+    entities, quotes, events = record["entities"], record["quotes"], record["events"]
+    entity_ids = {e["id"] for e in entities}
+    quote_ids = {q["id"] for q in quotes}
+    if len(entity_ids) != len(entities) or len(quote_ids) != len(quotes) or len({v["id"] for v in events}) != len(events):
+        return None
+    mention_count = 0
+    mention_ids = set()
+    for e in entities:
+        mention_count += len(e["mentions"])
+        mention_ids.update(m["id"] for m in e["mentions"])
+    if len(mention_ids) != mention_count:
+        return None
+    lemmas = _CUE_LEMMAS
+    any_parent = False
+    for q in quotes:
+        speaker, addressee, parent = q["speaker"], q["addressee"], q["parent"]
+        if (speaker is not None and speaker not in entity_ids) or (addressee is not None and addressee not in entity_ids):
+            return None
+        if parent is not None:
+            any_parent = True
+            if parent not in quote_ids:
+                return None
+        kind = q["speaker_kind"]
+        if (kind == "named" and speaker is None) or (kind == "anonymous" and speaker is not None):
+            return None
+        if q["cue"] is not None and q["cue"]["lemma"] not in lemmas:
+            return None
+    if any_parent:
+        found = []
+        _check_parent_cycles(quotes, lambda *a: found.append(a))
+        if found:
+            return None
+    missing: list[tuple[str, str]] = []
+    modes_by = labels.plover_modes_by_category()
+    needs_recipient = labels.plover_recipient_required()
+    for v in events:
+        if not entity_ids.issuperset(v["actor"]) or not entity_ids.issuperset(v["recipient"]):
+            return None
+        for a in v["arguments"]:
+            if a["entity"] not in entity_ids:
+                return None
+        category, mode = v["category"], v["mode"]
+        if category in modes_by and mode is not None and mode not in modes_by[category]:
+            return None
+        if category in needs_recipient and not v["recipient"]:
+            missing.append((v["id"], category))
+    return missing
+
+
+def check_record_fast(record: dict, raw: bytes, line: str, root: Path, report: Report, provenance: ProvenanceCache | None = None) -> bool:
+    """The per-record checks of a line that is byte-stable under orjson (`raw` is exactly
+    orjson.dumps(record); `line` is raw decoded). Returns False, having reported nothing, when
+    the record is not both schema-valid and canonical: the caller then takes the full path.
+    Otherwise reports exactly what check_record would, in the same order."""
+    if not fast_is_valid()(record):
+        return False
+    try:
+        keys_ok, spans_ok, nest_ok, blocks_ok = _scan_clean(record)
+        missing_recipients = _structure_clean(record) if keys_ok else None
+    except TypeError:
+        # JSON Schema counts 10.0 as an integer; slicing with it fails. The full checks
+        # report such offsets precisely.
+        return False
+    if not keys_ok:
+        return False
+    check_schema_version(record, report)
+    if not _raw_unicode_clean(raw, line, record["text"].count("\n")):
+        check_unicode(record, report)
+    if not spans_ok:
+        check_spans(record, report)
+    if not nest_ok:
+        check_mentions_nest(record, report)
+    if not blocks_ok:
+        check_blocks(record, report)
+    if missing_recipients is None:
+        check_structure(record, report)
+    else:
+        for vid, category in missing_recipients:  # the one structure warning common in valid data
+            report("event-recipient-missing", f"PLOVER requires a recipient for {category}", vid)
+    check_provenance(record, root, report, provenance)
+    return True

@@ -6,14 +6,20 @@ duplicate detection), a few dozen bytes per article.
 
 from __future__ import annotations
 
+import hashlib
+import os
+import re
+import subprocess
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from akhbar.checks import check_record
+import orjson
+
+from akhbar.checks import ProvenanceCache, check_provenance, check_record, check_record_fast
 from akhbar.diagnostics import ERROR, Diagnostic
 from akhbar.paths import corpus_root_of, project_root
-from akhbar.records import BOM, iter_lines, parse_line
+from akhbar.records import BOM, parse_line, parse_strict
 
 
 @dataclass
@@ -22,6 +28,7 @@ class Summary:
     records: int = 0
     errors: int = 0
     warnings: int = 0
+    unchanged: int = 0  # records skipped by --changed-since (identical to the baseline)
     by_check: dict[str, int] = field(default_factory=dict)
 
     def add(self, diagnostic: Diagnostic) -> None:
@@ -49,41 +56,179 @@ def display_path(path: Path) -> str:
         return str(path)
 
 
+class IdIndex:
+    """The article ids met so far, each with where it was first seen, in little memory: an
+    8-byte hash of the id maps to one packed integer (file number, line, byte offset). A hash
+    hit is confirmed by re-reading the first record's id at its offset; the rare different id
+    with the same hash goes to a small exact overflow table."""
+
+    def __init__(self) -> None:
+        self.files: list[tuple[str, Path]] = []  # (display name, path)
+        self._file_numbers: dict[Path, int] = {}
+        self._table: dict[int, int] = {}
+        self._overflow: dict[str, tuple[str, int]] = {}
+
+    def file_number(self, name: str, path: Path) -> int:
+        number = self._file_numbers.get(path)
+        if number is None:
+            number = self._file_numbers[path] = len(self.files)
+            self.files.append((name, path))
+        return number
+
+    def first(self, record_id: str) -> tuple[str, int] | None:
+        packed = self._table.get(hash(record_id))
+        if packed is not None:
+            file_number, line, offset = packed & 0xFFFFF, (packed >> 20) & 0xFFFFFFFFFF, packed >> 60
+            name, path = self.files[file_number]
+            if _id_at(path, offset) == record_id:
+                return name, line
+        return self._overflow.get(record_id) if self._overflow else None
+
+    def add(self, record_id: str, file_number: int, line: int, offset: int) -> None:
+        key = hash(record_id)
+        if key in self._table:  # another id with the same 64-bit hash
+            self._overflow[record_id] = (self.files[file_number][0], line)
+        else:
+            self._table[key] = file_number | (line << 20) | (offset << 60)
+
+    def __len__(self) -> int:
+        return len(self._table) + len(self._overflow)
+
+
+def _id_at(path: Path, offset: int) -> str | None:
+    """The article id of the line starting at `offset` (None if it cannot be read back)."""
+    try:
+        with open(path, "rb") as f:
+            f.seek(offset)
+            raw = f.readline().rstrip(b"\n").rstrip(b"\r")
+    except OSError:
+        return None
+    if offset == 0 and raw.startswith(BOM):
+        raw = raw[len(BOM):]
+    try:
+        value = orjson.loads(raw)
+    except orjson.JSONDecodeError:
+        try:
+            value = parse_strict(raw.decode("utf-8", "replace")).value
+        except Exception:  # noqa: BLE001 - a line that cannot be read back is not a match
+            return None
+    return value.get("id") if isinstance(value, dict) else None
+
+
+@dataclass
+class _LineResult:
+    """One line's outcome inside a range of a file (line numbers relative to the range)."""
+
+    number: int
+    offset: int
+    diagnostics: list[Diagnostic]
+    record_id: str | None
+
+
+def _scan_range(path: Path, name: str, root: Path, start: int, end: int | None,
+                provenance: ProvenanceCache) -> tuple[list[_LineResult], int, int, bool]:
+    """Validate the lines that start in [start, end) of a file (end None: to the end).
+    Returns (results of lines with diagnostics or an id, lines read, records, whether the
+    last line read is non-empty). Results carry range-relative line numbers."""
+    results: list[_LineResult] = []
+    number = records = 0
+    last_nonempty = False
+    with open(path, "rb") as f:
+        offset = start
+        if start > 0:
+            # The range begins at the first line that starts at or after `start`.
+            f.seek(start - 1)
+            offset = start - 1 + len(f.readline())
+        while end is None or offset < end:
+            line = f.readline()
+            if not line:
+                break
+            number += 1
+            raw = line[:-1] if line.endswith(b"\n") else line
+            last_nonempty = bool(raw)
+            if raw.strip():
+                records += 1
+            diagnostics, record_id = _validate_line(raw, number, name, root, provenance, at_file_start=offset == 0)
+            if diagnostics or record_id is not None:
+                results.append(_LineResult(number, offset, diagnostics, record_id))
+            offset += len(line)
+    return results, number, records, last_nonempty
+
+
 def validate_file(
-    path: Path, seen_ids: dict[str, tuple[str, int]], root: Path | None = None, summary: Summary | None = None
+    path: Path, seen_ids: dict[str, tuple[str, int]] | IdIndex, root: Path | None = None, summary: Summary | None = None,
+    provenance: ProvenanceCache | None = None, baseline: Baseline | None = None,
 ) -> Iterator[Diagnostic]:
-    """Diagnostics of one shard, streamed. `seen_ids` maps article ids already met (in this
-    or earlier files) to where; it is updated as records are read."""
+    """Diagnostics of one shard, streamed. `seen_ids` (an IdIndex, or a dict of id -> (file,
+    line)) holds the article ids already met, in this or earlier files; it is updated as
+    records are read."""
     summary = summary if summary is not None else Summary()
     summary.files += 1
     name = display_path(path)
     root = root or corpus_root_of(path) or project_root()
-    previous_id: str | None = None
-    unsorted_reported = False
+    provenance = provenance if provenance is not None else ProvenanceCache()
+    tracker = _FileTracker(path, name, seen_ids)
+    number = 0
     try:
-        lines = iter_lines(path)
-        last_raw = b""
-        for number, raw in lines:
-            last_raw = raw
-            if raw.strip():
-                summary.records += 1
-            diagnostics, record_id = _validate_line(raw, number, name, root)
-            yield from diagnostics
-            if record_id is None:
-                continue
-            if record_id in seen_ids:
-                first_file, first_line = seen_ids[record_id]
-                yield Diagnostic("id-duplicate-article", f"article id also used at {first_file}:{first_line}", name, number, record_id)
-            else:
-                seen_ids[record_id] = (name, number)
-            if previous_id is not None and record_id < previous_id and not unsorted_reported:
-                unsorted_reported = True
-                yield Diagnostic("records-not-sorted", f"records are not sorted by id ({record_id} after {previous_id}); run akhbar fmt", name, number, record_id)
-            previous_id = record_id
-        if last_raw and not _ends_with_newline(path):
+        old_lines = baseline.line_hashes(path) if baseline is not None else None
+        with open(path, "rb") as f:
+            offset = 0
+            last_nonempty = False
+            for line in f:
+                number += 1
+                raw = line[:-1] if line.endswith(b"\n") else line
+                last_nonempty = bool(raw)
+                if raw.strip():
+                    summary.records += 1
+                if old_lines and (record_id := baseline.unchanged_id(raw, old_lines)) is not None:
+                    # The same bytes as at the baseline: only the corpus-wide id checks (and
+                    # provenance, when raw files changed since) are run again.
+                    summary.unchanged += 1
+                    if baseline.raw_changed:
+                        yield from _provenance_only(raw, number, name, root, provenance)
+                    yield from tracker.see(record_id, number, offset)
+                    offset += len(line)
+                    continue
+                diagnostics, record_id = _validate_line(raw, number, name, root, provenance, at_file_start=number == 1)
+                yield from diagnostics
+                if record_id is not None:
+                    yield from tracker.see(record_id, number, offset)
+                offset += len(line)
+        if last_nonempty and not _ends_with_newline(path):
             yield Diagnostic("file-no-final-newline", "the last line has no newline; run akhbar fmt", name, number)
     except OSError as exc:
         yield Diagnostic("file-unreadable", f"cannot read the file: {exc.strerror or exc}", name)
+
+
+class _FileTracker:
+    """The corpus-wide and file-wide checks on ids, fed record by record in file order:
+    duplicate article ids (against every file so far) and the first unsorted record."""
+
+    def __init__(self, path: Path, name: str, seen_ids) -> None:
+        self.name = name
+        self.seen = seen_ids
+        self.file_number = seen_ids.file_number(name, path) if isinstance(seen_ids, IdIndex) else None
+        self.previous_id: str | None = None
+        self.unsorted_reported = False
+
+    def see(self, record_id: str, number: int, offset: int) -> list[Diagnostic]:
+        out = []
+        if self.file_number is not None:
+            first = self.seen.first(record_id)
+            if first is None:
+                self.seen.add(record_id, self.file_number, number, offset)
+        else:
+            first = self.seen.get(record_id)
+            if first is None:
+                self.seen[record_id] = (self.name, number)
+        if first is not None:
+            out.append(Diagnostic("id-duplicate-article", f"article id also used at {first[0]}:{first[1]}", self.name, number, record_id))
+        previous = self.previous_id
+        if previous is not None and record_id < previous and not self.unsorted_reported:
+            self.unsorted_reported = True
+            out.append(Diagnostic("records-not-sorted", f"records are not sorted by id ({record_id} after {previous}); run akhbar fmt", self.name, number, record_id))
+        self.previous_id = record_id
+        return out
 
 
 def _ends_with_newline(path: Path) -> bool:
@@ -95,13 +240,14 @@ def _ends_with_newline(path: Path) -> bool:
         return f.read(1) == b"\n"
 
 
-def _validate_line(raw: bytes, number: int, name: str, root: Path) -> tuple[list[Diagnostic], str | None]:
+def _validate_line(raw: bytes, number: int, name: str, root: Path, provenance: ProvenanceCache | None = None,
+                   at_file_start: bool | None = None) -> tuple[list[Diagnostic], str | None]:
     out: list[Diagnostic] = []
 
     def add(check, message, column=None, article=None, annotation=None, start=None, end=None):
         out.append(Diagnostic(check, message, name, number, article, annotation, start, end, column))
 
-    if number == 1 and raw.startswith(BOM):
+    if (number == 1 if at_file_start is None else at_file_start) and raw.startswith(BOM):
         add("file-bom", "the file starts with a UTF-8 byte-order mark; remove it")
         raw = raw[len(BOM):]
     if raw.endswith(b"\r"):
@@ -111,10 +257,28 @@ def _validate_line(raw: bytes, number: int, name: str, root: Path) -> tuple[list
         add("file-blank-line", "blank line (one record per line, no empty lines)")
         return out, None
     try:
-        raw.decode("utf-8")
+        line = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
         add("file-not-utf8", f"invalid UTF-8 byte 0x{raw[exc.start]:02X} at byte {exc.start + 1}", column=exc.start + 1)
         return out, None
+
+    if not out:
+        # Fast path: a line that orjson reads and writes back byte for byte, whose record
+        # passes the compiled schema and is in canonical key order (see check_record_fast).
+        try:
+            value = orjson.loads(raw)
+            stable = type(value) is dict and orjson.dumps(value) == raw
+        except (orjson.JSONDecodeError, orjson.JSONEncodeError):
+            stable = False
+        if stable:
+            record_id = value["id"] if type(value.get("id")) is str else None
+
+            def report_fast(check, message, annotation=None, start=None, end=None):
+                out.append(Diagnostic(check, message, name, number, record_id, annotation, start, end))
+
+            if check_record_fast(value, raw, line, root, report_fast, provenance):
+                return out, record_id
+            del out[:]
 
     parsed = parse_line(raw)
     for problem in parsed.problems:
@@ -133,7 +297,7 @@ def _validate_line(raw: bytes, number: int, name: str, root: Path) -> tuple[list
         add(check, message, article=record_id, annotation=annotation, start=start, end=end)
 
     # The strict parser (non-canonical lines) has measured the depth already.
-    check_record(record, root, report, depth_checked=not parsed.canonical)
+    check_record(record, root, report, depth_checked=not parsed.canonical, provenance=provenance)
     return out, record_id
 
 
@@ -143,12 +307,227 @@ def _json_type(value) -> str:
     return {bool: "boolean", int: "number", float: "number", str: "string", list: "array"}.get(type(value), "value")
 
 
-def validate_paths(paths: Iterable[Path], root: Path | None = None, summary: Summary | None = None) -> Iterator[Diagnostic]:
+def default_jobs() -> int:
+    """All the cores this process may use."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # pragma: no cover - not on Linux
+        return max(1, os.cpu_count() or 1)
+
+
+# Below this many bytes in all, worker processes cost more than they save.
+PARALLEL_MIN_BYTES = 4 << 20
+# Ranges of about this size are handed to the workers: large enough that the per-range cost
+# (a task, a pickled result) is negligible, small enough to balance the cores.
+RANGE_BYTES = 8 << 20
+
+
+def validate_paths(paths: Iterable[Path], root: Path | None = None, summary: Summary | None = None,
+                   jobs: int = 1, baseline: Baseline | None = None) -> Iterator[Diagnostic]:
     """Diagnostics for every file, in order; corpus-wide checks span all of them. When a
-    summary is given it is filled in as the diagnostics are consumed."""
-    seen_ids: dict[str, tuple[str, int]] = {}
+    summary is given it is filled in as the diagnostics are consumed. With jobs > 1, byte
+    ranges of the files are validated by worker processes; the diagnostics are the same, in
+    the same order, as with jobs=1."""
+    paths = [Path(p) for p in paths]
+    seen_ids = IdIndex()
+    if jobs > 1 and baseline is None and _total_size(paths) >= PARALLEL_MIN_BYTES:
+        source = _validate_parallel(paths, root, summary, seen_ids, jobs)
+    else:
+        provenance = ProvenanceCache()
+        source = (d for path in paths for d in validate_file(path, seen_ids, root, summary, provenance, baseline))
+    for diagnostic in source:
+        if summary is not None:
+            summary.add(diagnostic)
+        yield diagnostic
+
+
+def _total_size(paths: list[Path]) -> int:
+    total = 0
     for path in paths:
-        for diagnostic in validate_file(Path(path), seen_ids, root, summary):
-            if summary is not None:
-                summary.add(diagnostic)
-            yield diagnostic
+        try:
+            total += path.stat().st_size
+        except OSError:
+            pass
+    return total
+
+
+def _ranges(size: int, jobs: int) -> list[tuple[int, int | None]]:
+    """Byte ranges covering a file of `size` bytes (the last one open-ended)."""
+    count = max(1, min(-(-size // RANGE_BYTES), max(jobs, size // RANGE_BYTES)))
+    bounds = [size * i // count for i in range(count)]
+    return [(a, b) for a, b in zip(bounds, bounds[1:] + [None], strict=True)]
+
+
+# Each worker process keeps one provenance cache for the whole run (it lives as long as the pool).
+_WORKER_PROVENANCE: ProvenanceCache | None = None
+
+
+def _worker_init() -> None:
+    global _WORKER_PROVENANCE
+    _WORKER_PROVENANCE = ProvenanceCache()
+
+
+def _worker(task: tuple[str, str, str, int, int | None]):
+    path, name, root, start, end = task
+    try:
+        return _scan_range(Path(path), name, Path(root), start, end, _WORKER_PROVENANCE)
+    except OSError as exc:
+        return exc.strerror or str(exc)
+
+
+def _validate_parallel(paths: list[Path], root: Path | None, summary: Summary | None, seen_ids: IdIndex,
+                       jobs: int) -> Iterator[Diagnostic]:
+    import multiprocessing
+
+    summary = summary if summary is not None else Summary()
+    plan = []  # (path, name, root, ranges)
+    for path in paths:
+        name = display_path(path)
+        file_root = root or corpus_root_of(path) or project_root()
+        try:
+            size = path.stat().st_size
+        except OSError:
+            size = 0  # the worker reports it unreadable
+        plan.append((path, name, file_root, _ranges(size, jobs)))
+    tasks = [(str(path), name, str(file_root), a, b) for path, name, file_root, ranges in plan for a, b in ranges]
+    # fork where available: the workers start at once with the schema already compiled.
+    methods = multiprocessing.get_all_start_methods()
+    context = multiprocessing.get_context("fork" if "fork" in methods else None)
+    with context.Pool(jobs, initializer=_worker_init) as pool:
+        results = pool.imap(_worker, tasks, chunksize=1)
+        for path, name, _, ranges in plan:
+            summary.files += 1
+            tracker = _FileTracker(path, name, seen_ids)
+            lines = 0
+            last_nonempty = False
+            failed = None
+            for _ in ranges:
+                result = next(results)
+                if failed is not None:
+                    continue
+                if isinstance(result, str):
+                    failed = result
+                    continue
+                found, count, records, last = result
+                summary.records += records
+                for item in found:
+                    number = item.number + lines
+                    for diagnostic in item.diagnostics:
+                        diagnostic.line = number
+                        yield diagnostic
+                    if item.record_id is not None:
+                        yield from tracker.see(item.record_id, number, item.offset)
+                if count:
+                    last_nonempty = last
+                lines += count
+            if failed is not None:
+                yield Diagnostic("file-unreadable", f"cannot read the file: {failed}", name)
+            elif last_nonempty and not _ends_with_newline(path):
+                yield Diagnostic("file-no-final-newline", "the last line has no newline; run akhbar fmt", name, lines)
+
+
+# ---- incremental validation (--changed-since) -----------------------------------------------
+
+_CANONICAL_ID = re.compile(rb'\{"id":"([^"\\]*)",')
+
+
+class BaselineError(Exception):
+    """A git revision that cannot serve as the baseline (message for the user)."""
+
+
+class Baseline:
+    """The shards as they were at a git revision: per file, the hashes of its lines. A line
+    whose bytes are the same as a line of the same file at the revision holds a record that
+    was validated there, so its per-record checks are skipped; the corpus-wide id checks still
+    see it. Unchanged records are re-validated in full when the schema or label inventories
+    changed since the revision, and their provenance is re-checked when raw files changed."""
+
+    def __init__(self, ref: str, repo: Path) -> None:
+        self.ref, self.repo = ref, repo
+        self.raw_changed = True
+        self.rules_changed = True
+
+    @classmethod
+    def open(cls, ref: str, near: Path) -> Baseline:
+        try:
+            top = _git(near, "rev-parse", "--show-toplevel").decode("utf-8").strip()
+        except BaselineError:
+            raise BaselineError(f"--changed-since needs a git repository; {near} is not in one") from None
+        baseline = cls(ref, Path(top))
+        try:
+            _git(baseline.repo, "rev-parse", "--verify", "--quiet", f"{ref}^{{commit}}")
+        except BaselineError:
+            raise BaselineError(f"--changed-since {ref}: not a git revision of {top}") from None
+        from akhbar.paths import PACKAGE_ROOT
+
+        baseline.raw_changed = baseline._differs("corpus/raw")
+        # The schema and inventories ship with the tools (this checkout); if they are the
+        # repository's own and changed since the revision, every record is checked again.
+        schema = PACKAGE_ROOT / "schema"
+        try:
+            rel = schema.resolve().relative_to(baseline.repo.resolve())
+            baseline.rules_changed = baseline._differs(str(rel))
+        except ValueError:
+            baseline.rules_changed = False
+        return baseline
+
+    def _differs(self, rel: str) -> bool:
+        try:
+            subprocess.run(["git", "-C", str(self.repo), "diff", "--quiet", self.ref, "--", rel],
+                           check=True, capture_output=True)
+            return False
+        except subprocess.CalledProcessError:
+            return True
+
+    def line_hashes(self, path: Path) -> set[bytes]:
+        """Hashes of the file's lines at the revision (empty: new file, or rules changed)."""
+        if self.rules_changed:
+            return set()
+        try:
+            rel = path.resolve().relative_to(self.repo.resolve())
+        except ValueError:
+            return set()
+        try:
+            old = _git(self.repo, "show", f"{self.ref}:{rel.as_posix()}")
+        except BaselineError:
+            return set()  # the file did not exist at the revision
+        return {_line_hash(line) for line in old.split(b"\n") if line}
+
+    @staticmethod
+    def unchanged_id(raw: bytes, old_lines: set[bytes]) -> str | None:
+        """The record's id when the line is unchanged and canonical-looking, else None."""
+        match = _CANONICAL_ID.match(raw)
+        if match is None or _line_hash(raw) not in old_lines:
+            return None
+        try:
+            return match.group(1).decode("utf-8")
+        except UnicodeDecodeError:
+            return None
+
+
+def _line_hash(raw: bytes) -> bytes:
+    return hashlib.blake2b(raw, digest_size=16).digest()
+
+
+def _git(repo: Path, *args: str) -> bytes:
+    try:
+        return subprocess.run(["git", "-C", str(repo), *args], check=True, capture_output=True).stdout
+    except FileNotFoundError:
+        raise BaselineError("git is not installed") from None
+    except subprocess.CalledProcessError as exc:
+        raise BaselineError(exc.stderr.decode("utf-8", "replace").strip()) from None
+
+
+def _provenance_only(raw: bytes, number: int, name: str, root: Path, provenance: ProvenanceCache | None) -> list[Diagnostic]:
+    out: list[Diagnostic] = []
+    try:
+        record = orjson.loads(raw)
+    except orjson.JSONDecodeError:
+        return out  # unchanged since the baseline, where it was reported
+    record_id = record.get("id")
+
+    def report(check, message, annotation=None, start=None, end=None):
+        out.append(Diagnostic(check, message, name, number, record_id, annotation, start, end))
+
+    check_provenance(record, root, report, provenance)
+    return out

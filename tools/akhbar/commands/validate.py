@@ -17,15 +17,32 @@ def register(sub) -> None:
     p.add_argument("--exclude", action="append", default=[], metavar="CHECK", help="skip a check id (repeatable)")
     p.add_argument("--quiet", action="store_true", help="text format: print the summary only")
     p.add_argument("--root", help="repository root that raw_file paths are relative to (default: found from each shard)")
+    p.add_argument("--jobs", "-j", type=_jobs, default=None, metavar="N",
+                   help="worker processes (default: all cores); the output does not depend on it")
+    p.add_argument("--changed-since", metavar="REF",
+                   help="only re-check records whose line differs from git revision REF (CI); "
+                        "duplicate ids are still checked across the whole corpus")
     p.set_defaults(func=run)
 
     p = sub.add_parser("checks", help="list every validator check id with its level and class")
     p.set_defaults(func=run_checks)
 
 
+def _jobs(value: str) -> int:
+    import argparse
+
+    try:
+        jobs = int(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{value!r} is not a number of processes") from None
+    if jobs < 1:
+        raise argparse.ArgumentTypeError("--jobs must be at least 1")
+    return jobs
+
+
 def run(args) -> int:
     from akhbar.paths import project_root
-    from akhbar.validate import Summary, validate_paths
+    from akhbar.validate import Baseline, BaselineError, Summary, default_jobs, validate_paths
 
     unknown = [c for c in args.exclude if c not in CHECKS]
     if unknown:
@@ -33,12 +50,19 @@ def run(args) -> int:
     root = Path(args.root).resolve() if args.root else None
     paths = expand_shards(args.paths, root or project_root())
     excluded = set(args.exclude)
+    baseline = None
+    if args.changed_since:
+        try:
+            baseline = Baseline.open(args.changed_since, paths[0].resolve().parent if paths else (root or project_root()))
+        except BaselineError as exc:
+            raise UsageError(str(exc)) from None
+    jobs = args.jobs or default_jobs()
     summary = Summary()
     out = sys.stdout
     first = True
     if args.format == "json":
         out.write('{"diagnostics": [\n')
-    for diagnostic in validate_paths(paths, root, summary):
+    for diagnostic in validate_paths(paths, root, summary, jobs=jobs, baseline=baseline):
         if diagnostic.check in excluded:
             summary.remove(diagnostic)
             continue
@@ -52,13 +76,16 @@ def run(args) -> int:
     counts = {k: v for k, v in sorted(summary.by_check.items()) if v}
     if args.format == "json":
         result = {"files": summary.files, "records": summary.records, "errors": summary.errors,
+                  **({"unchanged": summary.unchanged} if baseline is not None else {}),
                   "warnings": summary.warnings, "by_check": counts, "passed": summary.errors == 0}
         out.write('\n], "summary": ' + json.dumps(result) + "}\n")
     else:
         detail = f" ({', '.join(f'{k} {v}' for k, v in counts.items())})" if counts else ""
         verdict = "*** PASSED ***" if summary.errors == 0 else "*** FAILED ***"
         out.write(
-            f"{verdict} {summary.files} file(s), {summary.records} record(s): "
+            f"{verdict} {summary.files} file(s), {summary.records} record(s)"
+            + (f" ({summary.unchanged} unchanged since {args.changed_since}, not re-checked)" if baseline is not None else "")
+            + ": "
             f"{summary.errors} error(s), {summary.warnings} warning(s){detail}\n"
         )
     return EXIT_OK if summary.errors == 0 else EXIT_INVALID
