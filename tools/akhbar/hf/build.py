@@ -153,6 +153,10 @@ class _Writer:
     def __init__(self, path: Path, config: str):
         self.features = F.features(config)
         self.schema = self.features.arrow_schema
+        # Features.encode_example walks and casts every value of every row in Python; the
+        # rows are already plain Python of the declared types, so only the ClassLabel fields
+        # need encoding (same result, a fraction of the time).
+        self.encode = _encoder(self.features)
         path.parent.mkdir(parents=True, exist_ok=True)
         self.writer = pq.ParquetWriter(path, self.schema, **PARQUET_OPTIONS)
         self.batch: list[dict] = []
@@ -160,7 +164,8 @@ class _Writer:
         self.nbytes = 0  # in-memory Arrow size, what `datasets` reports as a split's num_bytes
 
     def add(self, rows: list[dict]) -> None:
-        self.batch.extend(self.features.encode_example(r) for r in rows)
+        encode = self.encode
+        self.batch.extend(encode(r) for r in rows)
         if len(self.batch) >= BATCH_ROWS:
             self.flush()
 
@@ -178,6 +183,52 @@ class _Writer:
         # as zero rows (a zero-row row group would make its reader fail; see the split policy).
         self.writer.close()
         return self.count
+
+
+def _encoder(feature) -> Callable:
+    """A function doing what `feature.encode_example` does to rows built by rows.py: label
+    strings to ClassLabel ids; everything else is passed through untouched."""
+    from datasets import ClassLabel, Features, List, Sequence
+
+    def needs(f) -> bool:
+        if isinstance(f, ClassLabel):
+            return True
+        if isinstance(f, dict | Features):
+            return any(needs(v) for v in f.values())
+        if isinstance(f, List | Sequence):
+            return needs(f.feature)
+        return False
+
+    def build(f) -> Callable | None:
+        if not needs(f):
+            return None
+        if isinstance(f, ClassLabel):
+            ids = {name: i for i, name in enumerate(f.names)}
+
+            def label(value):
+                if isinstance(value, str):
+                    return ids[value] if value in ids else f.encode_example(value)
+                return value if value is None else f.encode_example(value)
+
+            return label
+        if isinstance(f, List | Sequence):
+            item = build(f.feature)
+            return lambda values: values if values is None else [item(v) for v in values]
+        fields = [(k, build(v)) for k, v in f.items()]
+        active = [(k, enc) for k, enc in fields if enc is not None]
+
+        def record(value):
+            if value is None:
+                return None
+            out = dict(value)
+            for k, enc in active:
+                if k in out:
+                    out[k] = enc(out[k])
+            return out
+
+        return record
+
+    return build(feature) or (lambda row: row)
 
 
 def sha256_of(path: Path) -> str:
