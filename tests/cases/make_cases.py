@@ -62,6 +62,12 @@ def _zero_width(record):
     add_mention(record, "e9", "m10", start, start + 4)
 
 
+def _zero_width_inside(record):
+    start = len(record["text"]) + 1
+    append_text(record, " سر\u200bت")
+    add_mention(record, "e9", "m10", start, start + 4)
+
+
 def _splits_word(record):
     m1 = ent(record, "e1")["mentions"][0]
     m1["start"] += 1
@@ -137,6 +143,7 @@ CASES: dict[str, tuple[bytes, list[tuple[str, int]]]] = {
     "id-duplicate-article": (line(synthetic_record()) + line(synthetic_record()), [("id-duplicate-article", 2)]),
     "id-duplicate-annotation": (mutate(lambda r: set_(ent(r, "e2")["mentions"][0], "id", "m1")), [("id-duplicate-annotation", 1)]),
     "ref-missing": (mutate(lambda r: set_(quote(r, "q1"), "speaker", "e99")), [("ref-missing", 1)]),
+    "ref-wrong-kind": (mutate(lambda r: set_(quote(r, "q1"), "speaker", "q2")), [("ref-wrong-kind", 1)]),
     "quote-parent-cycle": (mutate(_cycle), [("quote-parent-cycle", 1)]),
     "quote-speaker-inconsistent": (mutate(lambda r: set_(quote(r, "q1"), "speaker_kind", "anonymous")), [("quote-speaker-inconsistent", 1)]),
     "event-mode-category": (mutate(lambda r: set_(event(r, "v2"), "mode", "aerial")), [("event-mode-category", 1)]),
@@ -166,7 +173,9 @@ CATALOGUE: dict[str, tuple[bytes, list[tuple[str, int]]]] = {
     "truncated-last-line": (valid + valid[:40], [("json-invalid", 2), ("file-no-final-newline", 2)]),
     "trojan-source-in-span": (mutate(lambda r: (append_text(r, " \u202eسرت\u202c"), add_mention(r, "e9", "m10", len(r["text"]) - 5, len(r["text"])))),
                               [("text-bidi-control", 1), ("span-zero-width", 1)]),
-    "speaker-is-a-quote-id": (mutate(lambda r: set_(quote(r, "q1"), "speaker", "q2")), [("schema-violation", 1), ("ref-missing", 1)]),
+    "actor-is-a-mention-id": (mutate(lambda r: set_(event(r, "v1"), "actor", ["m4"])), [("ref-wrong-kind", 1)]),
+    "zero-width-inside-span": (mutate(_zero_width_inside), [("span-zero-width", 1)]),
+    "malformed-reference": (mutate(lambda r: set_(quote(r, "q1"), "parent", "quote one")), [("ref-missing", 1)]),
 }
 
 

@@ -36,6 +36,10 @@ PROCLITICS = re.compile("^[وف]?[بلكس]?$")
 ENCLITICS = re.compile("^(?:ه|ها|هم|هما|هن|ك|كم|كما|كن|ي|نا|ني)$")
 
 SPAN_LOCATION_FIELDS = {"start", "end"}
+# Fields that hold an entity or quote id; a string there that breaks the id pattern is
+# reported by the structure checks (ref-missing / ref-wrong-kind), which can say what it is.
+REFERENCE_FIELDS = {"speaker", "addressee", "parent", "actor", "recipient", "entity"}
+INVISIBLE_CHARS = re.compile("[" + "".join(sorted(INVISIBLE)) + "]")
 LABEL_FIELDS = {"type", "category", "mode", "context", "speaker_kind", "split", "kind", "status", "role"}
 
 
@@ -70,11 +74,18 @@ def check_schema(record: dict, report: Report, depth_checked: bool = False) -> N
         last = path[-1] if path else None
         if last in SPAN_LOCATION_FIELDS and error.validator in ("type", "minimum"):
             continue  # reported precisely by the span checks
+        if isinstance(error.instance, str) and _reference_path(path):
+            continue  # reported precisely by the structure checks
         json_path = "$" + "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in path)
         if error.validator in ("enum", "const") and (last in LABEL_FIELDS or (isinstance(last, int) and len(path) > 1 and path[-2] in LABEL_FIELDS)):
             report("label-unknown", f"{error.instance!r} is not a known {_label_name(path)}", json_path)
         else:
             report("schema-violation", _short(error.message), json_path)
+
+
+def _reference_path(path) -> bool:
+    names = [p for p in path if isinstance(p, str)]
+    return bool(names) and names[-1] in REFERENCE_FIELDS and names[0] in ("quotes", "events")
 
 
 def _label_name(path) -> str:
@@ -204,8 +215,10 @@ def check_spans(record: dict, report: Report) -> None:
 
 
 def _check_edges(text: str, start: int, end: int, where: str, report: Report) -> None:
-    if text[start] in INVISIBLE or text[end - 1] in INVISIBLE:
-        report("span-zero-width", "span begins or ends with an invisible character", where, start, end)
+    inside = INVISIBLE_CHARS.search(text, start, end)
+    if inside:
+        report("span-zero-width", f"span holds the invisible character U+{ord(inside.group()):04X} at offset {inside.start()}",
+               where, start, end)
     if 0 < start and _is_letter(text[start - 1]) and _is_letter(text[start]):
         word_start = start
         while word_start > 0 and _is_letter(text[word_start - 1]):
@@ -293,10 +306,16 @@ def check_structure(record: dict, report: Report) -> None:
 
     entity_ids = {e.get("id") for e in entities}
     quote_ids = {q.get("id") for q in quotes}
+    kinds = {}
+    for kind, items in (("an event", events), ("a mention", mentions), ("a quote", quotes), ("an entity", entities)):
+        kinds.update({item.get("id"): kind for item in items if isinstance(item.get("id"), str)})
 
     def ref(value, targets: set, what: str, where: str) -> None:
         if isinstance(value, str) and value not in targets:
-            report("ref-missing", f"{what} {value} does not exist in this article", where)
+            if value in kinds:
+                report("ref-wrong-kind", f"{what} {value} is {kinds[value]} of this article, not the expected kind", where)
+            else:
+                report("ref-missing", f"{what} {value} does not exist in this article", where)
 
     for q in quotes:
         qid = str(q.get("id"))
@@ -544,8 +563,11 @@ def _scan_clean(record: dict) -> tuple[bool, bool, bool, bool]:
         return False, False, False, False
     text = record["text"]
     n = len(text)
-    invisible, not_letters = INVISIBLE, _NOT_LETTERS
-    spans_ok = blocks_ok = True
+    not_letters = _NOT_LETTERS
+    # Invisible characters are rare: when the text has none, no span can hold one; when it
+    # has some, the full span checks run and say where.
+    spans_ok = INVISIBLE_CHARS.search(text) is None
+    blocks_ok = True
 
     def span_ok(span: dict, keys: tuple) -> bool | None:
         """None: keys out of order; else whether the span is clean."""
@@ -555,8 +577,6 @@ def _scan_clean(record: dict) -> tuple[bool, bool, bool, bool]:
         return (
             start < end <= n
             and span["text"] == text[start:end]
-            and text[start] not in invisible
-            and text[end - 1] not in invisible
             and (start == 0 or text[start - 1] in not_letters or _start_clean(text, start))
             and (end == n or text[end] in not_letters or _end_clean(text, end))
         )
@@ -587,8 +607,6 @@ def _scan_clean(record: dict) -> tuple[bool, bool, bool, bool]:
                 mentions.append((start, -end))
                 if not (
                     m["text"] == text[start:end]
-                    and text[start] not in invisible
-                    and text[end - 1] not in invisible
                     and (start == 0 or text[start - 1] in not_letters or _start_clean(text, start))
                     and (end == n or text[end] in not_letters or _end_clean(text, end))
                 ):
