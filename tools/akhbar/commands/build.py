@@ -15,6 +15,8 @@ def register(sub) -> None:
     p.add_argument("--root", help="repository root whose corpus/ is built (default: this checkout)")
     p.add_argument("--push-to-hub", metavar="REPO", help="after building, upload the folder to the Hub dataset repository OWNER/NAME")
     p.add_argument("--private", action="store_true", help="with --push-to-hub: create the repository as private")
+    p.add_argument("--jobs", type=int, default=None, metavar="N",
+                   help="worker processes for the validation step (default: all cores; the output is the same)")
     p.set_defaults(func=run)
 
 
@@ -42,9 +44,14 @@ def run(args) -> int:
         else:
             warnings += 1
 
+    from akhbar.validate import default_jobs
+
+    if args.jobs is not None and args.jobs < 1:
+        raise UsageError("--jobs takes a whole number of at least 1")
+    jobs = args.jobs or default_jobs()
     began = time.perf_counter()
     try:
-        result = build(out, root, report)
+        result = build(out, root, report, jobs=jobs)
     except BuildError as exc:
         raise UsageError(str(exc)) from None
     if result is None:

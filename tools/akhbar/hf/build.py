@@ -266,9 +266,12 @@ def build(
     out: Path,
     root: Path | None = None,
     on_diagnostic: Callable[[Diagnostic], None] | None = None,
+    jobs: int = 1,
 ) -> BuildResult | None:
     """Validate and build. Returns None (after passing every diagnostic to `on_diagnostic`)
-    when the corpus has errors; nothing is written then."""
+    when the corpus has errors; nothing is written then. `jobs` is passed to the validator.
+    Rows are derived in this process: handing them over from workers was measured slower on
+    2 cores (the encoding and Arrow conversion here are the bottleneck; docs/performance.md)."""
     from akhbar.hf import card, croissant
 
     root = root or project_root()
@@ -279,7 +282,7 @@ def build(
     _check_out(out)
 
     summary = Summary()
-    for diagnostic in validate_paths(shards, root, summary):
+    for diagnostic in validate_paths(shards, root, summary, jobs=jobs):
         if on_diagnostic:
             on_diagnostic(diagnostic)
     if summary.errors:

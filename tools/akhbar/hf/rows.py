@@ -10,21 +10,12 @@ from akhbar.hf import features as F
 from akhbar.hf.tokenize import Mention, Sentence, outermost, segment, sentence_at
 
 
-def _project(value, feature):
-    """`value` restricted to the fields `feature` declares, in its order (a record that
-    passed the schema has no others; this keeps the row independent of key order)."""
-    if value is None:
-        return None
-    if isinstance(feature, dict):
-        return {k: _project(value.get(k), sub) for k, sub in feature.items()}
-    if isinstance(feature, F.List):
-        return [_project(v, feature.feature) for v in value]
-    return value
-
-
 def article_row(record: dict) -> dict:
     feats = F.articles()
-    row = {k: _project(record.get(k), feats[k]) for k in feats if k not in F.DERIVED_ARTICLE_FIELDS}
+    # A validated record holds exactly the declared fields (the schema forbids any other), and
+    # pyarrow takes struct fields by name, so the record needs no projection (a deep copy of
+    # every article was a fifth of the build time).
+    row = {k: record[k] for k in feats if k not in F.DERIVED_ARTICLE_FIELDS}
     order = {c: i for i, c in enumerate(labels.plover_categories())}
     # Sorted by class id (inventory order), the order of a multi-hot vector over the labels.
     row["event_types"] = sorted({e["category"] for e in record["events"]}, key=order.__getitem__)
