@@ -4,6 +4,7 @@ generated files free of this machine's paths."""
 from __future__ import annotations
 
 import json
+import os
 import re
 from pathlib import Path
 
@@ -116,3 +117,24 @@ def test_generated_files_hold_no_absolute_paths(tmp_path):
         if path.is_file():
             data = path.read_bytes()
             assert str(tmp_path).encode() not in data and str(REPO).encode() not in data, path
+
+
+def test_import_failure_half_way_leaves_the_shard_intact(tmp_path, monkeypatch, capsys):
+    from akhbar.cli import main
+    from akhbar.interchange.brat import export_brat
+    from akhbar.interchange.common import Report
+
+    shard = write_corpus(tmp_path, [synthetic_record()])
+    before = shard.read_bytes()
+    export_brat([synthetic_record("synthetic-00000000000000b2")], tmp_path / "brat", Report())
+
+    def failing_replace(src, dst):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(os, "replace", failing_replace)
+    code = main(["import", "--format", "brat", str(tmp_path / "brat"), "--out", str(shard),
+                 "--root", str(tmp_path), "--publisher", "Synthetic"])
+    assert code != 0
+    assert "No space left on device" in capsys.readouterr().err
+    assert shard.read_bytes() == before
+    assert not [p for p in shard.parent.iterdir() if p.name.endswith(".tmp")]
