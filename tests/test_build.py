@@ -320,6 +320,7 @@ def test_rows_are_written_in_batches(tmp_path, monkeypatch, built):
     # result loads to the same rows.
     out, records, _, cache = built
     monkeypatch.setattr(B, "BATCH_ROWS", 2)
+    monkeypatch.setattr(B, "DEFAULT_ROW_GROUP_ROWS", 3)
     write_corpus(tmp_path, records)
     assert B.build(tmp_path / "out", tmp_path) is not None
     assert pq.ParquetFile(tmp_path / "out" / "data/ner/train.parquet").num_row_groups > 1
