@@ -21,6 +21,7 @@ import pyarrow.parquet as pq  # noqa: E402
 import pytest  # noqa: E402
 import yaml  # noqa: E402
 
+from akhbar.checks import sha256_file
 from akhbar.cli import main  # noqa: E402
 from akhbar.hf import CONFIGS  # noqa: E402
 from akhbar.hf import build as B  # noqa: E402
@@ -271,7 +272,7 @@ def test_croissant_validates_and_loads(built):
     meta = json.loads((out / "croissant.json").read_text(encoding="utf-8"))
     assert meta["conformsTo"] == "http://mlcommons.org/croissant/1.1"
     files = {d["contentUrl"]: d["sha256"] for d in meta["distribution"]}
-    assert files == {p: B.sha256_of(out / p) for p in result.stats.files}
+    assert files == {p: sha256_file(out / p) for p in result.stats.files}
     assert set(files) == {str(p.relative_to(out)) for p in (out / "data").rglob("*.parquet")}
     proc = subprocess.run(
         [str(Path(sys.executable).with_name("mlcroissant")), "validate", "--jsonld", str(out / "croissant.json")],

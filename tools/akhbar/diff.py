@@ -15,6 +15,7 @@ import subprocess
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
+from akhbar.git import GitError, run_git
 from akhbar.records import parse_line
 
 CONTEXT = 30
@@ -43,11 +44,9 @@ class DiffError(Exception):
 
 def _git(repo: Path, *args: str) -> bytes:
     try:
-        return subprocess.run(["git", "-C", str(repo), *args], check=True, capture_output=True).stdout
-    except FileNotFoundError:
-        raise DiffError("git is not installed") from None
-    except subprocess.CalledProcessError as exc:
-        raise DiffError(f"git {' '.join(args)}: {exc.stderr.decode('utf-8', 'replace').strip()}") from None
+        return run_git(repo, *args)
+    except GitError as exc:
+        raise DiffError(f"git {' '.join(args)}: {exc}") from None
 
 
 def _is_revision(repo: Path, spec: str) -> bool:

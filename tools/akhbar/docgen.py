@@ -171,7 +171,7 @@ def quickstart_markdown() -> str:
     from pathlib import Path
 
     from akhbar.hf.build import build
-    from akhbar.hf.card import _json, _shorten
+    from akhbar.hf.card import _json, _shorten, to_names
 
     with tempfile.TemporaryDirectory() as tmp:
         os.environ.setdefault("HF_DATASETS_OFFLINE", "1")
@@ -191,7 +191,7 @@ def quickstart_markdown() -> str:
             split = next(iter(dataset))
             row = dataset[split].features
             first = dataset[split][0]
-            decoded = {k: _decode(first[k], row[k]) for k in first}
+            decoded = to_names(first, row)
             call = f'load_dataset("build/hf", "{config}")' if config != "articles" else 'load_dataset("build/hf")'
             out.append(
                 f"### `{config}`\n\n```python\nfrom datasets import load_dataset\n\nds = {call}\nprint(ds)\n```\n\n"
@@ -200,21 +200,6 @@ def quickstart_markdown() -> str:
                 f"```json\n{_json(_shorten(decoded))}\n```"
             )
         return "\n\n".join(out)
-
-
-def _decode(value, feature):
-    """ClassLabel ids back to names, as `ds.features[...].int2str` does."""
-    from datasets import ClassLabel, List
-
-    if value is None:
-        return None
-    if isinstance(feature, ClassLabel):
-        return feature.int2str(value)
-    if isinstance(feature, dict):
-        return {k: _decode(value.get(k), sub) for k, sub in feature.items()}
-    if isinstance(feature, List):
-        return [_decode(v, feature.feature) for v in value]
-    return value
 
 
 def _strip_paths(text: str, tmp: str) -> str:

@@ -9,11 +9,11 @@ so the commands can report them without a traceback.
 from __future__ import annotations
 
 import posixpath
-import subprocess
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from akhbar.git import GitError, run_git
 from akhbar.records import BOM, iter_lines, parse_line
 
 # How many problems one InputError lists before summarising the rest: a wholly broken file
@@ -136,13 +136,10 @@ def _numbered(data: bytes) -> Iterator[tuple[int, bytes]]:
 
 def _git(args: list[str], cwd: Path | None, what: str) -> bytes:
     try:
-        done = subprocess.run(["git", *args], cwd=cwd, capture_output=True, check=False)
-    except FileNotFoundError:
-        raise InputError([f"{what}: reading a git revision needs git, which is not installed"]) from None
-    if done.returncode != 0:
-        message = done.stderr.decode("utf-8", "replace").strip().splitlines()
-        raise InputError([f"{what}: git: {message[0] if message else 'failed'}"])
-    return done.stdout
+        return run_git(cwd, *args)
+    except GitError as exc:
+        raise InputError([f"{what}: git: {exc}" if "not installed" not in str(exc)
+                          else f"{what}: reading a git revision needs git, which is not installed"]) from None
 
 
 def _git_list(rev: str, path: str, cwd: Path | None) -> list[str]:

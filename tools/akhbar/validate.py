@@ -18,6 +18,7 @@ import orjson
 
 from akhbar.checks import ProvenanceCache, check_provenance, check_record, check_record_fast
 from akhbar.diagnostics import ERROR, Diagnostic
+from akhbar.git import GitError, run_git
 from akhbar.paths import corpus_root_of, project_root
 from akhbar.records import BOM, parse_line, parse_strict
 
@@ -511,11 +512,9 @@ def _line_hash(raw: bytes) -> bytes:
 
 def _git(repo: Path, *args: str) -> bytes:
     try:
-        return subprocess.run(["git", "-C", str(repo), *args], check=True, capture_output=True).stdout
-    except FileNotFoundError:
-        raise BaselineError("git is not installed") from None
-    except subprocess.CalledProcessError as exc:
-        raise BaselineError(exc.stderr.decode("utf-8", "replace").strip()) from None
+        return run_git(repo, *args)
+    except GitError as exc:
+        raise BaselineError(str(exc)) from None
 
 
 def _provenance_only(raw: bytes, number: int, name: str, root: Path, provenance: ProvenanceCache | None) -> list[Diagnostic]:

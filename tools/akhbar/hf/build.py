@@ -15,7 +15,6 @@ place at the end; a failure leaves the previous build as it was.
 
 from __future__ import annotations
 
-import hashlib
 import os
 import shutil
 import tempfile
@@ -29,6 +28,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from akhbar import __version__, labels
+from akhbar.checks import sha256_file
 from akhbar.diagnostics import ERROR, Diagnostic
 from akhbar.hf import CONFIGS
 from akhbar.hf import features as F
@@ -254,14 +254,6 @@ def _encoder(feature) -> Callable:
     return build(feature) or (lambda row: row)
 
 
-def sha256_of(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for chunk in iter(lambda: f.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
-
-
 def _check_out(out: Path) -> None:
     if out.exists():
         if not out.is_dir():
@@ -336,7 +328,7 @@ def build(
             for split in labels.splits():
                 rel = data_path(config, split)
                 if stats.rows[(config, split)]:
-                    stats.files[rel] = sha256_of(tmp / rel)
+                    stats.files[rel] = sha256_file(tmp / rel)
                     stats.sizes[rel] = (tmp / rel).stat().st_size
                 else:
                     # Split policy: `datasets` cannot load a split without rows (one empty split
