@@ -247,3 +247,26 @@ def test_network_is_blocked_during_tests():
 
     with pytest.raises(OSError, match="network access during tests"):
         socket.create_connection(("192.0.2.1", 80), timeout=0.1)
+
+
+def test_id_index_grows_and_finds_first_occurrences(tmp_path):
+    from akhbar.validate import IdIndex
+
+    shard = tmp_path / "ids.jsonl"
+    ids = [f"synthetic-{i:016x}" for i in range(5000)]
+    offsets, offset = [], 0
+    with open(shard, "wb") as f:
+        for record_id in ids:
+            line = b'{"id":"' + record_id.encode() + b'"}\n'
+            offsets.append(offset)
+            offset += len(line)
+            f.write(line)
+    index = IdIndex()
+    number = index.file_number("ids.jsonl", shard)
+    for line_number, (record_id, at) in enumerate(zip(ids, offsets, strict=True), start=1):
+        assert index.first(record_id) is None
+        index.add(record_id, number, line_number, at)
+    assert len(index) == 5000
+    assert index.first(ids[0]) == ("ids.jsonl", 1)
+    assert index.first(ids[4321]) == ("ids.jsonl", 4322)
+    assert index.first("synthetic-ffffffffffffffff") is None
