@@ -33,6 +33,7 @@ from pathlib import Path
 from akhbar import labels
 from akhbar.interchange.anchoring import anchor, normalise_surface
 from akhbar.interchange.common import (
+    Components,
     ImportedDoc,
     InterchangeError,
     Origin,
@@ -377,19 +378,13 @@ def read_brat_pair(txt: Path, ann: Path, report: Report, type_map: dict[str, str
             err("label-unknown", f"{t.id}: type {t.kind!r} is not an Akhbar type (map it with --map)", t.line)
             report.dropped[f"{t.kind} (unknown)"] += 1
             t.kind = None
-    parent = {t.id: t.id for t in mention_ts}
-
-    def find(x):
-        while parent[x] != x:
-            parent[x] = parent[parent[x]]
-            x = parent[x]
-        return x
+    coref = Components(t.id for t in mention_ts)
 
     def union(a, b, line):
-        if a not in parent or b not in parent:
+        if a not in coref or b not in coref:
             err("coref-not-mention", f"coreference link {a} - {b}: both ends must be entity mentions", line)
             return
-        parent[find(a)] = find(b) if find(a) != find(b) else find(a)
+        coref.union(a, b)
 
     quote_rels = []
     for rtype, a1, a2, number in rels:
@@ -406,7 +401,7 @@ def read_brat_pair(txt: Path, ann: Path, report: Report, type_map: dict[str, str
 
     clusters: dict[str, list[_T]] = {}
     for t in sorted(mention_ts, key=lambda t: t.line):
-        clusters.setdefault(find(t.id), []).append(t)
+        clusters.setdefault(coref.find(t.id), []).append(t)
     used_entities: set[str] = set()
     used_mentions: set[str] = set()
     pending = []

@@ -159,3 +159,25 @@ def sort_layers(entities: list[dict], quotes: list[dict], events: list[dict]) ->
         entity["mentions"].sort(key=lambda m: (m["start"], -m["end"], id_number(m["id"])))
     for quote in quotes:
         quote["content"].sort(key=lambda s: (s["start"], s["end"]))
+
+
+class Components:
+    """Connected components of items joined by links (union-find with path halving), used to
+    rebuild coreference clusters and discontinuous quotes from pairwise relations. After
+    union(a, b) the component's root is b's root."""
+
+    def __init__(self, items) -> None:
+        self.parent = {x: x for x in items}
+
+    def __contains__(self, item) -> bool:
+        return item in self.parent
+
+    def find(self, x):
+        parent = self.parent
+        while parent[x] != x:
+            parent[x] = parent[parent[x]]
+            x = parent[x]
+        return x
+
+    def union(self, a, b) -> None:
+        self.parent[self.find(a)] = self.find(b)

@@ -32,6 +32,7 @@ from xml.sax.saxutils import quoteattr
 from akhbar import labels
 from akhbar.interchange.common import (
     ARTICLE_ID,
+    Components,
     ImportedDoc,
     InterchangeError,
     Origin,
@@ -363,26 +364,20 @@ def _read_task(task, index: int, origin: Origin, src: Path, report: Report, type
 
     # Entities: connected components of coref relations among mention regions.
     mentions = [r for r in order if regions[r]["label"] in entity_types]
-    parent = {r: r for r in mentions}
-
-    def find(x):
-        while parent[x] != x:
-            parent[x] = parent[parent[x]]
-            x = parent[x]
-        return x
+    coref = Components(mentions)
 
     others = []
     for a, b, label in relations:
         if label == "coref":
-            if a in parent and b in parent:
-                parent[find(a)] = find(b)
+            if a in coref and b in coref:
+                coref.union(a, b)
             else:
                 err("relation-dangling", f"coref relation {a} -> {b} must join two mentions")
         else:
             others.append((a, b, label))
     clusters: dict[str, list[str]] = {}
     for r in mentions:
-        clusters.setdefault(find(r), []).append(r)
+        clusters.setdefault(coref.find(r), []).append(r)
     used_e: set[str] = set()
     used_m = {r for r in mentions if re.fullmatch(r"m[1-9][0-9]*", r)}
     mention_id = {r: (r if re.fullmatch(r"m[1-9][0-9]*", r) else None) for r in mentions}
@@ -412,23 +407,17 @@ def _read_task(task, index: int, origin: Origin, src: Path, report: Report, type
 
     # Quotes: Quote regions joined by fragment relations.
     quote_regions = [r for r in order if regions[r]["label"] == QUOTE]
-    qparent = {r: r for r in quote_regions}
-
-    def qfind(x):
-        while qparent[x] != x:
-            qparent[x] = qparent[qparent[x]]
-            x = qparent[x]
-        return x
+    fragments = Components(quote_regions)
 
     rest = []
     for a, b, label in others:
-        if label == "fragment" and a in qparent and b in qparent:
-            qparent[qfind(a)] = qfind(b)
+        if label == "fragment" and a in fragments and b in fragments:
+            fragments.union(a, b)
         else:
             rest.append((a, b, label))
     groups: dict[str, list[str]] = {}
     for r in quote_regions:
-        groups.setdefault(qfind(r), []).append(r)
+        groups.setdefault(fragments.find(r), []).append(r)
     used_q = {g for g in groups if re.fullmatch(r"q[1-9][0-9]*", g)}
     quote_of: dict[str, dict] = {}
     for root, members in groups.items():
