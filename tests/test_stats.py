@@ -44,3 +44,11 @@ def test_cli_stats_bad_input_is_a_message(tmp_path):
     bad.write_text("{not json\n", encoding="utf-8")
     out = subprocess.run([sys.executable, "-m", "akhbar", "stats", str(bad)], capture_output=True, text=True)
     assert out.returncode == 2 and "bad.jsonl:1" in out.stderr and "Traceback" not in out.stderr
+
+
+def test_cli_stats_reports_agreement_for_the_corpus():
+    out = subprocess.run([sys.executable, "-m", "akhbar", "stats", "--format", "json"], capture_output=True, text=True)
+    agreement = json.loads(out.stdout)["agreement"]
+    assert agreement, "the seed article is double-annotated (agreement/)"
+    assert {"article", "pair", "f1"} <= set(agreement[0])
+    assert all(0 <= v <= 1 for item in agreement for v in item["f1"].values() if v is not None)

@@ -23,10 +23,24 @@ def run(args) -> int:
         stats = collect(expand_shards(args.paths, project_root()))
     except StatsError as exc:
         raise UsageError(str(exc)) from None
+    # Agreement figures belong to the corpus as a whole: shown for the default corpus only.
+    agreement = [] if args.paths else agreement_figures(project_root())
     if args.format == "json":
-        sys.stdout.write(json.dumps(stats.as_json(), ensure_ascii=False, indent=2) + "\n")
+        data = stats.as_json()
+        data["agreement"] = agreement
+        sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2) + "\n")
     elif args.format == "markdown":
         sys.stdout.write(to_markdown(stats))
     else:
         sys.stdout.write(to_text(stats))
+        for item in agreement:
+            figures = ", ".join(f"{k} {v:.3f}" if v is not None else f"{k} -" for k, v in item["f1"].items())
+            sys.stdout.write(f"agreement {item['article']} ({item['pair']}): {figures}\n")
     return EXIT_OK
+
+
+def agreement_figures(root) -> list[dict]:
+    """Headline F1 of every double annotation under agreement/ (see docs/agreement.md)."""
+    from akhbar.agreement import headline, results
+
+    return [{"article": pair.article, "pair": pair.title, "f1": headline(result)} for pair, result in results(root)]
