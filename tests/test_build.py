@@ -459,3 +459,15 @@ def test_real_corpus_builds_and_round_trips(tmp_path):
     body = (out / "README.md").read_text(encoding="utf-8")
     if not any(r["entities"] for r in records):
         assert "No article of this build carries annotations yet" in body
+
+
+def test_unsorted_shards_build_the_same_bytes(tmp_path):
+    # Sorted shards are merged by id as they stream; an unsorted one (a warning, not an error)
+    # falls back to the (id, shard, offset) index. Both give the same files.
+    records = [synthetic_record("synthetic-00000000000000a1"), synthetic_record("synthetic-00000000000000b2"),
+               synthetic_record("synthetic-00000000000000c3")]
+    write_corpus(tmp_path / "sorted", records)
+    write_corpus(tmp_path / "unsorted", records[::-1])
+    assert B.build(tmp_path / "sorted" / "out", tmp_path / "sorted") is not None
+    assert B.build(tmp_path / "unsorted" / "out", tmp_path / "unsorted") is not None
+    assert _tree(tmp_path / "sorted" / "out") == _tree(tmp_path / "unsorted" / "out")
