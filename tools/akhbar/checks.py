@@ -328,7 +328,7 @@ def check_structure(record: dict, report: Report) -> None:
         elif kind == "anonymous" and q.get("speaker") is not None:
             report("quote-speaker-inconsistent", "speaker_kind is anonymous but a speaker entity is given", qid)
         cue = q.get("cue")
-        if isinstance(cue, dict) and isinstance(cue.get("lemma"), str) and cue["lemma"] not in _cue_lemmas():
+        if isinstance(cue, dict) and isinstance(cue.get("lemma"), str) and cue["lemma"] not in CUE_LEMMAS:
             report("cue-lemma-unknown", f"cue lemma {cue['lemma']!r} is not in schema/labels/cue_lemmas.json", f"{qid} cue")
     _check_parent_cycles(quotes, report)
 
@@ -349,11 +349,7 @@ def check_structure(record: dict, report: Report) -> None:
             report("event-recipient-missing", f"PLOVER requires a recipient for {category}", vid)
 
 
-def _cue_lemmas() -> frozenset[str]:
-    return _CUE_LEMMAS
-
-
-_CUE_LEMMAS = frozenset(labels.cue_lemmas())
+CUE_LEMMAS = frozenset(labels.cue_lemmas())
 
 
 def _check_parent_cycles(quotes: list[dict], report: Report) -> None:
@@ -676,7 +672,7 @@ def _structure_clean(record: dict) -> list[tuple[str, str]] | None:
         mention_ids.update(m["id"] for m in e["mentions"])
     if len(mention_ids) != mention_count:
         return None
-    lemmas = _CUE_LEMMAS
+    lemmas = CUE_LEMMAS
     any_parent = False
     for q in quotes:
         speaker, addressee, parent = q["speaker"], q["addressee"], q["parent"]

@@ -16,6 +16,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from akhbar.git import GitError, run_git
+from akhbar.paths import shards_under
 from akhbar.records import parse_line
 
 CONTEXT = 30
@@ -79,7 +80,7 @@ def load_side(spec: str, repo: Path) -> dict[str, tuple[dict, str]]:
     records: dict[str, tuple[dict, str]] = {}
     path = Path(spec)
     if not spec.startswith("git:") and path.exists():
-        files = [path] if path.is_file() else sorted(p for p in path.rglob("*.jsonl") if "raw" not in p.relative_to(path).parts)
+        files = [path] if path.is_file() else shards_under(path)
         for f in files:
             _parse(f.read_bytes(), str(f), records)
         return records

@@ -39,7 +39,12 @@ def corpus_root_of(path: Path) -> Path | None:
     return None
 
 
+def shards_under(folder: Path) -> list[Path]:
+    """Every JSONL shard below a folder, raw files excluded, in a stable order: the one rule
+    for what a folder given to any command holds."""
+    return sorted(p for p in folder.rglob("*.jsonl") if "raw" not in p.relative_to(folder).parts)
+
+
 def default_shards(root: Path | None = None) -> list[Path]:
     """Every JSONL shard under corpus/ (raw files excluded), in a stable order."""
-    base = corpus_dir(root)
-    return sorted(p for p in base.rglob("*.jsonl") if "raw" not in p.relative_to(base).parts)
+    return shards_under(corpus_dir(root))

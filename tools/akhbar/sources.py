@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from akhbar.git import GitError, run_git
+from akhbar.paths import shards_under
 from akhbar.records import BOM, iter_lines, parse_line
 
 # How many problems one InputError lists before summarising the rest: a wholly broken file
@@ -116,7 +117,7 @@ def _sources(spec: str, cwd: Path | None) -> Iterator[tuple[str, Iterator[tuple[
         return
     path = Path(spec)
     if path.is_dir():
-        shards = sorted(p for p in path.rglob("*.jsonl") if "raw" not in p.relative_to(path).parts)
+        shards = shards_under(path)
         if not shards:
             raise InputError([f"{spec}: no *.jsonl shards in this folder"])
         for shard in shards:

@@ -14,7 +14,7 @@ class UsageError(Exception):
 def expand_shards(paths: list[str], root: Path) -> list[Path]:
     """Files as given; folders become the *.jsonl shards below them (raw files excluded);
     nothing given means every shard under the root's corpus/."""
-    from akhbar.paths import default_shards
+    from akhbar.paths import default_shards, shards_under
 
     if not paths:
         shards = default_shards(root)
@@ -25,7 +25,7 @@ def expand_shards(paths: list[str], root: Path) -> list[Path]:
     for given in paths:
         path = Path(given)
         if path.is_dir():
-            result.extend(sorted(p for p in path.rglob("*.jsonl") if "raw" not in p.relative_to(path).parts))
+            result.extend(shards_under(path))
         elif path.is_file():
             result.append(path)
         else:
