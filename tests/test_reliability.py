@@ -36,7 +36,7 @@ def test_the_docs_catalogue_is_complete():
 @pytest.mark.parametrize("row", doc_rows(), ids=lambda r: r["fixture"])
 def test_each_catalogue_entry_yields_its_error_with_location(row):
     assert row["check"] in CHECKS
-    found = list(validate_file(CASES / "corpus" / row["fixture"], {}))
+    found = list(validate_file(CASES / "corpus" / row["fixture"]))
     matching = [d for d in found if d.check == row["check"]]
     assert matching, f"{row['fixture']}: expected {row['check']}, got {[d.check for d in found]}"
     for d in matching:
@@ -45,7 +45,7 @@ def test_each_catalogue_entry_yields_its_error_with_location(row):
 
 @pytest.mark.parametrize("name", sorted(CATALOGUE))
 def test_catalogue_fixture_diagnostics(name):
-    found = list(validate_file(CASES / "corpus" / "catalogue" / f"{name}.jsonl", {}))
+    found = list(validate_file(CASES / "corpus" / "catalogue" / f"{name}.jsonl"))
     assert sorted((d.check, d.line) for d in found) == sorted((e["check"], e["line"]) for e in CATALOGUE[name])
 
 
@@ -53,11 +53,11 @@ def test_extremely_long_lines(tmp_path):
     record = synthetic_record()
     record["text"] += " " + "سرت " * 2_000_000  # an 8 MB line
     shard = write_corpus(tmp_path, [record])
-    found = list(validate_file(shard, {}))
+    found = list(validate_file(shard))
     assert [d.check for d in found] == ["raw-sha256-mismatch"]  # the raw file holds the short text
     garbage = tmp_path / "corpus" / "garbage.jsonl"
     garbage.write_bytes(b'{"text": "' + b"x" * 20_000_000 + b"\n")
-    (d,) = validate_file(garbage, {})
+    (d,) = validate_file(garbage)
     assert d.check == "json-invalid" and d.line == 1
 
 

@@ -25,7 +25,7 @@ NOT_FILE_CASES = {"file-unreadable"}
 
 
 def diagnostics_of(path: Path):
-    return list(validate_file(path, {}))
+    return list(validate_file(path))
 
 
 def test_every_check_has_a_case():
@@ -84,7 +84,7 @@ def test_raw_file_through_symlink_is_refused(tmp_path, record):
     outside.write_bytes(raw.read_bytes())
     raw.unlink()
     raw.symlink_to(outside)
-    assert [d.check for d in validate_file(shard, {})] == ["raw-file-outside"]
+    assert [d.check for d in validate_file(shard)] == ["raw-file-outside"]
 
 
 def test_unreadable_file(tmp_path):
@@ -249,24 +249,51 @@ def test_network_is_blocked_during_tests():
         socket.create_connection(("192.0.2.1", 80), timeout=0.1)
 
 
-def test_id_index_grows_and_finds_first_occurrences(tmp_path):
-    from akhbar.validate import IdIndex
+def test_id_ledger_finds_duplicates_across_spilled_runs(tmp_path):
+    """Small runs and fan-in force spills and merge passes; the result is the exact set of
+    repeated ids, each pointing at its first occurrence, and no temporary file is left."""
+    from akhbar.idledger import IdLedger
 
-    shard = tmp_path / "ids.jsonl"
-    ids = [f"synthetic-{i:016x}" for i in range(5000)]
-    offsets, offset = [], 0
-    with open(shard, "wb") as f:
-        for record_id in ids:
-            line = b'{"id":"' + record_id.encode() + b'"}\n'
-            offsets.append(offset)
-            offset += len(line)
-            f.write(line)
-    index = IdIndex()
-    number = index.file_number("ids.jsonl", shard)
-    for line_number, (record_id, at) in enumerate(zip(ids, offsets, strict=True), start=1):
-        assert index.first(record_id) is None
-        index.add(record_id, number, line_number, at)
-    assert len(index) == 5000
-    assert index.first(ids[0]) == ("ids.jsonl", 1)
-    assert index.first(ids[4321]) == ("ids.jsonl", 4322)
-    assert index.first("synthetic-ffffffffffffffff") is None
+    ledger = IdLedger(run_entries=7, max_fan_in=3)
+    a = ledger.file_number("a.jsonl", tmp_path / "a.jsonl")
+    b = ledger.file_number("b.jsonl", tmp_path / "b.jsonl")
+    for line in range(1, 101):
+        ledger.add(f"synthetic-{line:016x}", a, line)
+    for line, n in enumerate([5, 200, 5, 99, 300], start=1):  # 5 twice more, 99 once more
+        ledger.add(f"synthetic-{n:016x}", b, line)
+    ledger.add(f"synthetic-{42:016x}", a, 101)  # a repeat later in the same file
+    assert len(ledger._spilled) > 3  # several runs, merged in passes
+    folder = ledger._folder
+    found = [(d.check, d.file, d.line, d.article, d.message) for d in ledger.duplicates()]
+    assert found == [
+        ("id-duplicate-article", "b.jsonl", 1, f"synthetic-{5:016x}", "article id also used at a.jsonl:5"),
+        ("id-duplicate-article", "b.jsonl", 3, f"synthetic-{5:016x}", "article id also used at a.jsonl:5"),
+        ("id-duplicate-article", "a.jsonl", 101, f"synthetic-{42:016x}", "article id also used at a.jsonl:42"),
+        ("id-duplicate-article", "b.jsonl", 4, f"synthetic-{99:016x}", "article id also used at a.jsonl:99"),
+    ]
+    assert folder is not None and not folder.exists()
+
+
+def test_id_ledger_without_spills_keeps_no_files(tmp_path):
+    from akhbar.idledger import IdLedger
+
+    ledger = IdLedger()
+    n = ledger.file_number("a.jsonl", tmp_path / "a.jsonl")
+    ledger.add("x", n, 2)
+    ledger.add("x", n, 1)
+    assert [(d.line, d.message) for d in ledger.duplicates()] == [(2, "article id also used at a.jsonl:1")]
+    assert ledger._folder is None
+
+
+def test_abandoned_validation_removes_its_spilled_ids(tmp_path, monkeypatch):
+    import akhbar.idledger as L
+
+    monkeypatch.setattr(L, "RUN_ENTRIES", 1)
+    folders = []
+    real_mkdtemp = L.tempfile.mkdtemp
+    monkeypatch.setattr(L.tempfile, "mkdtemp", lambda **kw: folders.append(real_mkdtemp(**kw)) or folders[-1])
+    shard = CASES / "corpus" / "valid" / "synthetic.jsonl"
+    diagnostics = validate_paths([shard, shard])
+    next(diagnostics, None)  # the first duplicate; the rest is abandoned
+    diagnostics.close()
+    assert folders and not any(Path(f).exists() for f in folders)

@@ -135,21 +135,6 @@ def test_ranges_cover_the_file():
             assert all(a[1] == b[0] for a, b in zip(ranges, ranges[1:], strict=False))
 
 
-def test_id_index_confirms_hash_hits(tmp_path, monkeypatch):
-    shard = write_corpus(tmp_path, [synthetic_record("synthetic-0000000000000001"),
-                                    synthetic_record("synthetic-0000000000000002")])
-    index = V.IdIndex()
-    number = index.file_number("s", shard)
-    # Force every id to the same hash: the second id must not be taken for the first.
-    monkeypatch.setattr(V, "hash", lambda _: 42, raising=False)
-    index.add("synthetic-0000000000000001", number, 1, 0)
-    assert index.first("synthetic-0000000000000002") is None
-    offset = len(shard.read_bytes().split(b"\n")[0]) + 1
-    index.add("synthetic-0000000000000002", number, 2, offset)
-    assert index.first("synthetic-0000000000000001") == ("s", 1)
-    assert index.first("synthetic-0000000000000002") == ("s", 2)
-
-
 def _git(repo: Path, *args: str) -> None:
     subprocess.run(["git", "-C", str(repo), *args], check=True, capture_output=True)
 

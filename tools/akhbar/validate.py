@@ -1,16 +1,17 @@
 """Validation of shards: one streaming pass per file, then the corpus-wide checks.
 
-Memory per file is one record at a time; across files only the article ids are kept (for
-duplicate detection), a few dozen bytes per article.
+Memory is one record at a time: the article ids, for the corpus-wide duplicate check, go to
+an IdLedger, which spills them to disk in sorted runs and merges them at the end (bounded
+memory whatever the corpus size; see idledger.py).
 """
 
 from __future__ import annotations
 
 import hashlib
+import itertools
 import os
 import re
 import subprocess
-from array import array
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -20,8 +21,9 @@ import orjson
 from akhbar.checks import ProvenanceCache, check_provenance, check_record, check_record_fast
 from akhbar.diagnostics import ERROR, Diagnostic
 from akhbar.git import GitError, run_git
+from akhbar.idledger import IdLedger
 from akhbar.paths import corpus_root_of, project_root
-from akhbar.records import BOM, parse_line, parse_strict
+from akhbar.records import BOM, parse_line
 
 
 @dataclass
@@ -58,104 +60,11 @@ def display_path(path: Path) -> str:
         return str(path)
 
 
-class IdIndex:
-    """The article ids met so far, each with where it was first seen, in flat memory: an
-    open-addressing table in three machine arrays (an 8-byte hash of the id; the file number
-    and byte offset of its line; the line number), 24 bytes a slot at most half full, so
-    about 48 bytes an article whatever the corpus size (a dict of Python ints took ~150). A
-    hash hit is confirmed by re-reading the first record's id at its offset; the rare
-    different id with the same hash goes to a small exact overflow table."""
-
-    OFFSET_BITS = 44  # byte offsets up to 16 TiB; the file number takes the other 20 bits
-
-    def __init__(self) -> None:
-        self.files: list[tuple[str, Path]] = []  # (display name, path)
-        self._file_numbers: dict[Path, int] = {}
-        self._keys = array("Q", bytes(8 * 1024))  # 0 = empty slot
-        self._where = array("Q", bytes(8 * 1024))
-        self._lines = array("Q", bytes(8 * 1024))
-        self._used = 0
-        self._overflow: dict[str, tuple[str, int]] = {}
-
-    def file_number(self, name: str, path: Path) -> int:
-        number = self._file_numbers.get(path)
-        if number is None:
-            number = self._file_numbers[path] = len(self.files)
-            self.files.append((name, path))
-        return number
-
-    @staticmethod
-    def _key(record_id: str) -> int:
-        return (hash(record_id) & 0xFFFFFFFFFFFFFFFF) or 1
-
-    def _slot(self, key: int) -> int:
-        """The slot holding `key`, or the empty slot where it would go (linear probing)."""
-        keys, mask = self._keys, len(self._keys) - 1
-        i = key & mask
-        while keys[i] and keys[i] != key:
-            i = (i + 1) & mask
-        return i
-
-    def first(self, record_id: str) -> tuple[str, int] | None:
-        key = self._key(record_id)
-        i = self._slot(key)
-        if self._keys[i]:
-            where = self._where[i]
-            name, path = self.files[where >> self.OFFSET_BITS]
-            if _id_at(path, where & ((1 << self.OFFSET_BITS) - 1)) == record_id:
-                return name, self._lines[i]
-        return self._overflow.get(record_id) if self._overflow else None
-
-    def add(self, record_id: str, file_number: int, line: int, offset: int) -> None:
-        key = self._key(record_id)
-        i = self._slot(key)
-        if self._keys[i]:  # another id with the same 64-bit hash
-            self._overflow[record_id] = (self.files[file_number][0], line)
-            return
-        self._keys[i], self._where[i], self._lines[i] = key, (file_number << self.OFFSET_BITS) | offset, line
-        self._used += 1
-        if 2 * self._used > len(self._keys):
-            self._grow()
-
-    def _grow(self) -> None:
-        old_keys, old_where, old_lines = self._keys, self._where, self._lines
-        size = 2 * len(old_keys)
-        self._keys, self._where, self._lines = (array("Q", bytes(8 * size)) for _ in range(3))
-        for j, key in enumerate(old_keys):
-            if key:
-                i = self._slot(key)
-                self._keys[i], self._where[i], self._lines[i] = key, old_where[j], old_lines[j]
-
-    def __len__(self) -> int:
-        return self._used + len(self._overflow)
-
-
-def _id_at(path: Path, offset: int) -> str | None:
-    """The article id of the line starting at `offset` (None if it cannot be read back)."""
-    try:
-        with open(path, "rb") as f:
-            f.seek(offset)
-            raw = f.readline().rstrip(b"\n").rstrip(b"\r")
-    except OSError:
-        return None
-    if offset == 0 and raw.startswith(BOM):
-        raw = raw[len(BOM):]
-    try:
-        value = orjson.loads(raw)
-    except orjson.JSONDecodeError:
-        try:
-            value = parse_strict(raw.decode("utf-8", "replace")).value
-        except Exception:  # noqa: BLE001 - a line that cannot be read back is not a match
-            return None
-    return value.get("id") if isinstance(value, dict) else None
-
-
 @dataclass
 class _LineResult:
     """One line's outcome inside a range of a file (line numbers relative to the range)."""
 
     number: int
-    offset: int
     diagnostics: list[Diagnostic]
     record_id: str | None
 
@@ -185,29 +94,36 @@ def _scan_range(path: Path, name: str, root: Path, start: int, end: int | None,
                 records += 1
             diagnostics, record_id = _validate_line(raw, number, name, root, provenance, at_file_start=offset == 0)
             if diagnostics or record_id is not None:
-                results.append(_LineResult(number, offset, diagnostics, record_id))
+                results.append(_LineResult(number, diagnostics, record_id))
             offset += len(line)
     return results, number, records, last_nonempty
 
 
 def validate_file(
-    path: Path, seen_ids: dict[str, tuple[str, int]] | IdIndex, root: Path | None = None, summary: Summary | None = None,
+    path: Path, ledger: IdLedger | None = None, root: Path | None = None, summary: Summary | None = None,
     provenance: ProvenanceCache | None = None, baseline: Baseline | None = None,
 ) -> Iterator[Diagnostic]:
-    """Diagnostics of one shard, streamed. `seen_ids` (an IdIndex, or a dict of id -> (file,
-    line)) holds the article ids already met, in this or earlier files; it is updated as
-    records are read."""
+    """Diagnostics of one shard, streamed. The article ids go to `ledger`, whose owner
+    reports the duplicates across all files at the end; without one, the file's own
+    duplicate ids are reported after its other diagnostics."""
+    if ledger is None:
+        own = IdLedger()
+        try:
+            yield from validate_file(path, own, root, summary, provenance, baseline)
+            yield from own.duplicates()
+        finally:
+            own.close()
+        return
     summary = summary if summary is not None else Summary()
     summary.files += 1
     name = display_path(path)
     root = root or corpus_root_of(path) or project_root()
     provenance = provenance if provenance is not None else ProvenanceCache()
-    tracker = _FileTracker(path, name, seen_ids)
+    tracker = _FileTracker(path, name, ledger)
     number = 0
     try:
         old_lines = baseline.line_hashes(path) if baseline is not None else None
         with open(path, "rb") as f:
-            offset = 0
             last_nonempty = False
             for line in f:
                 number += 1
@@ -221,14 +137,12 @@ def validate_file(
                     summary.unchanged += 1
                     if baseline.raw_changed:
                         yield from _provenance_only(raw, number, name, root, provenance)
-                    yield from tracker.see(record_id, number, offset)
-                    offset += len(line)
+                    yield from tracker.see(record_id, number)
                     continue
                 diagnostics, record_id = _validate_line(raw, number, name, root, provenance, at_file_start=number == 1)
                 yield from diagnostics
                 if record_id is not None:
-                    yield from tracker.see(record_id, number, offset)
-                offset += len(line)
+                    yield from tracker.see(record_id, number)
         if last_nonempty and not _ends_with_newline(path):
             yield Diagnostic("file-no-final-newline", "the last line has no newline; run akhbar fmt", name, number)
     except OSError as exc:
@@ -236,28 +150,19 @@ def validate_file(
 
 
 class _FileTracker:
-    """The corpus-wide and file-wide checks on ids, fed record by record in file order:
-    duplicate article ids (against every file so far) and the first unsorted record."""
+    """The id checks fed record by record in file order: the ids go to the ledger (for the
+    corpus-wide duplicate check), and the first unsorted record of the file is reported."""
 
-    def __init__(self, path: Path, name: str, seen_ids) -> None:
+    def __init__(self, path: Path, name: str, ledger: IdLedger) -> None:
         self.name = name
-        self.seen = seen_ids
-        self.file_number = seen_ids.file_number(name, path) if isinstance(seen_ids, IdIndex) else None
+        self.ledger = ledger
+        self.file_number = ledger.file_number(name, path)
         self.previous_id: str | None = None
         self.unsorted_reported = False
 
-    def see(self, record_id: str, number: int, offset: int) -> list[Diagnostic]:
+    def see(self, record_id: str, number: int) -> list[Diagnostic]:
+        self.ledger.add(record_id, self.file_number, number)
         out = []
-        if self.file_number is not None:
-            first = self.seen.first(record_id)
-            if first is None:
-                self.seen.add(record_id, self.file_number, number, offset)
-        else:
-            first = self.seen.get(record_id)
-            if first is None:
-                self.seen[record_id] = (self.name, number)
-        if first is not None:
-            out.append(Diagnostic("id-duplicate-article", f"article id also used at {first[0]}:{first[1]}", self.name, number, record_id))
         previous = self.previous_id
         if previous is not None and record_id < previous and not self.unsorted_reported:
             self.unsorted_reported = True
@@ -364,16 +269,20 @@ def validate_paths(paths: Iterable[Path], root: Path | None = None, summary: Sum
     ranges of the files are validated by worker processes; the diagnostics are the same, in
     the same order, as with jobs=1."""
     paths = [Path(p) for p in paths]
-    seen_ids = IdIndex()
-    if jobs > 1 and baseline is None and _total_size(paths) >= PARALLEL_MIN_BYTES:
-        source = _validate_parallel(paths, root, summary, seen_ids, jobs)
-    else:
-        provenance = ProvenanceCache()
-        source = (d for path in paths for d in validate_file(path, seen_ids, root, summary, provenance, baseline))
-    for diagnostic in source:
-        if summary is not None:
-            summary.add(diagnostic)
-        yield diagnostic
+    ledger = IdLedger()
+    try:
+        if jobs > 1 and baseline is None and _total_size(paths) >= PARALLEL_MIN_BYTES:
+            source = _validate_parallel(paths, root, summary, ledger, jobs)
+        else:
+            provenance = ProvenanceCache()
+            source = (d for path in paths for d in validate_file(path, ledger, root, summary, provenance, baseline))
+        # The duplicate ids come last: they are known only when every file has been read.
+        for diagnostic in itertools.chain(source, ledger.duplicates()):
+            if summary is not None:
+                summary.add(diagnostic)
+            yield diagnostic
+    finally:
+        ledger.close()
 
 
 def _total_size(paths: list[Path]) -> int:
@@ -410,7 +319,7 @@ def _worker(task: tuple[str, str, str, int, int | None]):
         return exc.strerror or str(exc)
 
 
-def _validate_parallel(paths: list[Path], root: Path | None, summary: Summary | None, seen_ids: IdIndex,
+def _validate_parallel(paths: list[Path], root: Path | None, summary: Summary | None, ledger: IdLedger,
                        jobs: int) -> Iterator[Diagnostic]:
     import multiprocessing
 
@@ -432,7 +341,7 @@ def _validate_parallel(paths: list[Path], root: Path | None, summary: Summary | 
         results = pool.imap(_worker, tasks, chunksize=1)
         for path, name, _, ranges in plan:
             summary.files += 1
-            tracker = _FileTracker(path, name, seen_ids)
+            tracker = _FileTracker(path, name, ledger)
             lines = 0
             last_nonempty = False
             failed = None
@@ -451,7 +360,7 @@ def _validate_parallel(paths: list[Path], root: Path | None, summary: Summary | 
                         diagnostic.line = number
                         yield diagnostic
                     if item.record_id is not None:
-                        yield from tracker.see(item.record_id, number, item.offset)
+                        yield from tracker.see(item.record_id, number)
                 if count:
                     last_nonempty = last
                 lines += count
