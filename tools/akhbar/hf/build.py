@@ -1,9 +1,13 @@
 """`akhbar build`: validate the corpus, then stream it into the dataset folder.
 
-Memory: one record at a time, plus a batch of rows per config and an index of (split, id,
-file, byte offset) per article (tens of bytes each, like the validator's id set). The
-records are read in id order through that index, so the output does not depend on how the
-articles are spread over shards or ordered inside them.
+Order: the records of each split are read in id order (sorted shards merged as they stream,
+otherwise through an index of (id, shard, offset)), so the output does not depend on how the
+articles are spread over shards or ordered inside them. The lines are found by their id and
+split alone; runs of them are parsed and turned into rows by worker processes
+(akhbar.hf.parallel) and come back in order as Arrow record batches, which this process
+writes.
+
+Memory: a few runs of articles in flight per worker, plus a row group per config.
 
 Determinism: rows in (split, article id, position in the article) order, parquet written
 with fixed options by the installed pyarrow, JSON with sorted-free fixed key order, no
@@ -17,11 +21,11 @@ from __future__ import annotations
 
 import heapq
 import os
+import re
 import shutil
 import tempfile
-from collections import Counter
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import orjson
@@ -33,11 +37,17 @@ from akhbar.checks import sha256_file
 from akhbar.diagnostics import ERROR, Diagnostic
 from akhbar.hf import CONFIGS
 from akhbar.hf import features as F
-from akhbar.hf.rows import rows as record_rows
+from akhbar.hf.arrow import fresh_nbytes
+from akhbar.hf.buildstats import BuildStats
+from akhbar.hf.parallel import LineRef, derived_in_order, few_collections, runs_of
 from akhbar.paths import default_shards, project_root
 from akhbar.validate import Summary, validate_paths
 
-BATCH_ROWS = 512  # rows held as Python objects before they become an Arrow table
+# Rows are batched by article: a batch closes once it holds BATCH_ROWS rows or more. The
+# batches are no longer built row by row, but `num_bytes` in the card is the sum of their
+# in-memory sizes and their boundaries are where the parquet writer receives new chunks,
+# so they are kept exactly as they were (same bytes).
+BATCH_ROWS = 512
 # Rows per parquet row group, per config. The writer keeps the metadata of every row group
 # (every column chunk) in memory until the file closes, so 512-row groups made peak memory
 # grow with the corpus (about +90 MB from 1k to 10k articles); small rows wait in compact
@@ -48,69 +58,12 @@ DEFAULT_ROW_GROUP_ROWS = 16384
 PARQUET_OPTIONS = {"compression": "zstd", "compression_level": 9, "write_statistics": True}
 # What a build folder holds; an existing --out folder with anything else is not replaced.
 BUILD_ENTRIES = {"README.md", "croissant.json", "LICENSE.md", "data"}
+# Below this much JSONL the rows are derived in this process: starting workers costs more.
+PARALLEL_MIN_BYTES = 4 << 20
 
 
 class BuildError(Exception):
     """A problem the user can fix (no corpus, an output folder that is not a build)."""
-
-
-@dataclass
-class BuildStats:
-    """What the card and Croissant need to know, gathered while streaming."""
-
-    articles: Counter = field(default_factory=Counter)  # split -> articles
-    rows: dict = field(default_factory=dict)  # (config, split) -> rows
-    nbytes: dict = field(default_factory=dict)  # (config, split) -> in-memory Arrow bytes
-    files: dict = field(default_factory=dict)  # relative path -> sha256
-    sizes: dict = field(default_factory=dict)  # relative path -> bytes
-    text_licenses: Counter = field(default_factory=Counter)
-    annotation_licenses: Counter = field(default_factory=Counter)
-    publishers: Counter = field(default_factory=Counter)
-    statuses: Counter = field(default_factory=Counter)
-    entity_types: Counter = field(default_factory=Counter)  # (split, type) -> mentions
-    quote_types: Counter = field(default_factory=Counter)
-    event_categories: Counter = field(default_factory=Counter)
-    tokens: Counter = field(default_factory=Counter)  # split -> tokens
-    annotated: Counter = field(default_factory=Counter)  # split -> articles with any annotation
-    multi_annotator: int = 0  # articles naming more than one annotator
-    guidelines: Counter = field(default_factory=Counter)
-    version: str = __version__  # the corpus version (corpus/VERSION), else the tools' version
-    latest_update: str | None = None  # the newest annotation.updated: the release date
-    schema_versions: Counter = field(default_factory=Counter)
-
-    def add_record(self, record: dict, rows: dict[str, list[dict]]) -> None:
-        split = record["split"]
-        self.articles[split] += 1
-        self.text_licenses[record["license"]["text"]] += 1
-        self.annotation_licenses[record["license"]["annotations"]] += 1
-        self.publishers[record["source"]["publisher"]] += 1
-        self.statuses[record["annotation"]["status"]] += 1
-        self.guidelines[record["annotation"]["guidelines_version"]] += 1
-        self.schema_versions[record["schema_version"]] += 1
-        updated = record["annotation"]["updated"]
-        if self.latest_update is None or updated > self.latest_update:
-            self.latest_update = updated
-        if len(record["annotation"]["annotators"]) > 1:
-            self.multi_annotator += 1
-        if record["entities"] or record["quotes"] or record["events"]:
-            self.annotated[split] += 1
-        for e in record["entities"]:
-            self.entity_types[(split, e["type"])] += len(e["mentions"])
-        for q in record["quotes"]:
-            self.quote_types[(split, q["type"])] += 1
-        for v in record["events"]:
-            self.event_categories[(split, v["category"])] += 1
-        self.tokens[split] += sum(len(r["tokens"]) for r in rows["ner"])
-
-
-    def published(self) -> list[tuple[str, list[str]]]:
-        """(config, splits with rows) for every config that has rows, in config order."""
-        result = []
-        for config in CONFIGS:
-            splits = [s for s in labels.splits() if self.rows.get((config, s))]
-            if splits:
-                result.append((config, splits))
-        return result
 
 
 @dataclass
@@ -124,86 +77,108 @@ def data_path(config: str, split: str) -> str:
     return f"data/{config}/{split}.parquet"
 
 
-def _merged(shards: list[Path], split: str) -> Iterator[dict]:
-    """The records of one split in id order, as a k-way merge of shards that are each sorted
-    by id (what `akhbar fmt` writes): memory holds one record per shard, whatever the size
-    of the corpus."""
-
-    def stream(path: Path) -> Iterator[dict]:
-        with open(path, "rb") as f:
-            for line in f:
-                if line.strip():
-                    record = orjson.loads(line)
-                    if record["split"] == split:
-                        yield record
-
-    return heapq.merge(*(stream(path) for path in shards), key=lambda record: record["id"])
+# A canonical line (what `akhbar fmt` writes and the schema's key order) starts with its id,
+# schema version and split; strings without a backslash are their own JSON.
+_KEYS = re.compile(rb'\{"id":"([^"\\]*)","schema_version":"[^"\\]*","split":"([^"\\]*)"')
+SCAN_BLOCK = 8 << 20
 
 
-def _index(shards: list[Path]) -> dict[str, list[tuple[str, int, int]]]:
-    """split -> [(article id, shard number, byte offset)], sorted by id."""
-    index: dict[str, list[tuple[str, int, int]]] = {s: [] for s in labels.splits()}
+def line_keys(path: Path) -> Iterator[tuple[int, int, str, str]]:
+    """(byte offset, length, id, split) of every non-blank line of a shard, read in large
+    blocks. The id and split come from the start of a canonical line without parsing the
+    record (tens of kilobytes); any other line is parsed."""
+    with open(path, "rb") as f:
+        base = 0  # file offset of buf[0]
+        buf = b""
+        while True:
+            block = f.read(SCAN_BLOCK)
+            buf = buf + block if buf else block
+            pos = 0
+            while True:
+                nl = buf.find(b"\n", pos)
+                if nl == -1:
+                    if block:
+                        break
+                    nl = len(buf) - 1  # a last line without a newline
+                    if pos > nl:
+                        break
+                key = _KEYS.match(buf, pos, nl + 1)
+                if key:
+                    yield base + pos, nl + 1 - pos, key.group(1).decode("utf-8"), key.group(2).decode("utf-8")
+                elif buf[pos:nl + 1].strip():
+                    record = orjson.loads(buf[pos:nl + 1])
+                    yield base + pos, nl + 1 - pos, record["id"], record["split"]
+                pos = nl + 1
+            if not block:
+                return
+            base += pos
+            buf = buf[pos:]
+
+
+def _merged(shards: list[Path], split: str) -> Iterator[LineRef]:
+    """The lines of one split in id order, as a k-way merge of shards that are each sorted
+    by id (what `akhbar fmt` writes): memory holds one line's place per shard, whatever the
+    size of the corpus."""
+
+    def stream(number: int, path: Path) -> Iterator[LineRef]:
+        for offset, length, article_id, line_split in line_keys(path):
+            if line_split == split:
+                yield number, offset, length, article_id, line_split
+
+    return heapq.merge(*(stream(n, path) for n, path in enumerate(shards)), key=lambda ref: ref[3])
+
+
+def _index(shards: list[Path]) -> dict[str, list[LineRef]]:
+    """split -> the places of its lines, sorted by id."""
+    index: dict[str, list[LineRef]] = {s: [] for s in labels.splits()}
     for number, shard in enumerate(shards):
-        with open(shard, "rb") as f:
-            offset = 0
-            for line in f:
-                if line.strip():
-                    record = orjson.loads(line)
-                    index[record["split"]].append((record["id"], number, offset))
-                offset += len(line)
+        for offset, length, article_id, split in line_keys(shard):
+            index[split].append((number, offset, length, article_id, split))
     for entries in index.values():
-        entries.sort()
+        entries.sort(key=lambda ref: ref[3])
     return index
 
 
-def _records(shards: list[Path], entries: list[tuple[str, int, int]]) -> Iterator[dict]:
-    handles: dict[int, object] = {}
-    try:
-        for _, number, offset in entries:
-            f = handles.get(number)
-            if f is None:
-                f = handles[number] = open(shards[number], "rb")
-            f.seek(offset)
-            yield orjson.loads(f.readline())
-    finally:
-        for f in handles.values():
-            f.close()
-
-
 class _Writer:
-    """Batches one config's rows of one split into a parquet file with the declared schema
-    (ClassLabel names travel in the schema's `huggingface` metadata)."""
+    """Writes one config's rows of one split to a parquet file with the declared schema
+    (ClassLabel names travel in the schema's `huggingface` metadata). Rows arrive as record
+    batches with their count per article; they are regrouped into the batches of BATCH_ROWS
+    (by article) and the row groups of exactly `group_rows` rows that the build has always
+    written, so the bytes do not depend on how the rows were derived."""
 
     def __init__(self, path: Path, config: str):
-        self.features = F.features(config)
-        self.schema = self.features.arrow_schema
-        # Features.encode_example walks and casts every value of every row in Python; the
-        # rows are already plain Python of the declared types, so only the ClassLabel fields
-        # need encoding (same result, a fraction of the time).
-        self.encode = _encoder(self.features)
+        self.schema = F.features(config).arrow_schema
         path.parent.mkdir(parents=True, exist_ok=True)
         self.writer = pq.ParquetWriter(path, self.schema, **PARQUET_OPTIONS)
-        self.batch: list[dict] = []
         self.group_rows = ROW_GROUP_ROWS.get(config, DEFAULT_ROW_GROUP_ROWS)
-        self.pending: list[pa.Table] = []  # converted batches waiting to form a row group
+        self.incoming: list[pa.RecordBatch] = []  # rows received, not yet in a batch
+        self.batch_rows = 0  # rows of the batch being formed
+        self.pending: list[pa.Table] = []  # batches waiting to form a row group
         self.pending_rows = 0
         self.count = 0
         self.nbytes = 0  # in-memory Arrow size, what `datasets` reports as a split's num_bytes
 
-    def add(self, rows: list[dict]) -> None:
-        encode = self.encode
-        self.batch.extend(encode(r) for r in rows)
-        if len(self.batch) >= BATCH_ROWS:
-            self.flush()
+    def add(self, batch: pa.RecordBatch, counts: list[int]) -> None:
+        """Rows of consecutive articles; counts[i] is how many the i-th article gave."""
+        if batch.num_rows:
+            self.incoming.append(batch)
+        for n in counts:
+            self.batch_rows += n
+            if self.batch_rows >= BATCH_ROWS:
+                self._close_batch()
 
-    def flush(self) -> None:
-        if self.batch:
-            table = pa.Table.from_pylist(self.batch, schema=self.schema)
-            self.pending.append(table)
-            self.pending_rows += table.num_rows
-            self.count += len(self.batch)
-            self.nbytes += table.nbytes
-            self.batch = []
+    def _close_batch(self) -> None:
+        rows = self.batch_rows
+        table = pa.Table.from_batches(self.incoming, schema=self.schema)
+        part, rest = table.slice(0, rows), table.slice(rows)
+        self.incoming = rest.to_batches() if rest.num_rows else []
+        self.batch_rows = 0
+        # Size as `pa.Table.from_pylist` would build this batch; then one chunk per column,
+        # as the batch was.
+        self.nbytes += fresh_nbytes(column.chunks for column in part.columns)
+        self.pending.append(part.combine_chunks())
+        self.pending_rows += rows
+        self.count += rows
         if self.pending_rows >= self.group_rows:
             # Groups of exactly group_rows rows (the file's last one shorter), however the
             # batches fell: the bytes do not depend on how rows arrived.
@@ -215,7 +190,8 @@ class _Writer:
             self.pending_rows = rest.num_rows
 
     def close(self) -> int:
-        self.flush()
+        if self.batch_rows:
+            self._close_batch()
         if self.pending:
             self.writer.write_table(pa.concat_tables(self.pending), row_group_size=self.group_rows)
             self.pending = []
@@ -223,52 +199,6 @@ class _Writer:
         # as zero rows (a zero-row row group would make its reader fail; see the split policy).
         self.writer.close()
         return self.count
-
-
-def _encoder(feature) -> Callable:
-    """A function doing what `feature.encode_example` does to rows built by rows.py: label
-    strings to ClassLabel ids; everything else is passed through untouched."""
-    from datasets import ClassLabel, Features, List, Sequence
-
-    def needs(f) -> bool:
-        if isinstance(f, ClassLabel):
-            return True
-        if isinstance(f, dict | Features):
-            return any(needs(v) for v in f.values())
-        if isinstance(f, List | Sequence):
-            return needs(f.feature)
-        return False
-
-    def build(f) -> Callable | None:
-        if not needs(f):
-            return None
-        if isinstance(f, ClassLabel):
-            ids = {name: i for i, name in enumerate(f.names)}
-
-            def label(value):
-                if isinstance(value, str):
-                    return ids[value] if value in ids else f.encode_example(value)
-                return value if value is None else f.encode_example(value)
-
-            return label
-        if isinstance(f, List | Sequence):
-            item = build(f.feature)
-            return lambda values: values if values is None else [item(v) for v in values]
-        fields = [(k, build(v)) for k, v in f.items()]
-        active = [(k, enc) for k, enc in fields if enc is not None]
-
-        def record(value):
-            if value is None:
-                return None
-            out = dict(value)
-            for k, enc in active:
-                if k in out:
-                    out[k] = enc(out[k])
-            return out
-
-        return record
-
-    return build(feature) or (lambda row: row)
 
 
 def _check_out(out: Path) -> None:
@@ -301,9 +231,9 @@ def build(
     jobs: int = 1,
 ) -> BuildResult | None:
     """Validate and build. Returns None (after passing every diagnostic to `on_diagnostic`)
-    when the corpus has errors; nothing is written then. `jobs` is passed to the validator.
-    Rows are derived in this process: handing them over from workers was measured slower on
-    2 cores (the encoding and Arrow conversion here are the bottleneck; docs/performance.md)."""
+    when the corpus has errors; nothing is written then. `jobs` worker processes validate
+    the corpus and then derive the rows (one process below PARALLEL_MIN_BYTES of JSONL);
+    the output does not depend on it."""
     from akhbar.hf import card, croissant
 
     root = root or project_root()
@@ -328,21 +258,7 @@ def build(
         version_file = root / "corpus" / "VERSION"
         if version_file.is_file():
             stats.version = version_file.read_text(encoding="utf-8").strip() or __version__
-        # Sorted shards (the validator warns about any that is not) are merged by id as they
-        # stream; otherwise an index of (id, shard, offset) puts the records in order.
-        index = _index(shards) if summary.by_check.get("records-not-sorted") else None
-        for split in labels.splits():
-            writers = {c: _Writer(tmp / data_path(c, split), c) for c in CONFIGS}
-            try:
-                for record in (_records(shards, index[split]) if index else _merged(shards, split)):
-                    produced = record_rows(record)
-                    stats.add_record(record, produced)
-                    for config, writer in writers.items():
-                        writer.add(produced[config])
-            finally:
-                for config, writer in writers.items():
-                    stats.rows[(config, split)] = writer.close()
-                    stats.nbytes[(config, split)] = writer.nbytes
+        _write_splits(tmp, shards, stats, summary, jobs)
         for config in CONFIGS:
             for split in labels.splits():
                 rel = data_path(config, split)
@@ -365,6 +281,36 @@ def build(
         shutil.rmtree(tmp, ignore_errors=True)
         raise
     return BuildResult(out, stats, summary)
+
+
+def _write_splits(tmp: Path, shards: list[Path], stats: BuildStats, summary: Summary, jobs: int) -> None:
+    """Every config's parquet file of every split (empty ones included), and the counts."""
+    # Sorted shards (the validator warns about any that is not) are merged by id as they
+    # stream; otherwise an index of (id, shard, offset) puts the records in order.
+    index = _index(shards) if summary.by_check.get("records-not-sorted") else None
+    refs = (ref for split in labels.splits() for ref in (index[split] if index else _merged(shards, split)))
+    total = sum(path.stat().st_size for path in shards)
+    workers = jobs if total >= PARALLEL_MIN_BYTES else 1
+    results = derived_in_order([str(p) for p in shards], runs_of(refs), workers)
+    try:
+        with few_collections():
+            derived = next(results, None)
+            for split in labels.splits():
+                writers = {c: _Writer(tmp / data_path(c, split), c) for c in CONFIGS}
+                try:
+                    while derived is not None and derived.split == split:
+                        stats.merge(derived.stats)
+                        for config, writer in writers.items():
+                            writer.add(derived.batches[config], derived.counts[config])
+                        derived = next(results, None)
+                finally:
+                    for config, writer in writers.items():
+                        stats.rows[(config, split)] = writer.close()
+                        stats.nbytes[(config, split)] = writer.nbytes
+            if derived is not None:  # pragma: no cover - splits come in labels.splits() order
+                raise RuntimeError(f"rows of split {derived.split} arrived out of order")
+    finally:
+        results.close()
 
 
 def is_error(diagnostic: Diagnostic) -> bool:

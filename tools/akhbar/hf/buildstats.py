@@ -1,0 +1,83 @@
+"""What the dataset card and Croissant need to know about a build, gathered while streaming.
+
+Worker processes gather the record counts of the articles they derive; the build merges them
+in article order, so every counter ends up as if one process had seen the records in turn
+(same counts, same key order)."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+
+from akhbar import __version__, labels
+from akhbar.hf import CONFIGS
+
+
+@dataclass
+class BuildStats:
+    articles: Counter = field(default_factory=Counter)  # split -> articles
+    rows: dict = field(default_factory=dict)  # (config, split) -> rows
+    nbytes: dict = field(default_factory=dict)  # (config, split) -> in-memory Arrow bytes
+    files: dict = field(default_factory=dict)  # relative path -> sha256
+    sizes: dict = field(default_factory=dict)  # relative path -> bytes
+    text_licenses: Counter = field(default_factory=Counter)
+    annotation_licenses: Counter = field(default_factory=Counter)
+    publishers: Counter = field(default_factory=Counter)
+    statuses: Counter = field(default_factory=Counter)
+    entity_types: Counter = field(default_factory=Counter)  # (split, type) -> mentions
+    quote_types: Counter = field(default_factory=Counter)
+    event_categories: Counter = field(default_factory=Counter)
+    tokens: Counter = field(default_factory=Counter)  # split -> tokens
+    annotated: Counter = field(default_factory=Counter)  # split -> articles with any annotation
+    multi_annotator: int = 0  # articles naming more than one annotator
+    guidelines: Counter = field(default_factory=Counter)
+    version: str = __version__  # the corpus version (corpus/VERSION), else the tools' version
+    latest_update: str | None = None  # the newest annotation.updated: the release date
+    schema_versions: Counter = field(default_factory=Counter)
+
+    # The counters that add_record fills (merge adds them up).
+    RECORD_COUNTERS = ("articles", "text_licenses", "annotation_licenses", "publishers", "statuses",
+                       "entity_types", "quote_types", "event_categories", "tokens", "annotated",
+                       "guidelines", "schema_versions")
+
+    def add_record(self, record: dict, tokens: int) -> None:
+        """Count one record; `tokens` is the number of tokens of its `ner` rows."""
+        split = record["split"]
+        self.articles[split] += 1
+        self.text_licenses[record["license"]["text"]] += 1
+        self.annotation_licenses[record["license"]["annotations"]] += 1
+        self.publishers[record["source"]["publisher"]] += 1
+        self.statuses[record["annotation"]["status"]] += 1
+        self.guidelines[record["annotation"]["guidelines_version"]] += 1
+        self.schema_versions[record["schema_version"]] += 1
+        updated = record["annotation"]["updated"]
+        if self.latest_update is None or updated > self.latest_update:
+            self.latest_update = updated
+        if len(record["annotation"]["annotators"]) > 1:
+            self.multi_annotator += 1
+        if record["entities"] or record["quotes"] or record["events"]:
+            self.annotated[split] += 1
+        for e in record["entities"]:
+            self.entity_types[(split, e["type"])] += len(e["mentions"])
+        for q in record["quotes"]:
+            self.quote_types[(split, q["type"])] += 1
+        for v in record["events"]:
+            self.event_categories[(split, v["category"])] += 1
+        self.tokens[split] += tokens
+
+    def merge(self, other: BuildStats) -> None:
+        """Add the record counts of `other` (records that come after these ones)."""
+        for name in self.RECORD_COUNTERS:
+            getattr(self, name).update(getattr(other, name))
+        self.multi_annotator += other.multi_annotator
+        if other.latest_update is not None and (self.latest_update is None or other.latest_update > self.latest_update):
+            self.latest_update = other.latest_update
+
+    def published(self) -> list[tuple[str, list[str]]]:
+        """(config, splits with rows) for every config that has rows, in config order."""
+        result = []
+        for config in CONFIGS:
+            splits = [s for s in labels.splits() if self.rows.get((config, s))]
+            if splits:
+                result.append((config, splits))
+        return result

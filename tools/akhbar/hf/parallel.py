@@ -1,0 +1,144 @@
+"""Rows derived from runs of articles, in worker processes when there are several cores.
+
+The build hands out runs of CHUNK_ARTICLES articles, named by where their lines are (shard,
+byte offset, length); a worker reads and parses them, derives every config's rows and returns
+them as Arrow record batches in IPC bytes (cheap to pass: handing back Python rows cost more
+than deriving them), with the runs' row counts per article and record counts. The results
+come back in the order the runs were handed out, so the output does not depend on the number
+of workers. At most a few runs per worker are in flight: memory does not grow with the corpus.
+"""
+
+from __future__ import annotations
+
+import gc
+from collections import deque
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+
+import orjson
+import pyarrow as pa
+
+from akhbar.hf import CONFIGS
+from akhbar.hf import features as F
+from akhbar.hf.arrow import batch_from_bytes, batch_to_bytes
+from akhbar.hf.buildstats import BuildStats
+from akhbar.hf.rows import RowBuilder
+
+CHUNK_ARTICLES = 32  # articles per run: some 10 MB of Arrow data in flight per run
+IN_FLIGHT_PER_WORKER = 2
+
+# A line's place: (shard number, byte offset, length, article id, split).
+LineRef = tuple[int, int, int, str, str]
+
+
+@dataclass
+class Derived:
+    """The rows of one run of articles."""
+
+    split: str
+    batches: dict[str, pa.RecordBatch]
+    counts: dict[str, list[int]]  # config -> rows per article
+    stats: BuildStats  # the run's record counts
+
+
+def derive(shards: list[str], refs: list[LineRef]) -> Derived:
+    """Read, parse and derive one run of articles (all of one split)."""
+    records = _read(shards, refs)
+    builder = RowBuilder()
+    stats = BuildStats()
+    for record in records:
+        builder.add(record)
+        stats.add_record(record, builder.tokens[-1])
+    return Derived(refs[0][4], builder.batches(), builder.counts(), stats)
+
+
+def _read(shards: list[str], refs: list[LineRef]) -> list[dict]:
+    records = []
+    handles: dict[int, object] = {}
+    try:
+        for number, offset, length, article_id, split in refs:
+            f = handles.get(number)
+            if f is None:
+                f = handles[number] = open(shards[number], "rb")
+            f.seek(offset)
+            record = orjson.loads(f.read(length))
+            # The build found the line by its id and split without parsing it; a validated
+            # record cannot disagree (duplicate keys are an error), but never write a row
+            # under the wrong article.
+            if record["id"] != article_id or record["split"] != split:
+                raise RuntimeError(f"{shards[number]} at byte {offset}: expected {article_id} ({split}), "
+                                   f"read {record['id']} ({record['split']})")
+            records.append(record)
+    finally:
+        for f in handles.values():
+            f.close()
+    return records
+
+
+@contextmanager
+def few_collections() -> Iterator[None]:
+    """Run a block with the cyclic garbage collector rarely triggered. Deriving rows creates
+    millions of short-lived, acyclic objects (parsed records, lists of offsets); with the
+    default thresholds the collector ran so often, rescanning the tens of thousands of
+    objects `datasets` and pyarrow keep alive, that it took a quarter of the time. Those
+    long-lived objects are frozen out of its scans, and it runs after 100,000 allocations
+    instead of 700; garbage is still collected."""
+    threshold = gc.get_threshold()
+    gc.freeze()
+    gc.set_threshold(100_000, 50, 1000)
+    try:
+        yield
+    finally:
+        gc.set_threshold(*threshold)
+        gc.unfreeze()
+
+
+def _worker_init() -> None:
+    gc.freeze()
+    gc.set_threshold(100_000, 50, 1000)
+
+
+def _work(task: tuple[list[str], list[LineRef]]) -> tuple[str, dict[str, bytes], dict[str, list[int]], BuildStats]:
+    derived = derive(*task)
+    return derived.split, {c: batch_to_bytes(b) for c, b in derived.batches.items()}, derived.counts, derived.stats
+
+
+def _unpack(result) -> Derived:
+    split, blobs, counts, stats = result
+    batches = {c: batch_from_bytes(blobs[c], F.features(c).arrow_schema) for c in CONFIGS}
+    return Derived(split, batches, counts, stats)
+
+
+def derived_in_order(shards: list[str], runs: Iterable[list[LineRef]], jobs: int) -> Iterator[Derived]:
+    """The rows of each run, in order; with jobs > 1 from that many worker processes."""
+    if jobs <= 1:
+        for refs in runs:
+            yield derive(shards, refs)
+        return
+    import multiprocessing
+
+    # fork where available, as the validator does: the workers start at once, modules loaded.
+    methods = multiprocessing.get_all_start_methods()
+    context = multiprocessing.get_context("fork" if "fork" in methods else None)
+    with context.Pool(jobs, initializer=_worker_init) as pool:
+        pending: deque = deque()
+        for refs in runs:
+            pending.append(pool.apply_async(_work, ((shards, refs),)))
+            if len(pending) >= jobs * IN_FLIGHT_PER_WORKER:
+                yield _unpack(pending.popleft().get())
+        while pending:
+            yield _unpack(pending.popleft().get())
+
+
+def runs_of(refs: Iterable[LineRef], size: int | None = None) -> Iterator[list[LineRef]]:
+    """Consecutive refs in runs of `size` (default CHUNK_ARTICLES), never mixing splits."""
+    size = size or CHUNK_ARTICLES
+    run: list[LineRef] = []
+    for ref in refs:
+        if run and (len(run) >= size or run[-1][4] != ref[4]):
+            yield run
+            run = []
+        run.append(ref)
+    if run:
+        yield run
