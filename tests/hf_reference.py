@@ -4,7 +4,7 @@ paths of akhbar.hf.tokenize, akhbar.hf.rows and akhbar.hf.arrow (tests only).
 The tokenizer here scans every sentence and tests every cut against every mention; the rows
 are dicts with label strings, encoded to ClassLabel ids by a generic walk over the features
 and converted with `pa.Table.from_pylist`. The fast paths must give the same sentences,
-tokens, tags, rows, Arrow tables and sizes (tests/test_hf_fast_paths.py).
+tokens, tags, rows, Arrow tables, sizes and parquet bytes (tests/test_hf_fast_paths.py).
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 
 import pyarrow as pa
+import pyarrow.parquet as pq
 
 from akhbar import labels
 from akhbar.hf import features as F
@@ -336,6 +337,68 @@ def _encoder(feature) -> Callable:
         return record
 
     return build(feature) or (lambda row: row)
+
+
+class ReferenceWriter:
+    """Batches one config's rows of one split into a parquet file with the declared schema
+    (ClassLabel names travel in the schema's `huggingface` metadata)."""
+
+    def __init__(self, path, config: str, batch_rows: int, group_rows: int, parquet_options: dict):
+        self.features = F.features(config)
+        self.schema = self.features.arrow_schema
+        # Features.encode_example walks and casts every value of every row in Python; the
+        # rows are already plain Python of the declared types, so only the ClassLabel fields
+        # need encoding (same result, a fraction of the time).
+        self.encode = _encoder(self.features)
+        self.writer = pq.ParquetWriter(path, self.schema, **parquet_options)
+        self.batch_rows = batch_rows
+        self.batch: list[dict] = []
+        self.group_rows = group_rows
+        self.pending: list[pa.Table] = []  # converted batches waiting to form a row group
+        self.pending_rows = 0
+        self.count = 0
+        self.nbytes = 0  # in-memory Arrow size, what `datasets` reports as a split's num_bytes
+
+    def add(self, rows: list[dict]) -> None:
+        encode = self.encode
+        self.batch.extend(encode(r) for r in rows)
+        if len(self.batch) >= self.batch_rows:
+            self.flush()
+
+    def flush(self) -> None:
+        if self.batch:
+            table = pa.Table.from_pylist(self.batch, schema=self.schema)
+            self.pending.append(table)
+            self.pending_rows += table.num_rows
+            self.count += len(self.batch)
+            self.nbytes += table.nbytes
+            self.batch = []
+        if self.pending_rows >= self.group_rows:
+            # Groups of exactly group_rows rows (the file's last one shorter), however the
+            # batches fell: the bytes do not depend on how rows arrived.
+            table = pa.concat_tables(self.pending)
+            full = table.num_rows - table.num_rows % self.group_rows
+            self.writer.write_table(table.slice(0, full), row_group_size=self.group_rows)
+            rest = table.slice(full)
+            self.pending = [rest] if rest.num_rows else []
+            self.pending_rows = rest.num_rows
+
+    def close(self) -> int:
+        self.flush()
+        if self.pending:
+            self.writer.write_table(pa.concat_tables(self.pending), row_group_size=self.group_rows)
+            self.pending = []
+        # An empty split is a file with the full schema and no row group: `datasets` loads it
+        # as zero rows (a zero-row row group would make its reader fail; see the split policy).
+        self.writer.close()
+        return self.count
+
+
+def reference_rows(records: list[dict]) -> dict[str, list[list[dict]]]:
+    """Every config's rows (label strings), per record, as the build handed them to its
+    writer."""
+    produced = [rows(r) for r in records]
+    return {config: [p[config] for p in produced] for config in ("articles", "ner", "ner_conll4", "quotes", "events")}
 
 
 def reference_tables(records: list[dict]) -> dict[str, pa.Table]:

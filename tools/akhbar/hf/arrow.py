@@ -29,12 +29,17 @@ class Columns:
       is present in `valid[name]`. Where it is absent the fields hold empty values ("", 0,
       False), as `pa.Table.from_pylist` fills them.
 
+    Values that are already arrays (NumPy or Arrow, e.g. an article's token offsets) go to
+    `chunks[path]` instead of `data[path]`, one array per article; a path uses one or the
+    other.
+
     `counts` is the number of rows each article gave, in order (the writer batches rows by
     article, as it always has)."""
 
     def __init__(self, schema: pa.Schema):
         self.schema = schema
         self.data: dict[str, list] = {}
+        self.chunks: dict[str, list] = {}
         self.lengths: dict[str, list[int]] = {}
         self.valid: dict[str, list[bool]] = {}
         self.counts: list[int] = []
@@ -54,14 +59,18 @@ class Columns:
                 self._declare(f"{path}.{f.name}", f.type, item=False)
         else:
             self.data[path] = []
+            self.chunks[path] = []
 
     @property
     def num_rows(self) -> int:
         return sum(self.counts)
 
-    def to_batch(self) -> pa.RecordBatch:
+    def to_batch(self, given: dict[str, pa.Array] | None = None) -> pa.RecordBatch:
+        """The rows as a record batch; `given` columns are taken as they are (a column two
+        configs share is converted once), their buffers here left empty."""
+        given = given or {}
         n = self.num_rows
-        arrays = [self._array(f.name, f.type, item=False) for f in self.schema]
+        arrays = [given[f.name] if f.name in given else self._array(f.name, f.type, item=False) for f in self.schema]
         for f, a in zip(self.schema, arrays, strict=True):
             if len(a) != n:
                 raise ValueError(f"column {f.name} has {len(a)} rows, expected {n}")
@@ -75,7 +84,27 @@ class Columns:
             children = [self._array(f"{path}.{f.name}", f.type, item=False) for f in type_]
             absent = None if item or all(self.valid[path]) else pa.array([not v for v in self.valid[path]], pa.bool_())
             return pa.StructArray.from_arrays(children, fields=list(type_), mask=absent)
-        return pa.array(self.data[path], type=type_)
+        chunks = self.chunks[path]
+        if not chunks:
+            return pa.array(self.data[path], type=type_)
+        if isinstance(chunks[0], pa.Array):
+            return pa.concat_arrays(chunks)
+        return pa.array(np.concatenate(chunks), type=type_)
+
+
+def utf8_slices(text: str, starts: np.ndarray, ends: np.ndarray) -> pa.StringArray:
+    """[text[s:e] for s, e in zip(starts, ends)] as an Arrow string array, cut out of the
+    text's UTF-8 bytes without a Python string per slice (offsets are code points)."""
+    cp = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+    byte_at = np.zeros(len(cp) + 1, dtype=np.int64)
+    np.cumsum(1 + (cp >= 0x80).astype(np.int64) + (cp >= 0x800) + (cp >= 0x10000), out=byte_at[1:])
+    first, last = byte_at[starts], byte_at[ends]
+    lengths = last - first
+    offsets = np.zeros(len(starts) + 1, dtype=np.int32)
+    np.cumsum(lengths, out=offsets[1:])
+    index = np.repeat(first - offsets[:-1], lengths) + np.arange(offsets[-1])
+    data = np.frombuffer(text.encode("utf-8", "surrogatepass"), dtype=np.uint8)[index]
+    return pa.StringArray.from_buffers(len(starts), pa.py_buffer(offsets), pa.py_buffer(data))
 
 
 # ---- the articles config --------------------------------------------------------------------

@@ -146,9 +146,8 @@ class _Writer:
     (by article) and the row groups of exactly `group_rows` rows that the build has always
     written, so the bytes do not depend on how the rows were derived."""
 
-    def __init__(self, path: Path, config: str):
-        self.schema = F.features(config).arrow_schema
-        path.parent.mkdir(parents=True, exist_ok=True)
+    def __init__(self, path, config: str):
+        self.schema = F.arrow_schema(config)
         self.writer = pq.ParquetWriter(path, self.schema, **PARQUET_OPTIONS)
         self.group_rows = ROW_GROUP_ROWS.get(config, DEFAULT_ROW_GROUP_ROWS)
         self.incoming: list[pa.RecordBatch] = []  # rows received, not yet in a batch
@@ -296,7 +295,10 @@ def _write_splits(tmp: Path, shards: list[Path], stats: BuildStats, summary: Sum
         with few_collections():
             derived = next(results, None)
             for split in labels.splits():
-                writers = {c: _Writer(tmp / data_path(c, split), c) for c in CONFIGS}
+                writers = {}
+                for config in CONFIGS:
+                    (tmp / data_path(config, split)).parent.mkdir(parents=True, exist_ok=True)
+                    writers[config] = _Writer(tmp / data_path(config, split), config)
                 try:
                     while derived is not None and derived.split == split:
                         stats.merge(derived.stats)

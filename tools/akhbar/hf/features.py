@@ -204,3 +204,10 @@ def events() -> Features:
 
 def features(config: str) -> Features:
     return {"articles": articles, "ner": ner, "ner_conll4": ner_conll4, "quotes": quotes, "events": events}[config]()
+
+
+@cache
+def arrow_schema(config: str):
+    """`features(config).arrow_schema`, computed once: `datasets` rebuilds it on every access
+    (milliseconds), and the build needs it for every run of articles."""
+    return features(config).arrow_schema

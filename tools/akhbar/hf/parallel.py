@@ -106,7 +106,7 @@ def _work(task: tuple[list[str], list[LineRef]]) -> tuple[str, dict[str, bytes],
 
 def _unpack(result) -> Derived:
     split, blobs, counts, stats = result
-    batches = {c: batch_from_bytes(blobs[c], F.features(c).arrow_schema) for c in CONFIGS}
+    batches = {c: batch_from_bytes(blobs[c], F.arrow_schema(c)) for c in CONFIGS}
     return Derived(split, batches, counts, stats)
 
 

@@ -14,13 +14,14 @@ from bisect import bisect_left, bisect_right
 from functools import cache
 from itertools import accumulate, pairwise
 
+import numpy as np
 import pyarrow as pa
 
 from akhbar import labels
 from akhbar.hf import CONFIGS
 from akhbar.hf import features as F
-from akhbar.hf.arrow import ArticlesBatcher, Columns
-from akhbar.hf.tokenize import TokenView, sentence_index_at, token_view
+from akhbar.hf.arrow import ArticlesBatcher, Columns, utf8_slices
+from akhbar.hf.tokenize import Layer, TokenView, sentence_index_at, token_view
 
 
 class Labels:
@@ -33,13 +34,14 @@ class Labels:
         self.category = _ids(labels.plover_categories())
         ner_tags = _ids(F.ner_tag_names())
         conll_tags = _ids(F.conll4_tag_names())
-        # Mentions as token_view takes them: (B- id, I- id) per entity type, in each tag set;
-        # None where the type has no CoNLL-4 counterpart (the mention is dropped there).
-        self.ner_bi = {t: (ner_tags[f"B-{t}"], ner_tags[f"I-{t}"]) for t in labels.entity_types()}
-        self.conll_bi = {
-            t: (conll_tags[f"B-{c}"], conll_tags[f"I-{c}"]) if c else None
-            for t, c in F.conll4_mapping().items()
-        }
+        mapping = F.conll4_mapping()
+        types = labels.entity_types()
+        # The tag ids of B- and I- by entity type id, in each tag set; -1 where the type has
+        # no CoNLL-4 counterpart (the mention is dropped there).
+        self.ner_b = np.array([ner_tags[f"B-{t}"] for t in types], dtype=np.int64)
+        self.ner_i = np.array([ner_tags[f"I-{t}"] for t in types], dtype=np.int64)
+        self.conll_b = np.array([conll_tags[f"B-{mapping[t]}"] if mapping[t] else -1 for t in types], dtype=np.int64)
+        self.conll_i = np.array([conll_tags[f"I-{mapping[t]}"] if mapping[t] else -1 for t in types], dtype=np.int64)
 
 
 def _ids(names) -> dict[str, int]:
@@ -51,6 +53,11 @@ def _labels() -> Labels:
     return Labels()
 
 
+@cache
+def _articles_batcher() -> ArticlesBatcher:
+    return ArticlesBatcher(F.articles(), F.DERIVED_ARTICLE_FIELDS)
+
+
 class Analysis:
     """What the derived configs share for one record: entities by id, the mentions in row
     order, the token view (sentences, tokens, tags in both tag sets)."""
@@ -58,33 +65,33 @@ class Analysis:
     def __init__(self, record: dict):
         lab = _labels()
         self.record = record
-        self.entities = {e["id"]: e for e in record["entities"]}
-        # (start, end, B- id, I- id, entity, mention) in record order: token_view reads the
-        # first four; the outermost ones come back in view.outermost.
-        ner_layer, conll_layer = [], []
+        type_ids = lab.entity_type
+        self.parties = {e["id"]: (e["id"], e["name"], type_ids[e["type"]]) for e in record["entities"]}
+        # Every mention with its entity, in record order, and their offsets and type ids.
+        self.mention_entities: list[dict] = []
+        self.mention_records: list[dict] = []
         for e in record["entities"]:
-            bi = lab.ner_bi[e["type"]]
-            cbi = lab.conll_bi[e["type"]]
             for m in e["mentions"]:
-                span = (m["start"], m["end"], bi[0], bi[1], e, m)
-                ner_layer.append(span)
-                # CoNLL-4 is computed from the mentions, not from the tags: where an outermost
-                # mention has no CoNLL counterpart (OCC, DATE…), the mentions nested in it
-                # surface instead.
-                if cbi:
-                    conll_layer.append((m["start"], m["end"], cbi[0], cbi[1]))
-        self.mentions = ner_layer
+                self.mention_entities.append(e)
+                self.mention_records.append(m)
+        self.starts = np.array([m["start"] for m in self.mention_records], dtype=np.int64)
+        self.ends = np.array([m["end"] for m in self.mention_records], dtype=np.int64)
+        self.types = np.array([type_ids[e["type"]] for e in self.mention_entities], dtype=np.int64)
+        ner_layer = Layer(self.starts, self.ends, lab.ner_b[self.types], lab.ner_i[self.types])
+        # CoNLL-4 is computed from the mentions, not from the tags: where an outermost mention
+        # has no CoNLL counterpart (OCC, DATE…), the mentions nested in it surface instead.
+        mapped = np.flatnonzero(lab.conll_b[self.types] >= 0)
+        conll_types = self.types[mapped]
+        conll_layer = Layer(self.starts[mapped], self.ends[mapped], lab.conll_b[conll_types], lab.conll_i[conll_types])
         self.view: TokenView = token_view(record["text"], [ner_layer, conll_layer], outside=0)
-        self.outermost_ids = {span[5]["id"] for span in self.view.outermost[0]}
+        self.outermost_ids = {self.mention_records[i]["id"] for i in self.view.outermost[0].tolist()}
 
     def party(self, entity_id: str | None) -> tuple[str, str | None, int | None] | None:
         """(entity id, its name, its type id), or None without an entity."""
         if entity_id is None:
             return None
-        e = self.entities.get(entity_id)
-        if e is None:
-            return entity_id, None, None
-        return entity_id, e["name"], _labels().entity_type[e["type"]]
+        found = self.parties.get(entity_id)
+        return found if found is not None else (entity_id, None, None)
 
 
 class RowBuilder:
@@ -92,8 +99,8 @@ class RowBuilder:
     batches (with the `articles` batch of the same records)."""
 
     def __init__(self):
-        self.columns = {c: Columns(F.features(c).arrow_schema) for c in CONFIGS if c != "articles"}
-        self.articles = ArticlesBatcher(F.articles(), F.DERIVED_ARTICLE_FIELDS)
+        self.columns = {c: Columns(F.arrow_schema(c)) for c in CONFIGS if c != "articles"}
+        self.articles = _articles_batcher()
         self.records: list[dict] = []
         self.event_types: list[list[int]] = []
         self.tokens: list[int] = []  # tokens per record (the card's counts)
@@ -103,7 +110,7 @@ class RowBuilder:
         self.records.append(record)
         # Sorted by class id (inventory order), the order of a multi-hot vector over the labels.
         self.event_types.append(sorted({_labels().category[e["category"]] for e in record["events"]}))
-        self.tokens.append(analysis.view.bounds[-1] - analysis.view.bounds[0])
+        self.tokens.append(int(analysis.view.bounds[-1] - analysis.view.bounds[0]))
         add_ner(analysis, self.columns["ner"], self.columns["ner_conll4"])
         add_quotes(analysis, self.columns["quotes"])
         add_events(analysis, self.columns["events"])
@@ -113,11 +120,13 @@ class RowBuilder:
         event_types = pa.ListArray.from_arrays(
             pa.array(accumulate(map(len, self.event_types), initial=0), pa.int32()),
             pa.array([i for ids in self.event_types for i in ids], pa.int64()),
-            type=F.articles().arrow_schema.field("event_types").type,
+            type=F.arrow_schema("articles").field("event_types").type,
         )
         result = {"articles": self.articles.to_batch(self.records, {"event_types": event_types})}
         for config, columns in self.columns.items():
-            result[config] = columns.to_batch()
+            # ner_conll4 has the very tokens of ner (add_ner leaves its buffer empty).
+            given = {"tokens": result["ner"].column("tokens")} if config == "ner_conll4" else None
+            result[config] = columns.to_batch(given)
         return result
 
     def counts(self) -> dict[str, list[int]]:
@@ -134,61 +143,83 @@ def add_ner(analysis: Analysis, ner: Columns, conll: Columns) -> None:
     text, aid = record["text"], record["id"]
     sents = view.sentences
     n = len(sents)
-    first, last = view.bounds[0], view.bounds[-1]
-    lengths = [b - a for a, b in pairwise(view.bounds)]
+    first, last = int(view.bounds[0]), int(view.bounds[-1])
+    lengths = np.diff(view.bounds).tolist()
     ids = [f"{aid}/s{k:04d}" for k in range(n)]
-    words = view.words[first:last]
     for cols in (ner, conll):
         d = cols.data
         d["id"].extend(ids)
         d["article_id"].extend([aid] * n)
         d["sentence"].extend(range(n))
-        d["tokens"].extend(words)
-        cols.lengths["tokens"].extend(lengths)
         cols.lengths["ner_tags"].extend(lengths)
         cols.counts.append(n)
     d = ner.data
     d["start"].extend(s for s, _ in sents)
     d["end"].extend(e for _, e in sents)
     d["text"].extend([text[s:e] for s, e in sents])
-    d["token_starts"].extend(view.starts[first:last])
-    d["token_ends"].extend(view.ends[first:last])
-    ner.lengths["token_starts"].extend(lengths)
-    ner.lengths["token_ends"].extend(lengths)
-    d["ner_tags"].extend(view.tags[0][first:last])
-    conll.data["ner_tags"].extend(view.tags[1][first:last])
+    # Token columns straight from the arrays; ner_conll4 takes the tokens column of ner as
+    # it is (RowBuilder.batches).
+    starts, ends = view.starts[first:last], view.ends[first:last]
+    ner.chunks["tokens"].append(utf8_slices(text, starts, ends))
+    ner.chunks["token_starts"].append(starts)
+    ner.chunks["token_ends"].append(ends)
+    ner.chunks["ner_tags"].append(view.tags[0][first:last])
+    conll.chunks["ner_tags"].append(view.tags[1][first:last])
+    for column in ("tokens", "token_starts", "token_ends"):
+        ner.lengths[column].extend(lengths)
     _add_sentence_mentions(analysis, ner)
 
 
 def _add_sentence_mentions(analysis: Analysis, ner: Columns) -> None:
     """Every mention overlapping each sentence, nested ones too, ordered by (start, -end,
     mention id)."""
-    spans = sorted(analysis.mentions, key=lambda s: (s[0], -s[1], s[5]["id"]))
-    starts = [s[0] for s in spans]
-    ends = [s[1] for s in spans]
-    order: list[int] = []
+    starts, ends = analysis.starts, analysis.ends
+    sents = analysis.view.sentences
+    order = np.lexsort((-ends, starts))
+    s, e = starts[order], ends[order]
+    if ((s[1:] == s[:-1]) & (e[1:] == e[:-1])).any():  # equal spans: the mention id decides
+        records = analysis.mention_records
+        order = np.array(sorted(range(len(records)), key=lambda i: (starts[i], -ends[i], records[i]["id"])),
+                         dtype=np.int64)
+        s, e = starts[order], ends[order]
+    sent_starts = np.array([a for a, _ in sents], dtype=np.int64)
+    sent_ends = np.array([b for _, b in sents], dtype=np.int64)
+    k = np.searchsorted(sent_starts, s, "right") - 1
+    if len(sents) and (k >= 0).all() and (s < e).all() and (e <= sent_ends[np.maximum(k, 0)]).all():
+        # Every mention lies in one sentence (breaks inside mentions are not made): the
+        # sentences' lists are runs of the sorted mentions.
+        lengths = np.bincount(k, minlength=len(sents)).tolist()
+    else:
+        order, lengths = _sweep(order.tolist(), starts, ends, sents)
+    ner.lengths["mentions"].extend(lengths)
+    ner.chunks["mentions.type"].append(analysis.types[order])
+    ner.chunks["mentions.start"].append(starts[order])
+    ner.chunks["mentions.end"].append(ends[order])
+    index = order.tolist() if isinstance(order, np.ndarray) else order
+    entities, records, outer = analysis.mention_entities, analysis.mention_records, analysis.outermost_ids
+    d = ner.data
+    d["mentions.entity"].extend([entities[i]["id"] for i in index])
+    d["mentions.mention"].extend([records[i]["id"] for i in index])
+    d["mentions.text"].extend([records[i]["text"] for i in index])
+    d["mentions.outermost"].extend([records[i]["id"] in outer for i in index])
+
+
+def _sweep(order: list[int], starts: np.ndarray, ends: np.ndarray, sents: list[tuple[int, int]]):
+    """For each sentence, the mentions overlapping it (start before its end, end after its
+    start), in `order`: the concatenated positions and the count per sentence."""
+    starts, ends = starts.tolist(), ends.tolist()
+    chosen: list[int] = []
     lengths: list[int] = []
     active: list[int] = []  # mentions starting before the sentence ends, not ended before it starts
     p = 0
-    for s, e in analysis.view.sentences:
-        while p < len(spans) and starts[p] < e:
-            active.append(p)
+    for s, e in sents:
+        while p < len(order) and starts[order[p]] < e:
+            active.append(order[p])
             p += 1
         active = [i for i in active if ends[i] > s]
-        order.extend(active)
+        chosen.extend(active)
         lengths.append(len(active))
-    ner.lengths["mentions"].extend(lengths)
-    chosen = spans if order == list(range(len(spans))) else [spans[i] for i in order]
-    outer = analysis.outermost_ids
-    type_ids = _labels().entity_type
-    d = ner.data
-    d["mentions.entity"].extend([s[4]["id"] for s in chosen])
-    d["mentions.mention"].extend([s[5]["id"] for s in chosen])
-    d["mentions.type"].extend([type_ids[s[4]["type"]] for s in chosen])
-    d["mentions.start"].extend([s[0] for s in chosen])
-    d["mentions.end"].extend([s[1] for s in chosen])
-    d["mentions.text"].extend([s[5]["text"] for s in chosen])
-    d["mentions.outermost"].extend([s[5]["id"] in outer for s in chosen])
+    return np.array(chosen, dtype=np.int64), lengths
 
 
 class _Blocks:
@@ -225,107 +256,110 @@ def _paragraph(record: dict, blocks: _Blocks, start: int, end: int) -> tuple[int
 
 
 def add_quotes(analysis: Analysis, cols: Columns) -> None:
+    """One row per quote. Column by column: a comprehension per column costs less than a
+    dozen appends per row."""
     record = analysis.record
+    quotes = record["quotes"]
+    cols.counts.append(len(quotes))
+    if not quotes:
+        return
     aid, text = record["id"], record["text"]
     lab = _labels()
     blocks = _Blocks(record)
-    d = cols.data
-    n = 0
-    for q in record["quotes"]:
-        n += 1
-        content = q["content"]
-        cue = q["cue"]
-        p_start, p_end, p_kind = _paragraph(
-            record, blocks,
-            min(min(c["start"] for c in content), cue["start"]) if cue else min(c["start"] for c in content),
-            max(max(c["end"] for c in content), cue["end"]) if cue else max(c["end"] for c in content),
-        )
-        speaker = analysis.party(q["speaker"])
-        addressee = analysis.party(q["addressee"])
-        span = q["speaker_span"]
-        d["id"].append(f"{aid}/{q['id']}")
-        d["article_id"].append(aid)
-        d["quote"].append(q["id"])
-        d["type"].append(lab.quote_type[q["type"]] if q["type"] is not None else None)
-        # Fragments of a discontinuous quote are joined with one space.
-        d["content"].append(" ".join(c["text"] for c in content))
-        cols.lengths["content_fragments"].append(len(content))
-        d["content_fragments.start"].extend([c["start"] for c in content])
-        d["content_fragments.end"].extend([c["end"] for c in content])
-        d["content_fragments.text"].extend([c["text"] for c in content])
-        d["speaker"].append(q["speaker"])
-        d["speaker_name"].append(speaker[1] if speaker else None)
-        d["speaker_type"].append(speaker[2] if speaker else None)
-        d["speaker_kind"].append(lab.speaker_kind[q["speaker_kind"]] if q["speaker_kind"] is not None else None)
-        cols.valid["speaker_span"].append(span is not None)
-        d["speaker_span.start"].append(span["start"] if span else 0)
-        d["speaker_span.end"].append(span["end"] if span else 0)
-        d["speaker_span.text"].append(span["text"] if span else "")
-        d["cue_text"].append(cue["text"] if cue else None)
-        d["cue_lemma"].append(cue["lemma"] if cue else None)
-        d["cue_start"].append(cue["start"] if cue else None)
-        d["cue_end"].append(cue["end"] if cue else None)
-        d["addressee"].append(q["addressee"])
-        d["addressee_name"].append(addressee[1] if addressee else None)
-        d["parent"].append(q["parent"])
-        d["paragraph"].append(text[p_start:p_end])
-        d["paragraph_start"].append(p_start)
-        d["paragraph_end"].append(p_end)
-        d["paragraph_kind"].append(p_kind)
-    cols.counts.append(n)
+    party = analysis.party
+    d, lengths = cols.data, cols.lengths
+    paragraphs = []
+    for q in quotes:
+        spans = q["content"] + [q["cue"]] if q["cue"] else q["content"]
+        paragraphs.append(_paragraph(record, blocks, min(s["start"] for s in spans), max(s["end"] for s in spans)))
+    speakers = [party(q["speaker"]) for q in quotes]
+    addressees = [party(q["addressee"]) for q in quotes]
+    cues = [q["cue"] for q in quotes]
+    spans = [q["speaker_span"] for q in quotes]
+    fragments = [c for q in quotes for c in q["content"]]
+    d["id"].extend([f"{aid}/{q['id']}" for q in quotes])
+    d["article_id"].extend([aid] * len(quotes))
+    d["quote"].extend([q["id"] for q in quotes])
+    d["type"].extend([lab.quote_type[q["type"]] for q in quotes])
+    # Fragments of a discontinuous quote are joined with one space.
+    d["content"].extend([" ".join(c["text"] for c in q["content"]) for q in quotes])
+    lengths["content_fragments"].extend([len(q["content"]) for q in quotes])
+    d["content_fragments.start"].extend([c["start"] for c in fragments])
+    d["content_fragments.end"].extend([c["end"] for c in fragments])
+    d["content_fragments.text"].extend([c["text"] for c in fragments])
+    d["speaker"].extend([q["speaker"] for q in quotes])
+    d["speaker_name"].extend([p[1] if p else None for p in speakers])
+    d["speaker_type"].extend([p[2] if p else None for p in speakers])
+    d["speaker_kind"].extend([lab.speaker_kind[q["speaker_kind"]] for q in quotes])
+    # An absent speaker_span holds empty values, as pa.Table.from_pylist fills them.
+    cols.valid["speaker_span"].extend([s is not None for s in spans])
+    d["speaker_span.start"].extend([s["start"] if s else 0 for s in spans])
+    d["speaker_span.end"].extend([s["end"] if s else 0 for s in spans])
+    d["speaker_span.text"].extend([s["text"] if s else "" for s in spans])
+    d["cue_text"].extend([c["text"] if c else None for c in cues])
+    d["cue_lemma"].extend([c["lemma"] if c else None for c in cues])
+    d["cue_start"].extend([c["start"] if c else None for c in cues])
+    d["cue_end"].extend([c["end"] if c else None for c in cues])
+    d["addressee"].extend([q["addressee"] for q in quotes])
+    d["addressee_name"].extend([p[1] if p else None for p in addressees])
+    d["parent"].extend([q["parent"] for q in quotes])
+    d["paragraph"].extend([text[a:b] for a, b, _ in paragraphs])
+    d["paragraph_start"].extend([a for a, _, _ in paragraphs])
+    d["paragraph_end"].extend([b for _, b, _ in paragraphs])
+    d["paragraph_kind"].extend([k for _, _, k in paragraphs])
 
 
-def _add_parties(cols: Columns, column: str, parties: list[tuple], roles: list[str] | None = None) -> None:
-    cols.lengths[column].append(len(parties))
+def _add_parties(cols: Columns, column: str, parties: list[tuple], per_row: list[int]) -> None:
+    cols.lengths[column].extend(per_row)
     d = cols.data
     d[f"{column}.entity"].extend([p[0] for p in parties])
     d[f"{column}.name"].extend([p[1] for p in parties])
     d[f"{column}.type"].extend([p[2] for p in parties])
-    if roles is not None:
-        d[f"{column}.role"].extend(roles)
 
 
 def add_events(analysis: Analysis, cols: Columns) -> None:
+    """One row per event, column by column."""
     record = analysis.record
+    events = record["events"]
+    cols.counts.append(len(events))
+    if not events:
+        return
     aid, text = record["id"], record["text"]
     lab = _labels()
     sents = analysis.view.sentences
     sent_starts = [s for s, _ in sents]
     sent_ends = [e for _, e in sents]
     party = analysis.party
-    d = cols.data
-    n = 0
-    for v in record["events"]:
-        n += 1
-        trigger = v["trigger"]
-        k = sentence_index_at(sent_starts, sent_ends, trigger["start"])
-        s_start, s_end = sents[k] if k is not None else (trigger["start"], trigger["end"])
-        magnitude = v["magnitude"] or {}
-        d["id"].append(f"{aid}/{v['id']}")
-        d["article_id"].append(aid)
-        d["event"].append(v["id"])
-        d["category"].append(lab.category[v["category"]] if v["category"] is not None else None)
-        d["mode"].append(v["mode"])
-        cols.lengths["context"].append(len(v["context"]))
-        d["context"].extend(v["context"])
-        d["trigger_text"].append(trigger["text"])
-        d["trigger_start"].append(trigger["start"])
-        d["trigger_end"].append(trigger["end"])
-        _add_parties(cols, "actors", [party(a) for a in v["actor"]])
-        _add_parties(cols, "recipients", [party(r) for r in v["recipient"]])
-        _add_parties(cols, "arguments", [party(a["entity"]) for a in v["arguments"]],
-                     [a["role"] for a in v["arguments"]])
-        d["negated"].append(v["negated"])
-        d["future"].append(v["future"])
-        d["hypothetical"].append(v["hypothetical"])
-        d["historical"].append(v["historical"])
-        d["dead"].append(magnitude.get("dead"))
-        d["injured"].append(magnitude.get("injured"))
-        d["arrested"].append(magnitude.get("arrested"))
-        d["sentence"].append(text[s_start:s_end])
-        d["sentence_start"].append(s_start)
-        d["sentence_end"].append(s_end)
-    cols.counts.append(n)
+    d, lengths = cols.data, cols.lengths
+    triggers = [v["trigger"] for v in events]
+    where = []
+    for t in triggers:
+        k = sentence_index_at(sent_starts, sent_ends, t["start"])
+        where.append(sents[k] if k is not None else (t["start"], t["end"]))
+    magnitudes = [v["magnitude"] or {} for v in events]
+    d["id"].extend([f"{aid}/{v['id']}" for v in events])
+    d["article_id"].extend([aid] * len(events))
+    d["event"].extend([v["id"] for v in events])
+    d["category"].extend([lab.category[v["category"]] for v in events])
+    d["mode"].extend([v["mode"] for v in events])
+    lengths["context"].extend([len(v["context"]) for v in events])
+    d["context"].extend([c for v in events for c in v["context"]])
+    d["trigger_text"].extend([t["text"] for t in triggers])
+    d["trigger_start"].extend([t["start"] for t in triggers])
+    d["trigger_end"].extend([t["end"] for t in triggers])
+    _add_parties(cols, "actors", [party(a) for v in events for a in v["actor"]], [len(v["actor"]) for v in events])
+    _add_parties(cols, "recipients", [party(r) for v in events for r in v["recipient"]],
+                 [len(v["recipient"]) for v in events])
+    arguments = [a for v in events for a in v["arguments"]]
+    _add_parties(cols, "arguments", [party(a["entity"]) for a in arguments], [len(v["arguments"]) for v in events])
+    d["arguments.role"].extend([a["role"] for a in arguments])
+    for flag in ("negated", "future", "hypothetical", "historical"):
+        d[flag].extend([v[flag] for v in events])
+    for key in ("dead", "injured", "arrested"):
+        d[key].extend([m.get(key) for m in magnitudes])
+    d["sentence"].extend([text[a:b] for a, b in where])
+    d["sentence_start"].extend([a for a, _ in where])
+    d["sentence_end"].extend([b for _, b in where])
 
 
 def record_batches(records: list[dict]) -> dict[str, pa.RecordBatch]:

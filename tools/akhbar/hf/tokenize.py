@@ -33,8 +33,8 @@ from bisect import bisect_left, bisect_right
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import cache
-from itertools import accumulate
 
+import numpy as np
 from pyarabic.araby import TOKEN_PATTERN
 
 # pyarabic's TOKEN_PATTERN is "([^<word characters>]+)": the separators between words. Its
@@ -48,24 +48,69 @@ TOKEN = re.compile(rf"[{WORD_CHARS}]+|[^\s{WORD_CHARS}]")
 SENTENCE_END = re.compile(r"[.!?؟…]+[\"'»”’)\]]*(?=\s)")
 
 
+# Character classes of the tokenizer: what lies between tokens (whitespace, and the Cf
+# characters that are never tokens), word characters (a run is one token), and any other
+# character (a token by itself).
+GAP, WORD, SINGLE = 0, 1, 2
+
+
+def char_class(ch: str) -> int:
+    """The class of one character, by TOKEN itself."""
+    if re.fullmatch(rf"[{WORD_CHARS}]", ch):
+        return WORD
+    if re.fullmatch(r"\s", ch) or unicodedata.category(ch) == "Cf":
+        return GAP
+    return SINGLE
+
+
 @cache
-def _token_split() -> re.Pattern:
-    """TOKEN as one capturing group, for `split`: the pieces alternate between what lies
-    between two tokens (whitespace, Cf characters) and a token, and cover the text without a
-    hole, so offsets are running sums of lengths (no match object per token). A Cf character
-    is never a word character, so leaving it out of the single-character alternative drops
-    exactly the tokens `tokens()` used to filter out one by one."""
-    cf = [c for c in range(0x110000) if unicodedata.category(chr(c)) == "Cf"]
-    ranges: list[list[int]] = []
-    for c in cf:
-        if ranges and ranges[-1][1] == c - 1:
-            ranges[-1][1] = c
-        else:
-            ranges.append([c, c])
-    cf_class = "".join(f"\\U{a:08x}" if a == b else f"\\U{a:08x}-\\U{b:08x}" for a, b in ranges)
-    if re.search(rf"[{WORD_CHARS}]", "".join(map(chr, cf))):  # pragma: no cover - pyarabic change
+def _bmp_classes() -> np.ndarray:
+    """char_class of every code point of the Basic Multilingual Plane, as a lookup table
+    (built with the same character classes, a run at a time; the tests compare it with
+    char_class). Other code points are rare and looked up one by one."""
+    chars = "".join(map(chr, range(0x10000)))
+    table = np.full(0x10000, SINGLE, np.uint8)
+    for m in re.finditer(rf"[{WORD_CHARS}]+", chars):
+        table[m.start():m.end()] = WORD
+    for m in re.finditer(r"\s+", chars):
+        table[m.start():m.end()] = GAP
+    cf = [c for c in range(0x10000) if unicodedata.category(chars[c]) == "Cf"]
+    if (table[cf] == WORD).any():  # pragma: no cover - only if pyarabic's word class changes
         raise ImportError("a Cf character is a pyarabic word character; the tokenizer needs revisiting")
-    return re.compile(rf"([{WORD_CHARS}]+|[^\s{WORD_CHARS}{cf_class}])")
+    table[cf] = GAP
+    return table
+
+
+def code_points(text: str) -> np.ndarray:
+    return np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+
+
+def _classes(cp: np.ndarray) -> np.ndarray:
+    if not len(cp) or cp.max() < 0x10000:
+        return _bmp_classes()[cp]
+    classes = _bmp_classes()[np.minimum(cp, 0xFFFF)]
+    for i in np.flatnonzero(cp >= 0x10000):
+        classes[i] = char_class(chr(cp[i]))
+    return classes
+
+
+def token_offsets(text: str, cp: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """Starts and ends of the tokens of `text` (TOKEN's matches, less single Cf characters),
+    computed over the whole text at once: a token starts at a character of its own or at a
+    word character that does not follow one, and ends likewise."""
+    classes = _classes(code_points(text) if cp is None else cp)
+    word = classes == WORD
+    single = classes == SINGLE
+    before = np.empty_like(word)
+    after = np.empty_like(word)
+    if len(word):
+        before[0] = False
+        before[1:] = word[:-1]
+        after[-1] = False
+        after[:-1] = word[1:]
+    starts = np.flatnonzero(single | (word & ~before))
+    ends = np.flatnonzero(single | (word & ~after)) + 1
+    return starts, ends
 
 
 @dataclass(frozen=True)
@@ -105,12 +150,16 @@ def _blocked(spans: Iterable[tuple[int, int]]) -> tuple[list[int], list[int]]:
 def sentences(text: str, protected: Sequence[Mention] = ()) -> list[tuple[int, int]]:
     """(start, end) of each sentence, without surrounding whitespace. `protected` are spans a
     break may not fall inside (the outermost mentions)."""
+    return _sentences(text, [(m.start, m.end) for m in protected])
+
+
+def _sentences(text: str, protected: Iterable[tuple[int, int]]) -> list[tuple[int, int]]:
     cuts = [m.end() for m in SENTENCE_END.finditer(text)]
     newline = text.find("\n")
     while newline != -1:
         cuts.append(newline)
         newline = text.find("\n", newline + 1)
-    starts, ends = _blocked((m.start, m.end) for m in protected)
+    starts, ends = _blocked(protected)
     allowed = set()
     for cut in cuts:
         k = bisect_left(starts, cut) - 1  # the last blocked interval starting before the cut
@@ -128,17 +177,10 @@ def sentences(text: str, protected: Sequence[Mention] = ()) -> list[tuple[int, i
     return result
 
 
-def _token_lists(text: str, offset: int = 0) -> tuple[list[int], list[int], list[str]]:
-    """Starts, ends and texts of the tokens of `text`, offsets shifted by `offset`."""
-    pieces = _token_split().split(text)  # [gap, token, gap, token, ..., gap]
-    bounds = list(accumulate(map(len, pieces), initial=offset))
-    return bounds[1:-1:2], bounds[2::2], pieces[1::2]
-
-
 def tokens(text: str, start: int, end: int) -> list[tuple[int, int]]:
     """(start, end) of each token of text[start:end], in article offsets."""
-    starts, ends, _ = _token_lists(text[start:end], start)
-    return list(zip(starts, ends, strict=True))
+    starts, ends = token_offsets(text[start:end])
+    return list(zip((starts + start).tolist(), (ends + start).tolist(), strict=True))
 
 
 def iob2(toks: Sequence[tuple[int, int]], mentions: Sequence[Mention]) -> list[str]:
@@ -170,104 +212,136 @@ class Sentence:
 
 @dataclass
 class TokenView:
-    """An article's sentences and tokens as flat lists (what the build turns into columns).
+    """An article's sentences and tokens as flat arrays (what the build turns into columns).
     Sentence k holds tokens bounds[k]:bounds[k + 1]."""
 
     sentences: list[tuple[int, int]]
-    bounds: list[int]
-    starts: list[int]
-    ends: list[int]
-    words: list[str]
-    tags: list[list]  # per layer, one value per token
-    outermost: list[list]  # per layer, its outermost mentions (as given), in text order
+    bounds: np.ndarray
+    starts: np.ndarray
+    ends: np.ndarray
+    tags: list[np.ndarray]  # per layer, one tag code per token
+    outermost: list[np.ndarray]  # per layer, the positions of its outermost mentions, in text order
+
+    def words(self, text: str) -> list[str]:
+        return [text[s:e] for s, e in zip(self.starts.tolist(), self.ends.tolist(), strict=True)]
 
 
-# A mention as token_view takes it: (start, end, B- tag value, I- tag value). Plain tuples:
-# a frozen dataclass per mention cost more than the segmentation itself.
-Span = tuple[int, int, object, object]
+@dataclass
+class Layer:
+    """Mentions as token_view takes them: offsets, and the tag codes of B- and I- for each
+    (arrays of one length; arrays, since an object per mention cost more than the
+    segmentation itself)."""
+
+    start: np.ndarray
+    end: np.ndarray
+    b: np.ndarray
+    i: np.ndarray
+
+    @classmethod
+    def of(cls, start, end, b, i) -> Layer:
+        return cls(*(np.asarray(a, dtype=np.int64).reshape(-1) for a in (start, end, b, i)))
+
+    def take(self, index: np.ndarray) -> Layer:
+        return Layer(self.start[index], self.end[index], self.b[index], self.i[index])
 
 
-def token_view(text: str, layers: Sequence[Sequence[Span]], outside: object = "O") -> TokenView:
-    """Sentences, tokens and one IOB2 tag list per layer, as `segment` defines them, with
-    the tag values each mention carries (`outside` for O). Each layer's outermost mentions
+def token_view(text: str, layers: Sequence[Layer], outside: int = 0) -> TokenView:
+    """Sentences, tokens and one IOB2 tag array per layer, as `segment` defines them, with
+    the tag codes each mention carries (`outside` for O). Each layer's outermost mentions
     are tagged; the first layer's protect sentence breaks, so every layer must nest inside it
-    (true of type mappings, which only drop mentions)."""
-    tops = [_outermost_spans(layer) for layer in layers]
-    sents = sentences(text, [Mention(m[0], m[1], "") for m in tops[0]] if tops else ())
-    starts, ends, words = _token_lists(text)
-    sent_starts = [s for s, _ in sents]
-    sent_ends = [e for _, e in sents]
-    # Tagged: the mentions a sentence wholly holds (in a valid record every outermost one:
-    # breaks inside them are not made).
-    tagged = []
-    all_tags = []
-    cuts = set()
-    for top in tops:
-        kept = []
-        tags = [outside] * len(starts)
-        previous_k, previous_end = -1, 0
-        for m in top:
-            start, end = m[0], m[1]
-            k = bisect_right(sent_starts, start) - 1
-            if k < 0 or end > sent_ends[k]:
-                continue
-            kept.append(m)
-            i = bisect_right(ends, start)  # the first token ending after the mention starts
-            # Two outermost mentions of one layer in one host token: split it where the
-            # second starts (the tags are then redone below).
-            if k == previous_k and i < len(starts) and starts[i] < start and starts[i] < previous_end:
-                cuts.add(start)
-            previous_k, previous_end = k, end
-            _tag(tags, starts, i, m)
-        tagged.append(kept)
-        all_tags.append(tags)
-    if cuts:
-        starts, ends, words = _split(text, starts, ends, sorted(cuts))
-        all_tags = []
-        for kept in tagged:
-            tags = [outside] * len(starts)
-            for m in kept:
-                _tag(tags, starts, bisect_right(ends, m[0]), m)
-            all_tags.append(tags)
-    bounds = [bisect_left(starts, s) for s in sent_starts] + [len(starts)]
-    return TokenView(sents, bounds, starts, ends, words, all_tags, tops)
+    (true of type mappings, which only drop mentions).
+
+    The lookups between mentions, sentences and tokens are bisections over sorted offsets,
+    for all the mentions of a layer at once."""
+    tops = [outermost_positions(layer.start, layer.end) for layer in layers]
+    protected = layers[0].take(tops[0]) if layers else Layer.of([], [], [], [])
+    sents = _sentences(text, zip(protected.start.tolist(), protected.end.tolist(), strict=True))
+    starts, ends = token_offsets(text)
+    sent_starts = np.array([s for s, _ in sents], dtype=np.int64)
+    sent_ends = np.array([e for _, e in sents], dtype=np.int64)
+    kept = [_Tagged(layer.take(top), sent_starts, sent_ends) for layer, top in zip(layers, tops, strict=True)]
+    cuts = [tagged.shared_host_cuts(starts, ends) for tagged in kept]
+    cut = np.unique(np.concatenate(cuts)) if cuts else np.empty(0, np.int64)
+    if len(cut):
+        starts, ends = _split(starts, ends, cut)
+    tags = [tagged.tags(starts, ends, outside) for tagged in kept]
+    bounds = np.append(np.searchsorted(starts, sent_starts, "left"), len(starts))
+    return TokenView(sents, bounds, starts, ends, tags, tops)
 
 
-def _outermost_spans(spans: Iterable[Span]) -> list[Span]:
-    """`outermost` for Span tuples."""
-    result: list[Span] = []
-    for m in sorted(spans, key=lambda m: (m[0], -m[1])):
-        if result and m[0] < result[-1][1]:
+def outermost_positions(starts: np.ndarray, ends: np.ndarray) -> np.ndarray:
+    """`outermost` for mentions given as offset arrays: the positions of the outermost ones,
+    in text order."""
+    order = np.lexsort((-ends, starts))  # stable: of two equal spans the first comes first
+    if not len(order):
+        return order
+    s, e = starts[order], ends[order]
+    # The end of the last kept mention is the running maximum of the ends so far, as long as
+    # every skipped mention lies inside it (mentions nest or are disjoint, as in a valid
+    # record); otherwise the mentions are kept one by one as `outermost` does.
+    reach = np.empty_like(e)
+    reach[0] = np.iinfo(np.int64).min
+    np.maximum.accumulate(e[:-1], out=reach[1:])
+    keep = s >= reach
+    if (e[~keep] <= reach[~keep]).all():
+        return order[keep]
+    result: list[int] = []
+    last_end = None
+    for position, start, end in zip(order.tolist(), s.tolist(), e.tolist(), strict=True):
+        if last_end is not None and start < last_end:
             continue
-        result.append(m)
-    return result
+        result.append(position)
+        last_end = end
+    return np.array(result, dtype=np.int64)
 
 
-def _tag(tags: list, starts: list[int], i: int, m: Span) -> None:
-    """IOB2 over the tokens overlapping `m`: from token i (the first ending after m starts)
-    to the last starting before m ends. Mentions come in text order, as in `iob2`."""
-    j = bisect_left(starts, m[1], i)
-    if i < j:
-        tags[i] = m[2]
-        if j - i > 1:
-            tags[i + 1:j] = [m[3]] * (j - i - 1)
+class _Tagged:
+    """The outermost mentions of one layer that a sentence wholly holds (in a valid record,
+    all of them: breaks inside them are not made), in text order."""
+
+    def __init__(self, top: Layer, sent_starts: np.ndarray, sent_ends: np.ndarray):
+        k = np.searchsorted(sent_starts, top.start, "right") - 1
+        inside = (k >= 0) & (top.end <= sent_ends[np.maximum(k, 0)] if len(sent_ends) else False)
+        self.sentence = k[inside]
+        self.start, self.end, self.b, self.i = top.start[inside], top.end[inside], top.b[inside], top.i[inside]
+
+    def shared_host_cuts(self, starts: np.ndarray, ends: np.ndarray) -> np.ndarray:
+        """Where a token must be split: two consecutive mentions in one sentence whose host
+        token is the same (the token holding the second's start strictly inside also holds
+        part of the first); without the split one of them would get no B- tag."""
+        if len(self.start) < 2 or not len(starts):
+            return np.empty(0, np.int64)
+        host = np.searchsorted(ends, self.start[1:], "right")  # first token ending after it
+        host_start = starts[np.minimum(host, len(starts) - 1)]
+        shared = ((self.sentence[1:] == self.sentence[:-1]) & (host < len(starts))
+                  & (host_start < self.start[1:]) & (host_start < self.end[:-1]))
+        return self.start[1:][shared]
+
+    def tags(self, starts: np.ndarray, ends: np.ndarray, outside: int) -> np.ndarray:
+        """IOB2 codes: the tokens overlapping a mention run from the first ending after its
+        start to the last starting before its end; the first gets B-, the others I-."""
+        tags = np.full(len(starts), outside, dtype=np.int64)
+        first = np.searchsorted(ends, self.start, "right")
+        stop = np.maximum(np.searchsorted(starts, self.end, "left"), first)
+        if len(first) > 1 and (first[1:] < stop[:-1]).any():
+            # Overlapping runs (no valid record has them): tag in text order, later wins.
+            for a, b, bt, it in zip(first.tolist(), stop.tolist(), self.b.tolist(), self.i.tolist(), strict=True):
+                if a < b:
+                    tags[a] = bt
+                    tags[a + 1:b] = it
+            return tags
+        lengths = stop - first
+        covered = np.repeat(first - (np.cumsum(lengths) - lengths), lengths) + np.arange(lengths.sum())
+        tags[covered] = np.repeat(self.i, lengths)
+        tagged = lengths > 0
+        tags[first[tagged]] = self.b[tagged]
+        return tags
 
 
-def _split(text: str, starts: list[int], ends: list[int], cuts: list[int]) -> tuple[list[int], list[int], list[str]]:
+def _split(starts: np.ndarray, ends: np.ndarray, cuts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """The tokens cut at the sorted offsets `cuts` (each strictly inside a token)."""
-    new_starts, new_ends = [], []
-    c = 0
-    for s, e in zip(starts, ends, strict=True):
-        while c < len(cuts) and cuts[c] <= s:
-            c += 1
-        while c < len(cuts) and cuts[c] < e:
-            new_starts.append(s)
-            new_ends.append(cuts[c])
-            s = cuts[c]
-            c += 1
-        new_starts.append(s)
-        new_ends.append(e)
-    return new_starts, new_ends, [text[s:e] for s, e in zip(new_starts, new_ends, strict=True)]
+    bounds = np.sort(np.concatenate([starts, cuts]))
+    return bounds, np.sort(np.concatenate([ends, cuts]))
 
 
 def segment(text: str, layers: Sequence[Sequence[Mention]]) -> list[Sentence]:
@@ -275,12 +349,26 @@ def segment(text: str, layers: Sequence[Sequence[Mention]]) -> list[Sentence]:
     mentions; its outermost ones are tagged. The first layer's outermost mentions protect
     sentence breaks, so every layer must nest inside it (true of type mappings, which only
     drop mentions)."""
-    view = token_view(text, [[(m.start, m.end, f"B-{m.type}", f"I-{m.type}") for m in layer] for layer in layers])
+    names = ["O"]
+    codes: dict[str, tuple[int, int]] = {}
+    for layer in layers:
+        for m in layer:
+            if m.type not in codes:
+                codes[m.type] = (len(names), len(names) + 1)
+                names += [f"B-{m.type}", f"I-{m.type}"]
+    view = token_view(text, [
+        Layer.of([m.start for m in layer], [m.end for m in layer],
+                 [codes[m.type][0] for m in layer], [codes[m.type][1] for m in layer])
+        for layer in layers
+    ])
+    starts, ends = view.starts.tolist(), view.ends.tolist()
+    tags = [[names[c] for c in layer_tags.tolist()] for layer_tags in view.tags]
+    bounds = view.bounds.tolist()
     result = []
     for index, (s, e) in enumerate(view.sentences):
-        a, b = view.bounds[index], view.bounds[index + 1]
-        toks = list(zip(view.starts[a:b], view.ends[a:b], strict=True))
-        result.append(Sentence(index, s, e, toks, [tags[a:b] for tags in view.tags]))
+        a, b = bounds[index], bounds[index + 1]
+        toks = list(zip(starts[a:b], ends[a:b], strict=True))
+        result.append(Sentence(index, s, e, toks, [t[a:b] for t in tags]))
     return result
 
 
