@@ -8,6 +8,7 @@ type tests. Each problem is passed to `report(check_id, message, annotation, sta
 from __future__ import annotations
 
 import hashlib
+import os
 import re
 import unicodedata
 from collections.abc import Callable, Iterator
@@ -586,7 +587,9 @@ def _scan_clean(record: dict) -> tuple[bool, bool, bool, bool]:
         if not start < end <= n:
             spans_ok = False
             continue
-        if start < previous_end or text.find("\n", start, end) != -1:
+        # find() first: it raises TypeError for an offset like 10.0, which must reach the
+        # full checks even when the block also overlaps the previous one.
+        if text.find("\n", start, end) != -1 or start < previous_end:
             blocks_ok = False
         previous_end = max(previous_end, end)
 
@@ -657,6 +660,39 @@ def _scan_clean(record: dict) -> tuple[bool, bool, bool, bool]:
     return True, spans_ok, nest_ok, blocks_ok
 
 
+@cache
+def _compiled():
+    """akhbar._speedups (built from _speedups.c at install when a C compiler is available),
+    given this module's key orders, character sets, clitic regexes and label inventories, so
+    that the C code holds no copy of them; None when it was not built, or when it cannot use
+    these tables (init raises ValueError, e.g. for an invisible character outside the BMP):
+    the Python functions then answer, as exactly and more slowly."""
+    try:
+        from akhbar import _speedups
+    except ImportError:
+        return None
+    try:
+        _speedups.init(
+            key_orders=_key_orders(), not_letters=_NOT_LETTERS, invisible=INVISIBLE, is_letter=_is_letter,
+            proclitics=PROCLITICS, enclitics=ENCLITICS, cue_lemmas=CUE_LEMMAS,
+            modes_by_category=labels.plover_modes_by_category(), recipient_required=labels.plover_recipient_required(),
+        )
+    except ValueError:
+        return None
+    return _speedups
+
+
+@cache
+def _implementation() -> tuple[Callable[[dict], tuple[bool, bool, bool, bool]], Callable[[dict], list | None]]:
+    """The (_scan_clean, _structure_clean) that check_record_fast uses: the compiled ones when
+    built, else the Python ones, which stay the reference. AKHBAR_PURE_PYTHON=1 forces the
+    Python ones."""
+    compiled = None if os.environ.get("AKHBAR_PURE_PYTHON", "") not in ("", "0") else _compiled()
+    if compiled is None:
+        return _scan_clean, _structure_clean
+    return compiled.scan_clean, compiled.structure_clean
+
+
 def _structure_clean(record: dict) -> list[tuple[str, str]] | None:
     """None when check_structure would report anything but event-recipient-missing; else the
     (event id, category) pairs it would report that warning for (in its order; usually none)."""
@@ -717,11 +753,13 @@ def check_record_fast(record: dict, raw: bytes, line: str, root: Path, report: R
     if not fast_is_valid()(record):
         return False
     try:
-        keys_ok, spans_ok, nest_ok, blocks_ok = _scan_clean(record)
-        missing_recipients = _structure_clean(record) if keys_ok else None
+        scan_clean, structure_clean = _implementation()
+        keys_ok, spans_ok, nest_ok, blocks_ok = scan_clean(record)
+        missing_recipients = structure_clean(record) if keys_ok else None
     except TypeError:
-        # JSON Schema counts 10.0 as an integer; slicing with it fails. The full checks
-        # report such offsets precisely.
+        # JSON Schema counts 10.0 as an integer; slicing with it fails (and the compiled
+        # scan refuses any offset that is not an int). The full checks report such offsets
+        # precisely.
         return False
     if not keys_ok:
         return False
