@@ -1,6 +1,6 @@
 """Rows as Arrow: column buffers that rows.py fills, turned into record batches of a config's
 declared schema; the `articles` batch straight from the records; the in-memory size that
-`datasets` reports for a split; record batches in and out of bytes for the worker processes.
+`datasets` reports for a split.
 
 Why columns: building a dict per row, encoding its labels with a generic walk over the
 features and handing the dicts to `pa.Table.from_pylist` cost more than deriving the rows.
@@ -243,15 +243,3 @@ def _string_bytes(array: pa.Array) -> int:
         return 0
     offsets = np.frombuffer(array.buffers()[1], dtype=np.int32)
     return int(offsets[array.offset + len(array)] - offsets[array.offset])
-
-
-# ---- bytes for the worker processes ---------------------------------------------------------
-
-
-def batch_to_bytes(batch: pa.RecordBatch) -> bytes:
-    """One IPC message (no schema: both sides know it)."""
-    return batch.serialize().to_pybytes()
-
-
-def batch_from_bytes(data: bytes, schema: pa.Schema) -> pa.RecordBatch:
-    return pa.ipc.read_record_batch(pa.py_buffer(data), schema)

@@ -20,6 +20,7 @@ place at the end; a failure leaves the previous build as it was.
 from __future__ import annotations
 
 import heapq
+import mmap
 import os
 import re
 import shutil
@@ -80,39 +81,35 @@ def data_path(config: str, split: str) -> str:
 # A canonical line (what `akhbar fmt` writes and the schema's key order) starts with its id,
 # schema version and split; strings without a backslash are their own JSON.
 _KEYS = re.compile(rb'\{"id":"([^"\\]*)","schema_version":"[^"\\]*","split":"([^"\\]*)"')
-SCAN_BLOCK = 8 << 20
+SCAN_BLOCK = 8 << 20  # pages of a shard given back after each this many bytes scanned
 
 
 def line_keys(path: Path) -> Iterator[tuple[int, int, str, str]]:
-    """(byte offset, length, id, split) of every non-blank line of a shard, read in large
-    blocks. The id and split come from the start of a canonical line without parsing the
-    record (tens of kilobytes); any other line is parsed."""
+    """(byte offset, length, id, split) of every non-blank line of a shard. The id and split
+    come from the start of a canonical line without parsing the record (tens of kilobytes);
+    any other line is parsed. The file is mapped, not read: only the pages holding newlines
+    and line starts are touched, and they are given back as the scan moves on (a mapped page
+    counts in the process's resident memory)."""
     with open(path, "rb") as f:
-        base = 0  # file offset of buf[0]
-        buf = b""
-        while True:
-            block = f.read(SCAN_BLOCK)
-            buf = buf + block if buf else block
-            pos = 0
-            while True:
-                nl = buf.find(b"\n", pos)
-                if nl == -1:
-                    if block:
-                        break
-                    nl = len(buf) - 1  # a last line without a newline
-                    if pos > nl:
-                        break
-                key = _KEYS.match(buf, pos, nl + 1)
+        size = os.fstat(f.fileno()).st_size
+        if not size:
+            return
+        with mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ) as mapped:
+            pos = released = 0
+            while pos < size:
+                nl = mapped.find(b"\n", pos)
+                end = size if nl == -1 else nl + 1
+                key = _KEYS.match(mapped, pos, end)
                 if key:
-                    yield base + pos, nl + 1 - pos, key.group(1).decode("utf-8"), key.group(2).decode("utf-8")
-                elif buf[pos:nl + 1].strip():
-                    record = orjson.loads(buf[pos:nl + 1])
-                    yield base + pos, nl + 1 - pos, record["id"], record["split"]
-                pos = nl + 1
-            if not block:
-                return
-            base += pos
-            buf = buf[pos:]
+                    yield pos, end - pos, key.group(1).decode("utf-8"), key.group(2).decode("utf-8")
+                elif mapped[pos:end].strip():
+                    record = orjson.loads(mapped[pos:end])
+                    yield pos, end - pos, record["id"], record["split"]
+                pos = end
+                if pos - released >= SCAN_BLOCK and hasattr(mmap, "MADV_DONTNEED"):
+                    upto = pos - pos % mmap.PAGESIZE
+                    mapped.madvise(mmap.MADV_DONTNEED, released, upto - released)
+                    released = upto
 
 
 def _merged(shards: list[Path], split: str) -> Iterator[LineRef]:

@@ -1,9 +1,10 @@
 """Rows derived from runs of articles, in worker processes when there are several cores.
 
 The build hands out runs of CHUNK_ARTICLES articles, named by where their lines are (shard,
-byte offset, length); a worker reads and parses them, derives every config's rows and returns
-them as Arrow record batches in IPC bytes (cheap to pass: handing back Python rows cost more
-than deriving them), with the runs' row counts per article and record counts. The results
+byte offset, length); a worker reads and parses them, derives every config's rows and writes
+them as Arrow record batches to IPC files that the build maps (cheap to pass: handing back
+Python rows cost more than deriving them), and returns the runs' row counts per article and
+record counts. The results
 come back in the order the runs were handed out, so the output does not depend on the number
 of workers. At most a few runs per worker are in flight: memory does not grow with the corpus.
 """
@@ -11,6 +12,9 @@ of workers. At most a few runs per worker are in flight: memory does not grow wi
 from __future__ import annotations
 
 import gc
+import os
+import shutil
+import tempfile
 from collections import deque
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
@@ -20,8 +24,6 @@ import orjson
 import pyarrow as pa
 
 from akhbar.hf import CONFIGS
-from akhbar.hf import features as F
-from akhbar.hf.arrow import batch_from_bytes, batch_to_bytes
 from akhbar.hf.buildstats import BuildStats
 from akhbar.hf.rows import RowBuilder
 
@@ -99,36 +101,62 @@ def _worker_init() -> None:
     gc.set_threshold(100_000, 50, 1000)
 
 
-def _work(task: tuple[list[str], list[LineRef]]) -> tuple[str, dict[str, bytes], dict[str, list[int]], BuildStats]:
-    derived = derive(*task)
-    return derived.split, {c: batch_to_bytes(b) for c, b in derived.batches.items()}, derived.counts, derived.stats
+def _work(task: tuple[list[str], list[LineRef], str]) -> tuple[str, dict[str, list[int]], BuildStats]:
+    shards, refs, stem = task
+    derived = derive(shards, refs)
+    for config, batch in derived.batches.items():
+        write_batch(f"{stem}.{config}.arrow", batch)
+    return derived.split, derived.counts, derived.stats
 
 
-def _unpack(result) -> Derived:
-    split, blobs, counts, stats = result
-    batches = {c: batch_from_bytes(blobs[c], F.arrow_schema(c)) for c in CONFIGS}
-    return Derived(split, batches, counts, stats)
+def write_batch(path: str, batch: pa.RecordBatch) -> None:
+    """A record batch to an Arrow IPC file, its buffers written straight out."""
+    with pa.OSFile(path, "wb") as sink, pa.ipc.new_stream(sink, batch.schema) as writer:
+        writer.write_batch(batch)
+
+
+def read_batch(path: str) -> pa.RecordBatch:
+    """The batch of write_batch, memory-mapped (not copied); the file is removed at once, its
+    pages live as long as the batch's buffers."""
+    batch = pa.ipc.open_stream(pa.memory_map(path)).read_next_batch()
+    os.unlink(path)
+    return batch
 
 
 def derived_in_order(shards: list[str], runs: Iterable[list[LineRef]], jobs: int) -> Iterator[Derived]:
-    """The rows of each run, in order; with jobs > 1 from that many worker processes."""
+    """The rows of each run, in order; with jobs > 1 from that many worker processes.
+
+    A worker writes its run's record batches to files in a temporary folder and the build
+    maps them: one copy of the rows instead of the half dozen that pickling them through the
+    pool's pipe made (serialise, pickle, pipe, unpickle)."""
     if jobs <= 1:
         for refs in runs:
             yield derive(shards, refs)
         return
     import multiprocessing
 
-    # fork where available, as the validator does: the workers start at once, modules loaded.
-    methods = multiprocessing.get_all_start_methods()
-    context = multiprocessing.get_context("fork" if "fork" in methods else None)
-    with context.Pool(jobs, initializer=_worker_init) as pool:
-        pending: deque = deque()
-        for refs in runs:
-            pending.append(pool.apply_async(_work, ((shards, refs),)))
-            if len(pending) >= jobs * IN_FLIGHT_PER_WORKER:
-                yield _unpack(pending.popleft().get())
-        while pending:
-            yield _unpack(pending.popleft().get())
+    folder = tempfile.mkdtemp(prefix="akhbar-build-rows-")
+    try:
+        # fork where available, as the validator does: the workers start at once, modules loaded.
+        methods = multiprocessing.get_all_start_methods()
+        context = multiprocessing.get_context("fork" if "fork" in methods else None)
+        with context.Pool(jobs, initializer=_worker_init) as pool:
+            pending: deque = deque()
+
+            def finish() -> Derived:
+                stem, result = pending.popleft()
+                split, counts, stats = result.get()
+                return Derived(split, {c: read_batch(f"{stem}.{c}.arrow") for c in CONFIGS}, counts, stats)
+
+            for number, refs in enumerate(runs):
+                stem = os.path.join(folder, str(number))
+                pending.append((stem, pool.apply_async(_work, ((shards, refs, stem),))))
+                if len(pending) >= jobs * IN_FLIGHT_PER_WORKER:
+                    yield finish()
+            while pending:
+                yield finish()
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 def runs_of(refs: Iterable[LineRef], size: int | None = None) -> Iterator[list[LineRef]]:
