@@ -22,6 +22,7 @@ from akhbar.hf import CONFIGS
 from akhbar.hf import arrow as A
 from akhbar.hf import build as B
 from akhbar.hf import features as F
+from akhbar.hf import order as O
 from akhbar.hf import parallel as P
 from akhbar.hf import tokenize as T
 from akhbar.hf.buildstats import BuildStats
@@ -276,8 +277,8 @@ def test_line_keys_find_every_record(tmp_path, monkeypatch):
     path.write_bytes(b"\n".join(lines))
     data = path.read_bytes()
     for block in (7, 100, 1 << 20):  # lines cut across blocks
-        monkeypatch.setattr(B, "SCAN_BLOCK", block)
-        keys = list(B.line_keys(path))
+        monkeypatch.setattr(O, "SCAN_BLOCK", block)
+        keys = list(O.line_keys(path))
         assert [(k[2], k[3]) for k in keys] == [(a["id"], "train"), (b["id"], "test"), (c["id"], "validation")]
         for offset, length, article_id, _ in keys:
             assert json.loads(data[offset:offset + length])["id"] == article_id

@@ -19,17 +19,15 @@ place at the end; a failure leaves the previous build as it was.
 
 from __future__ import annotations
 
-import heapq
-import mmap
 import os
-import re
 import shutil
 import tempfile
-from collections.abc import Callable, Iterator
+from collections import deque
+from collections.abc import Callable
+from concurrent.futures import Executor, Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
-import orjson
 import pyarrow as pa
 import pyarrow.parquet as pq
 
@@ -40,7 +38,8 @@ from akhbar.hf import CONFIGS
 from akhbar.hf import features as F
 from akhbar.hf.arrow import fresh_nbytes
 from akhbar.hf.buildstats import BuildStats
-from akhbar.hf.parallel import LineRef, derived_in_order, few_collections, runs_of
+from akhbar.hf.order import index, merged
+from akhbar.hf.parallel import derived_in_order, few_collections, runs_of
 from akhbar.paths import default_shards, project_root
 from akhbar.validate import Summary, validate_paths
 
@@ -78,64 +77,6 @@ def data_path(config: str, split: str) -> str:
     return f"data/{config}/{split}.parquet"
 
 
-# A canonical line (what `akhbar fmt` writes and the schema's key order) starts with its id,
-# schema version and split; strings without a backslash are their own JSON.
-_KEYS = re.compile(rb'\{"id":"([^"\\]*)","schema_version":"[^"\\]*","split":"([^"\\]*)"')
-SCAN_BLOCK = 8 << 20  # pages of a shard given back after each this many bytes scanned
-
-
-def line_keys(path: Path) -> Iterator[tuple[int, int, str, str]]:
-    """(byte offset, length, id, split) of every non-blank line of a shard. The id and split
-    come from the start of a canonical line without parsing the record (tens of kilobytes);
-    any other line is parsed. The file is mapped, not read: only the pages holding newlines
-    and line starts are touched, and they are given back as the scan moves on (a mapped page
-    counts in the process's resident memory)."""
-    with open(path, "rb") as f:
-        size = os.fstat(f.fileno()).st_size
-        if not size:
-            return
-        with mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ) as mapped:
-            pos = released = 0
-            while pos < size:
-                nl = mapped.find(b"\n", pos)
-                end = size if nl == -1 else nl + 1
-                key = _KEYS.match(mapped, pos, end)
-                if key:
-                    yield pos, end - pos, key.group(1).decode("utf-8"), key.group(2).decode("utf-8")
-                elif mapped[pos:end].strip():
-                    record = orjson.loads(mapped[pos:end])
-                    yield pos, end - pos, record["id"], record["split"]
-                pos = end
-                if pos - released >= SCAN_BLOCK and hasattr(mmap, "MADV_DONTNEED"):
-                    upto = pos - pos % mmap.PAGESIZE
-                    mapped.madvise(mmap.MADV_DONTNEED, released, upto - released)
-                    released = upto
-
-
-def _merged(shards: list[Path], split: str) -> Iterator[LineRef]:
-    """The lines of one split in id order, as a k-way merge of shards that are each sorted
-    by id (what `akhbar fmt` writes): memory holds one line's place per shard, whatever the
-    size of the corpus."""
-
-    def stream(number: int, path: Path) -> Iterator[LineRef]:
-        for offset, length, article_id, line_split in line_keys(path):
-            if line_split == split:
-                yield number, offset, length, article_id, line_split
-
-    return heapq.merge(*(stream(n, path) for n, path in enumerate(shards)), key=lambda ref: ref[3])
-
-
-def _index(shards: list[Path]) -> dict[str, list[LineRef]]:
-    """split -> the places of its lines, sorted by id."""
-    index: dict[str, list[LineRef]] = {s: [] for s in labels.splits()}
-    for number, shard in enumerate(shards):
-        for offset, length, article_id, split in line_keys(shard):
-            index[split].append((number, offset, length, article_id, split))
-    for entries in index.values():
-        entries.sort(key=lambda ref: ref[3])
-    return index
-
-
 class _Writer:
     """Writes one config's rows of one split to a parquet file with the declared schema
     (ClassLabel names travel in the schema's `huggingface` metadata). Rows arrive as record
@@ -143,9 +84,14 @@ class _Writer:
     (by article) and the row groups of exactly `group_rows` rows that the build has always
     written, so the bytes do not depend on how the rows were derived."""
 
-    def __init__(self, path, config: str):
+    def __init__(self, path, config: str, background: Executor | None = None):
         self.schema = F.arrow_schema(config)
         self.writer = pq.ParquetWriter(path, self.schema, **PARQUET_OPTIONS)
+        # Encoding and compressing a row group (most of this process's work) can run in a
+        # thread while rows keep arriving: pyarrow releases the GIL there. One thread, so
+        # each file's row groups are written in order; at most two queued per file.
+        self.background = background
+        self.writes: deque[Future] = deque()
         self.group_rows = ROW_GROUP_ROWS.get(config, DEFAULT_ROW_GROUP_ROWS)
         self.incoming: list[pa.RecordBatch] = []  # rows received, not yet in a batch
         self.batch_rows = 0  # rows of the batch being formed
@@ -180,20 +126,32 @@ class _Writer:
             # batches fell: the bytes do not depend on how rows arrived.
             table = pa.concat_tables(self.pending)
             full = table.num_rows - table.num_rows % self.group_rows
-            self.writer.write_table(table.slice(0, full), row_group_size=self.group_rows)
+            self._write(table.slice(0, full))
             rest = table.slice(full)
             self.pending = [rest] if rest.num_rows else []
             self.pending_rows = rest.num_rows
 
+    def _write(self, table: pa.Table) -> None:
+        if self.background is None:
+            self.writer.write_table(table, row_group_size=self.group_rows)
+            return
+        self.writes.append(self.background.submit(self.writer.write_table, table, row_group_size=self.group_rows))
+        while len(self.writes) > 2:
+            self.writes.popleft().result()
+
     def close(self) -> int:
-        if self.batch_rows:
-            self._close_batch()
-        if self.pending:
-            self.writer.write_table(pa.concat_tables(self.pending), row_group_size=self.group_rows)
-            self.pending = []
-        # An empty split is a file with the full schema and no row group: `datasets` loads it
-        # as zero rows (a zero-row row group would make its reader fail; see the split policy).
-        self.writer.close()
+        try:
+            if self.batch_rows:
+                self._close_batch()
+            if self.pending:
+                self._write(pa.concat_tables(self.pending))
+                self.pending = []
+        finally:
+            while self.writes:
+                self.writes.popleft().result()
+            # An empty split is a file with the full schema and no row group: `datasets` loads
+            # it as zero rows (a zero-row row group would make its reader fail; split policy).
+            self.writer.close()
         return self.count
 
 
@@ -283,19 +241,19 @@ def _write_splits(tmp: Path, shards: list[Path], stats: BuildStats, summary: Sum
     """Every config's parquet file of every split (empty ones included), and the counts."""
     # Sorted shards (the validator warns about any that is not) are merged by id as they
     # stream; otherwise an index of (id, shard, offset) puts the records in order.
-    index = _index(shards) if summary.by_check.get("records-not-sorted") else None
-    refs = (ref for split in labels.splits() for ref in (index[split] if index else _merged(shards, split)))
+    by_split = index(shards) if summary.by_check.get("records-not-sorted") else None
+    refs = (ref for split in labels.splits() for ref in (by_split[split] if by_split else merged(shards, split)))
     total = sum(path.stat().st_size for path in shards)
     workers = jobs if total >= PARALLEL_MIN_BYTES else 1
     results = derived_in_order([str(p) for p in shards], runs_of(refs), workers)
     try:
-        with few_collections():
+        with few_collections(), ThreadPoolExecutor(1, thread_name_prefix="akhbar-parquet") as background:
             derived = next(results, None)
             for split in labels.splits():
                 writers = {}
                 for config in CONFIGS:
                     (tmp / data_path(config, split)).parent.mkdir(parents=True, exist_ok=True)
-                    writers[config] = _Writer(tmp / data_path(config, split), config)
+                    writers[config] = _Writer(tmp / data_path(config, split), config, background)
                 try:
                     while derived is not None and derived.split == split:
                         stats.merge(derived.stats)

@@ -25,13 +25,12 @@ import pyarrow as pa
 
 from akhbar.hf import CONFIGS
 from akhbar.hf.buildstats import BuildStats
+from akhbar.hf.order import LineRef
 from akhbar.hf.rows import RowBuilder
 
 CHUNK_ARTICLES = 32  # articles per run: some 10 MB of Arrow data in flight per run
 IN_FLIGHT_PER_WORKER = 2
 
-# A line's place: (shard number, byte offset, length, article id, split).
-LineRef = tuple[int, int, int, str, str]
 
 
 @dataclass

@@ -21,7 +21,7 @@ from akhbar import labels
 from akhbar.hf import CONFIGS
 from akhbar.hf import features as F
 from akhbar.hf.arrow import ArticlesBatcher, Columns, utf8_slices
-from akhbar.hf.tokenize import Layer, TokenView, sentence_index_at, token_view
+from akhbar.hf.tokenize import Layer, TokenView, token_view
 
 
 class Labels:
@@ -66,14 +66,14 @@ class Analysis:
         lab = _labels()
         self.record = record
         type_ids = lab.entity_type
-        self.parties = {e["id"]: (e["id"], e["name"], type_ids[e["type"]]) for e in record["entities"]}
+        # (entity id, name, type id) by entity id; None for no entity. A lookup of an id no
+        # entity has gives (id, None, None): use self.parties.get(x, (x, None, None)).
+        self.parties: dict = {e["id"]: (e["id"], e["name"], type_ids[e["type"]]) for e in record["entities"]}
+        self.parties[None] = None
         # Every mention with its entity, in record order, and their offsets and type ids.
-        self.mention_entities: list[dict] = []
-        self.mention_records: list[dict] = []
-        for e in record["entities"]:
-            for m in e["mentions"]:
-                self.mention_entities.append(e)
-                self.mention_records.append(m)
+        entities = record["entities"]
+        self.mention_entities: list[dict] = [e for e in entities for _ in e["mentions"]]
+        self.mention_records: list[dict] = [m for e in entities for m in e["mentions"]]
         self.starts = np.array([m["start"] for m in self.mention_records], dtype=np.int64)
         self.ends = np.array([m["end"] for m in self.mention_records], dtype=np.int64)
         self.types = np.array([type_ids[e["type"]] for e in self.mention_entities], dtype=np.int64)
@@ -88,10 +88,7 @@ class Analysis:
 
     def party(self, entity_id: str | None) -> tuple[str, str | None, int | None] | None:
         """(entity id, its name, its type id), or None without an entity."""
-        if entity_id is None:
-            return None
-        found = self.parties.get(entity_id)
-        return found if found is not None else (entity_id, None, None)
+        return self.parties.get(entity_id, (entity_id, None, None))
 
 
 class RowBuilder:
@@ -266,14 +263,14 @@ def add_quotes(analysis: Analysis, cols: Columns) -> None:
     aid, text = record["id"], record["text"]
     lab = _labels()
     blocks = _Blocks(record)
-    party = analysis.party
     d, lengths = cols.data, cols.lengths
     paragraphs = []
     for q in quotes:
         spans = q["content"] + [q["cue"]] if q["cue"] else q["content"]
         paragraphs.append(_paragraph(record, blocks, min(s["start"] for s in spans), max(s["end"] for s in spans)))
-    speakers = [party(q["speaker"]) for q in quotes]
-    addressees = [party(q["addressee"]) for q in quotes]
+    get = analysis.parties.get
+    speakers = [get(q["speaker"], (q["speaker"], None, None)) for q in quotes]
+    addressees = [get(q["addressee"], (q["addressee"], None, None)) for q in quotes]
     cues = [q["cue"] for q in quotes]
     spans = [q["speaker_span"] for q in quotes]
     fragments = [c for q in quotes for c in q["content"]]
@@ -327,15 +324,13 @@ def add_events(analysis: Analysis, cols: Columns) -> None:
     aid, text = record["id"], record["text"]
     lab = _labels()
     sents = analysis.view.sentences
-    sent_starts = [s for s, _ in sents]
-    sent_ends = [e for _, e in sents]
-    party = analysis.party
     d, lengths = cols.data, cols.lengths
     triggers = [v["trigger"] for v in events]
-    where = []
-    for t in triggers:
-        k = sentence_index_at(sent_starts, sent_ends, t["start"])
-        where.append(sents[k] if k is not None else (t["start"], t["end"]))
+    # The sentence holding each trigger (sentence_index_at, for all triggers at once).
+    at = np.array([t["start"] for t in triggers], dtype=np.int64)
+    k = np.minimum(np.searchsorted(analysis.view.sentence_starts, at, "right") - 1,
+                   np.searchsorted(analysis.view.sentence_ends, at, "right")).tolist()
+    where = [sents[i] if i >= 0 else (t["start"], t["end"]) for i, t in zip(k, triggers, strict=True)]
     magnitudes = [v["magnitude"] or {} for v in events]
     d["id"].extend([f"{aid}/{v['id']}" for v in events])
     d["article_id"].extend([aid] * len(events))
@@ -347,11 +342,14 @@ def add_events(analysis: Analysis, cols: Columns) -> None:
     d["trigger_text"].extend([t["text"] for t in triggers])
     d["trigger_start"].extend([t["start"] for t in triggers])
     d["trigger_end"].extend([t["end"] for t in triggers])
-    _add_parties(cols, "actors", [party(a) for v in events for a in v["actor"]], [len(v["actor"]) for v in events])
-    _add_parties(cols, "recipients", [party(r) for v in events for r in v["recipient"]],
+    get = analysis.parties.get
+    _add_parties(cols, "actors", [get(a, (a, None, None)) for v in events for a in v["actor"]],
+                 [len(v["actor"]) for v in events])
+    _add_parties(cols, "recipients", [get(r, (r, None, None)) for v in events for r in v["recipient"]],
                  [len(v["recipient"]) for v in events])
     arguments = [a for v in events for a in v["arguments"]]
-    _add_parties(cols, "arguments", [party(a["entity"]) for a in arguments], [len(v["arguments"]) for v in events])
+    entities = [a["entity"] for a in arguments]
+    _add_parties(cols, "arguments", [get(x, (x, None, None)) for x in entities], [len(v["arguments"]) for v in events])
     d["arguments.role"].extend([a["role"] for a in arguments])
     for flag in ("negated", "future", "hypothetical", "historical"):
         d[flag].extend([v[flag] for v in events])

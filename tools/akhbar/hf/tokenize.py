@@ -29,7 +29,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from bisect import bisect_left, bisect_right
+from bisect import bisect_right
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import cache
@@ -150,24 +150,24 @@ def _blocked(spans: Iterable[tuple[int, int]]) -> tuple[list[int], list[int]]:
 def sentences(text: str, protected: Sequence[Mention] = ()) -> list[tuple[int, int]]:
     """(start, end) of each sentence, without surrounding whitespace. `protected` are spans a
     break may not fall inside (the outermost mentions)."""
-    return _sentences(text, [(m.start, m.end) for m in protected])
+    starts, ends = _blocked((m.start, m.end) for m in protected)
+    return _sentences(text, np.array(starts, dtype=np.int64), np.array(ends, dtype=np.int64))
 
 
-def _sentences(text: str, protected: Iterable[tuple[int, int]]) -> list[tuple[int, int]]:
+def _sentences(text: str, blocked_starts: np.ndarray, blocked_ends: np.ndarray) -> list[tuple[int, int]]:
+    """`sentences`, the protected spans given as disjoint, sorted, non-empty intervals."""
     cuts = [m.end() for m in SENTENCE_END.finditer(text)]
     newline = text.find("\n")
     while newline != -1:
         cuts.append(newline)
         newline = text.find("\n", newline + 1)
-    starts, ends = _blocked(protected)
-    allowed = set()
-    for cut in cuts:
-        k = bisect_left(starts, cut) - 1  # the last blocked interval starting before the cut
-        if k < 0 or cut >= ends[k]:
-            allowed.add(cut)
+    at = np.array(cuts, dtype=np.int64)
+    if len(blocked_starts) and len(at):
+        k = np.searchsorted(blocked_starts, at, "left") - 1  # the last interval starting before the cut
+        at = at[(k < 0) | (at >= blocked_ends[np.maximum(k, 0)])]
     result = []
     begin = 0
-    for cut in sorted(allowed) + [len(text)]:
+    for cut in np.unique(at).tolist() + [len(text)]:
         chunk = text[begin:cut]
         stripped = chunk.strip()
         if stripped:
@@ -221,6 +221,8 @@ class TokenView:
     ends: np.ndarray
     tags: list[np.ndarray]  # per layer, one tag code per token
     outermost: list[np.ndarray]  # per layer, the positions of its outermost mentions, in text order
+    sentence_starts: np.ndarray
+    sentence_ends: np.ndarray
 
     def words(self, text: str) -> list[str]:
         return [text[s:e] for s, e in zip(self.starts.tolist(), self.ends.tolist(), strict=True)]
@@ -255,7 +257,9 @@ def token_view(text: str, layers: Sequence[Layer], outside: int = 0) -> TokenVie
     for all the mentions of a layer at once."""
     tops = [outermost_positions(layer.start, layer.end) for layer in layers]
     protected = layers[0].take(tops[0]) if layers else Layer.of([], [], [], [])
-    sents = _sentences(text, zip(protected.start.tolist(), protected.end.tolist(), strict=True))
+    # Outermost mentions are sorted and disjoint: they block breaks as they are.
+    nonempty = protected.start < protected.end
+    sents = _sentences(text, protected.start[nonempty], protected.end[nonempty])
     starts, ends = token_offsets(text)
     sent_starts = np.array([s for s, _ in sents], dtype=np.int64)
     sent_ends = np.array([e for _, e in sents], dtype=np.int64)
@@ -266,7 +270,7 @@ def token_view(text: str, layers: Sequence[Layer], outside: int = 0) -> TokenVie
         starts, ends = _split(starts, ends, cut)
     tags = [tagged.tags(starts, ends, outside) for tagged in kept]
     bounds = np.append(np.searchsorted(starts, sent_starts, "left"), len(starts))
-    return TokenView(sents, bounds, starts, ends, tags, tops)
+    return TokenView(sents, bounds, starts, ends, tags, tops, sent_starts, sent_ends)
 
 
 def outermost_positions(starts: np.ndarray, ends: np.ndarray) -> np.ndarray:
