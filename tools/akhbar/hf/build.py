@@ -89,7 +89,8 @@ class _Writer:
         self.writer = pq.ParquetWriter(path, self.schema, **PARQUET_OPTIONS)
         # Encoding and compressing a row group (most of this process's work) can run in a
         # thread while rows keep arriving: pyarrow releases the GIL there. One thread, so
-        # each file's row groups are written in order; at most two queued per file.
+        # each file's row groups are written in order; one at a time per file, so that no
+        # more than one row group per file waits in memory.
         self.background = background
         self.writes: deque[Future] = deque()
         self.group_rows = ROW_GROUP_ROWS.get(config, DEFAULT_ROW_GROUP_ROWS)
@@ -136,7 +137,7 @@ class _Writer:
             self.writer.write_table(table, row_group_size=self.group_rows)
             return
         self.writes.append(self.background.submit(self.writer.write_table, table, row_group_size=self.group_rows))
-        while len(self.writes) > 2:
+        while len(self.writes) > 1:
             self.writes.popleft().result()
 
     def close(self) -> int:
