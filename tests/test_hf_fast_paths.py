@@ -106,12 +106,6 @@ def test_character_table_follows_the_token_pattern():
         assert (T.char_class(ch) != T.GAP) == matched, ch
 
 
-def test_whitespace_table_is_str_isspace():
-    # Sentences are stripped with a table of the BMP; no code point beyond it is whitespace.
-    assert T._space_table().tolist() == [chr(c).isspace() for c in range(0x10000)]
-    assert not any(chr(c).isspace() for c in range(0x10000, 0x110000))
-
-
 def test_sentence_index_at_matches_sentence_at():
     text = "أولى. ثانية!  ثالثة\n\nرابعة"
     sents = R.segment(text, [])

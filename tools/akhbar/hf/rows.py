@@ -10,9 +10,8 @@ processes when there are several cores).
 
 from __future__ import annotations
 
-from bisect import bisect_left, bisect_right
 from functools import cache
-from itertools import accumulate, pairwise
+from itertools import accumulate
 
 import numpy as np
 import pyarrow as pa
@@ -219,37 +218,48 @@ def _sweep(order: list[int], starts: np.ndarray, ends: np.ndarray, sents: list[t
     return np.array(chosen, dtype=np.int64), lengths
 
 
-class _Blocks:
-    """The blocks a stretch touches. Blocks are sorted and disjoint in a valid record, so the
-    touched ones are a run found by bisection; otherwise every block is tested."""
-
-    def __init__(self, record: dict):
-        self.blocks = record["blocks"]
-        self.starts = [b["start"] for b in self.blocks]
-        self.ends = [b["end"] for b in self.blocks]
-        self.sorted = all(b["start"] <= b["end"] for b in self.blocks) and all(
-            a["end"] <= b["start"] for a, b in pairwise(self.blocks))
-
-    def touched(self, start: int, end: int) -> tuple[dict, dict] | None:
-        """(first, last) block with start < max(end, start + 1) and end > start."""
-        limit = max(end, start + 1)
-        if self.sorted:
-            i = bisect_right(self.ends, start)
-            j = bisect_left(self.starts, limit, i)
-            return (self.blocks[i], self.blocks[j - 1]) if i < j else None
-        hit = [b for b in self.blocks if b["start"] < limit and b["end"] > start]
-        return (hit[0], hit[-1]) if hit else None
-
-
-def _paragraph(record: dict, blocks: _Blocks, start: int, end: int) -> tuple[int, int, str | None]:
-    """The blocks a stretch touches, joined: (start, end, kind of the first block). Without
-    blocks there, the newline-delimited line(s) around the stretch."""
-    touched = blocks.touched(start, end)
-    if touched:
-        return touched[0]["start"], touched[1]["end"], touched[0]["kind"]
+def _paragraphs(record: dict, lo: np.ndarray, hi: np.ndarray) -> list[tuple[int, int, str | None]]:
+    """For each stretch [lo, hi): the blocks it touches (start < max(hi, lo + 1) and end >
+    lo), joined: (start of the first, end of the last, kind of the first). Without blocks
+    there, the newline-delimited line(s) around the stretch. Blocks are sorted and disjoint
+    in a valid record, so the touched ones are a run found by bisection for all stretches at
+    once; otherwise every block is tested."""
+    blocks = record["blocks"]
+    limit = np.maximum(hi, lo + 1)
+    starts = np.array([b["start"] for b in blocks], dtype=np.int64)
+    ends = np.array([b["end"] for b in blocks], dtype=np.int64)
+    if (starts <= ends).all() and (ends[:-1] <= starts[1:]).all():
+        first = np.searchsorted(ends, lo, "right")
+        stop = np.maximum(np.searchsorted(starts, limit, "left"), first)
+        runs = zip(first.tolist(), stop.tolist(), strict=True)
+    else:
+        runs = []
+        for a, b in zip(lo.tolist(), limit.tolist(), strict=True):
+            hit = [i for i, block in enumerate(blocks) if block["start"] < b and block["end"] > a]
+            runs.append((hit[0], hit[-1] + 1) if hit else (0, 0))
     text = record["text"]
-    line_end = text.find("\n", end)
-    return text.rfind("\n", 0, start) + 1, len(text) if line_end == -1 else line_end, None
+    result = []
+    for (i, j), a, b in zip(runs, lo.tolist(), hi.tolist(), strict=True):
+        if i < j:
+            result.append((blocks[i]["start"], blocks[j - 1]["end"], blocks[i]["kind"]))
+        else:
+            line_end = text.find("\n", b)
+            result.append((text.rfind("\n", 0, a) + 1, len(text) if line_end == -1 else line_end, None))
+    return result
+
+
+def _slices(text: str, spans: list[tuple]) -> list[str]:
+    """text[a:b] for each span, one string per distinct span (quotes and events often share
+    a paragraph or a sentence; Arrow then encodes each string once)."""
+    cache: dict[tuple[int, int], str] = {}
+    result = []
+    for span in spans:
+        key = (span[0], span[1])
+        piece = cache.get(key)
+        if piece is None:
+            piece = cache[key] = text[key[0]:key[1]]
+        result.append(piece)
+    return result
 
 
 def add_quotes(analysis: Analysis, cols: Columns) -> None:
@@ -262,25 +272,33 @@ def add_quotes(analysis: Analysis, cols: Columns) -> None:
         return
     aid, text = record["id"], record["text"]
     lab = _labels()
-    blocks = _Blocks(record)
     d, lengths = cols.data, cols.lengths
-    paragraphs = []
-    for q in quotes:
-        spans = q["content"] + [q["cue"]] if q["cue"] else q["content"]
-        paragraphs.append(_paragraph(record, blocks, min(s["start"] for s in spans), max(s["end"] for s in spans)))
+    cues = [q["cue"] for q in quotes]
+    fragments = [c for q in quotes for c in q["content"]]
+    counts = [len(q["content"]) for q in quotes]
+    if 0 in counts:  # the schema requires a fragment
+        raise ValueError(f"{aid}: a quote without content")
+    # The paragraph of each quote: around its content fragments and its cue.
+    firsts = np.cumsum([0, *counts[:-1]])
+    lo = np.minimum.reduceat(np.array([c["start"] for c in fragments], dtype=np.int64), firsts)
+    hi = np.maximum.reduceat(np.array([c["end"] for c in fragments], dtype=np.int64), firsts)
+    has_cue = np.array([c is not None for c in cues])
+    if has_cue.any():
+        lo = np.where(has_cue, np.minimum(lo, [c["start"] if c else 0 for c in cues]), lo)
+        hi = np.where(has_cue, np.maximum(hi, [c["end"] if c else 0 for c in cues]), hi)
+    paragraphs = _paragraphs(record, lo, hi)
     get = analysis.parties.get
     speakers = [get(q["speaker"], (q["speaker"], None, None)) for q in quotes]
     addressees = [get(q["addressee"], (q["addressee"], None, None)) for q in quotes]
-    cues = [q["cue"] for q in quotes]
     spans = [q["speaker_span"] for q in quotes]
-    fragments = [c for q in quotes for c in q["content"]]
     d["id"].extend([f"{aid}/{q['id']}" for q in quotes])
     d["article_id"].extend([aid] * len(quotes))
     d["quote"].extend([q["id"] for q in quotes])
     d["type"].extend([lab.quote_type[q["type"]] for q in quotes])
     # Fragments of a discontinuous quote are joined with one space.
-    d["content"].extend([" ".join(c["text"] for c in q["content"]) for q in quotes])
-    lengths["content_fragments"].extend([len(q["content"]) for q in quotes])
+    d["content"].extend([q["content"][0]["text"] if n == 1 else " ".join(c["text"] for c in q["content"])
+                         for q, n in zip(quotes, counts, strict=True)])
+    lengths["content_fragments"].extend(counts)
     d["content_fragments.start"].extend([c["start"] for c in fragments])
     d["content_fragments.end"].extend([c["end"] for c in fragments])
     d["content_fragments.text"].extend([c["text"] for c in fragments])
@@ -300,7 +318,7 @@ def add_quotes(analysis: Analysis, cols: Columns) -> None:
     d["addressee"].extend([q["addressee"] for q in quotes])
     d["addressee_name"].extend([p[1] if p else None for p in addressees])
     d["parent"].extend([q["parent"] for q in quotes])
-    d["paragraph"].extend([text[a:b] for a, b, _ in paragraphs])
+    d["paragraph"].extend(_slices(text, paragraphs))
     d["paragraph_start"].extend([a for a, _, _ in paragraphs])
     d["paragraph_end"].extend([b for _, b, _ in paragraphs])
     d["paragraph_kind"].extend([k for _, _, k in paragraphs])
@@ -355,7 +373,7 @@ def add_events(analysis: Analysis, cols: Columns) -> None:
         d[flag].extend([v[flag] for v in events])
     for key in ("dead", "injured", "arrested"):
         d[key].extend([m.get(key) for m in magnitudes])
-    d["sentence"].extend([text[a:b] for a, b in where])
+    d["sentence"].extend(_slices(text, where))
     d["sentence_start"].extend([a for a, _ in where])
     d["sentence_end"].extend([b for _, b in where])
 

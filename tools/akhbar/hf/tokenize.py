@@ -155,30 +155,29 @@ def sentences(text: str, protected: Sequence[Mention] = ()) -> list[tuple[int, i
     return list(zip(first.tolist(), last.tolist(), strict=True))
 
 
-def _sentences(text: str, blocked_starts: np.ndarray, blocked_ends: np.ndarray,
-               cp: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+def _sentences(text: str, blocked_starts: np.ndarray, blocked_ends: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Starts and ends of the sentences (`sentences`), the protected spans given as disjoint,
-    sorted, non-empty intervals; `cp` the text's code points, when already at hand."""
-    cp = code_points(text) if cp is None else cp
-    at = np.concatenate([np.array([m.end() for m in SENTENCE_END.finditer(text)], dtype=np.int64),
-                         np.flatnonzero(cp == 10)])  # 10: a newline
+    sorted, non-empty intervals."""
+    cuts = [m.end() for m in SENTENCE_END.finditer(text)]
+    newline = text.find("\n")
+    while newline != -1:
+        cuts.append(newline)
+        newline = text.find("\n", newline + 1)
+    at = np.array(cuts, dtype=np.int64)
     if len(blocked_starts) and len(at):
         k = np.searchsorted(blocked_starts, at, "left") - 1  # the last interval starting before the cut
         at = at[(k < 0) | (at >= blocked_ends[np.maximum(k, 0)])]
-    cuts = np.unique(at)
-    # Each stretch between two cuts, stripped of whitespace (str.isspace, as str.strip): from
-    # its first character that is not whitespace to its last; none, no sentence.
-    solid = np.flatnonzero(~_space_table()[np.minimum(cp, 0xFFFF)] | (cp > 0xFFFF))
-    first = np.searchsorted(solid, np.concatenate([[0], cuts]), "left")
-    last = np.searchsorted(solid, np.concatenate([cuts, [len(cp)]]), "left") - 1
-    some = first <= last
-    return solid[first[some]], solid[last[some]] + 1
-
-
-@cache
-def _space_table() -> np.ndarray:
-    """str.isspace of every code point of the BMP (no code point beyond it is whitespace)."""
-    return np.array([chr(c).isspace() for c in range(0x10000)], dtype=bool)
+    starts, ends = [], []
+    begin = 0
+    for cut in np.unique(at).tolist() + [len(text)]:
+        chunk = text[begin:cut]
+        stripped = chunk.strip()
+        if stripped:
+            lead = begin + len(chunk) - len(chunk.lstrip())
+            starts.append(lead)
+            ends.append(lead + len(stripped))
+        begin = cut
+    return np.array(starts, dtype=np.int64), np.array(ends, dtype=np.int64)
 
 
 def tokens(text: str, start: int, end: int) -> list[tuple[int, int]]:
@@ -263,10 +262,9 @@ def token_view(text: str, layers: Sequence[Layer], outside: int = 0) -> TokenVie
     protected = layers[0].take(tops[0]) if layers else Layer.of([], [], [], [])
     # Outermost mentions are sorted and disjoint: they block breaks as they are.
     nonempty = protected.start < protected.end
-    cp = code_points(text)
-    sent_starts, sent_ends = _sentences(text, protected.start[nonempty], protected.end[nonempty], cp)
+    sent_starts, sent_ends = _sentences(text, protected.start[nonempty], protected.end[nonempty])
     sents = list(zip(sent_starts.tolist(), sent_ends.tolist(), strict=True))
-    starts, ends = token_offsets(text, cp)
+    starts, ends = token_offsets(text)
     kept = [_Tagged(layer.take(top), sent_starts, sent_ends) for layer, top in zip(layers, tops, strict=True)]
     cuts = [tagged.shared_host_cuts(starts, ends) for tagged in kept]
     cut = np.unique(np.concatenate(cuts)) if cuts else np.empty(0, np.int64)
