@@ -88,9 +88,10 @@ class _Writer:
         self.schema = F.arrow_schema(config)
         self.writer = pq.ParquetWriter(path, self.schema, **PARQUET_OPTIONS)
         # Encoding and compressing a row group (most of this process's work) can run in a
-        # thread while rows keep arriving: pyarrow releases the GIL there. One thread, so
-        # each file's row groups are written in order; one at a time per file, so that no
-        # more than one row group per file waits in memory.
+        # thread while rows keep arriving: pyarrow releases the GIL there. One thread per
+        # config, so each file's row groups are written in order (and the files of one
+        # config one after the other); one at a time per file, so that no more than one row
+        # group per file waits in memory.
         self.background = background
         self.writes: deque[Future] = deque()
         self.group_rows = ROW_GROUP_ROWS.get(config, DEFAULT_ROW_GROUP_ROWS)
@@ -140,19 +141,33 @@ class _Writer:
         while len(self.writes) > 1:
             self.writes.popleft().result()
 
-    def close(self) -> int:
-        try:
-            if self.batch_rows:
-                self._close_batch()
-            if self.pending:
-                self._write(pa.concat_tables(self.pending))
-                self.pending = []
-        finally:
-            while self.writes:
-                self.writes.popleft().result()
-            # An empty split is a file with the full schema and no row group: `datasets` loads
-            # it as zero rows (a zero-row row group would make its reader fail; split policy).
+    def finish(self) -> Future | None:
+        """Write what is left and close the file, in the background when there is one: the
+        future of the closed file (None when it is closed already)."""
+        if self.batch_rows:
+            self._close_batch()
+        if self.pending:
+            self._write(pa.concat_tables(self.pending))
+            self.pending = []
+        # An empty split is a file with the full schema and no row group: `datasets` loads it
+        # as zero rows (a zero-row row group would make its reader fail; see the split policy).
+        if self.background is None:
             self.writer.close()
+            return None
+        writes, self.writes = list(self.writes), deque()
+        return self.background.submit(self._close_after, writes)
+
+    def _close_after(self, writes: list[Future]) -> None:
+        try:
+            for write in writes:
+                write.result()
+        finally:
+            self.writer.close()
+
+    def close(self) -> int:
+        done = self.finish()
+        if done is not None:
+            done.result()
         return self.count
 
 
@@ -247,14 +262,16 @@ def _write_splits(tmp: Path, shards: list[Path], stats: BuildStats, summary: Sum
     total = sum(path.stat().st_size for path in shards)
     workers = jobs if total >= PARALLEL_MIN_BYTES else 1
     results = derived_in_order([str(p) for p in shards], runs_of(refs), workers)
+    background = {c: ThreadPoolExecutor(1, thread_name_prefix=f"akhbar-{c}") for c in CONFIGS}
+    closing: list[Future] = []
     try:
-        with few_collections(), ThreadPoolExecutor(1, thread_name_prefix="akhbar-parquet") as background:
+        with few_collections():
             derived = next(results, None)
             for split in labels.splits():
                 writers = {}
                 for config in CONFIGS:
                     (tmp / data_path(config, split)).parent.mkdir(parents=True, exist_ok=True)
-                    writers[config] = _Writer(tmp / data_path(config, split), config, background)
+                    writers[config] = _Writer(tmp / data_path(config, split), config, background[config])
                 try:
                     while derived is not None and derived.split == split:
                         stats.merge(derived.stats)
@@ -262,13 +279,21 @@ def _write_splits(tmp: Path, shards: list[Path], stats: BuildStats, summary: Sum
                             writer.add(derived.batches[config], derived.counts[config])
                         derived = next(results, None)
                 finally:
+                    # The files of this split are finished in the background while the next
+                    # split's rows arrive.
                     for config, writer in writers.items():
-                        stats.rows[(config, split)] = writer.close()
+                        closing.append(writer.finish())
+                        stats.rows[(config, split)] = writer.count
                         stats.nbytes[(config, split)] = writer.nbytes
             if derived is not None:  # pragma: no cover - splits come in labels.splits() order
                 raise RuntimeError(f"rows of split {derived.split} arrived out of order")
     finally:
         results.close()
+        for executor in background.values():
+            executor.shutdown(wait=True)
+    for done in closing:
+        if done is not None:
+            done.result()  # a failed write fails the build
 
 
 def is_error(diagnostic: Diagnostic) -> bool:

@@ -29,7 +29,7 @@ from akhbar.hf.order import LineRef
 from akhbar.hf.rows import RowBuilder
 
 CHUNK_ARTICLES = 32  # articles per run: some 10 MB of Arrow data in flight per run
-IN_FLIGHT_PER_WORKER = 2
+IN_FLIGHT_PER_WORKER = 3
 
 
 
