@@ -365,6 +365,20 @@ def test_cli_default_out_and_load_hint(tmp_path, capsys):
     assert "load_dataset(" in printed and "articles: train 1" in printed
 
 
+def test_cli_build_takes_arrow_buffers_from_the_system_allocator(tmp_path, monkeypatch):
+    # Read when pyarrow is first imported (already done here): the build CLI sets it unless
+    # the user chose a pool.
+    from akhbar.commands import build as command
+
+    monkeypatch.delenv("ARROW_DEFAULT_MEMORY_POOL", raising=False)
+    write_corpus(tmp_path, [synthetic_record()])
+    assert main(["build", "--root", str(tmp_path), "--out", str(tmp_path / "out")]) == 0
+    assert os.environ["ARROW_DEFAULT_MEMORY_POOL"] == command.ARROW_POOL[1] == "system"
+    monkeypatch.setenv("ARROW_DEFAULT_MEMORY_POOL", "mimalloc")
+    assert main(["build", "--root", str(tmp_path), "--out", str(tmp_path / "out")]) == 0
+    assert os.environ["ARROW_DEFAULT_MEMORY_POOL"] == "mimalloc"
+
+
 def test_no_corpus_is_a_usage_error(tmp_path, capsys):
     assert main(["build", "--root", str(tmp_path), "--out", str(tmp_path / "out")]) == 2
     assert "no shards" in capsys.readouterr().err

@@ -22,6 +22,7 @@ from __future__ import annotations
 import os
 import shutil
 import tempfile
+import threading
 from collections import deque
 from collections.abc import Callable
 from concurrent.futures import Executor, Future, ThreadPoolExecutor
@@ -75,6 +76,9 @@ class BuildResult:
 
 def data_path(config: str, split: str) -> str:
     return f"data/{config}/{split}.parquet"
+
+
+_ENCODING = threading.BoundedSemaphore(2)
 
 
 class _Writer:
@@ -137,9 +141,15 @@ class _Writer:
         if self.background is None:
             self.writer.write_table(table, row_group_size=self.group_rows)
             return
-        self.writes.append(self.background.submit(self.writer.write_table, table, row_group_size=self.group_rows))
+        self.writes.append(self.background.submit(self._encode, table))
         while len(self.writes) > 1:
             self.writes.popleft().result()
+
+    def _encode(self, table: pa.Table) -> None:
+        # At most two row groups are encoded at once (the cores there are): each holds
+        # encoding buffers of tens of megabytes.
+        with _ENCODING:
+            self.writer.write_table(table, row_group_size=self.group_rows)
 
     def finish(self) -> Future | None:
         """Write what is left and close the file, in the background when there is one: the

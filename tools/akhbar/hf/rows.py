@@ -69,13 +69,14 @@ class Analysis:
         # entity has gives (id, None, None): use self.parties.get(x, (x, None, None)).
         self.parties: dict = {e["id"]: (e["id"], e["name"], type_ids[e["type"]]) for e in record["entities"]}
         self.parties[None] = None
-        # Every mention with its entity, in record order, and their offsets and type ids.
+        # Every mention in record order, its entity's position, offsets and type id.
         entities = record["entities"]
-        self.mention_entities: list[dict] = [e for e in entities for _ in e["mentions"]]
+        per_entity = [len(e["mentions"]) for e in entities]
         self.mention_records: list[dict] = [m for e in entities for m in e["mentions"]]
+        self.mention_entity = np.repeat(np.arange(len(entities)), per_entity)
         self.starts = np.array([m["start"] for m in self.mention_records], dtype=np.int64)
         self.ends = np.array([m["end"] for m in self.mention_records], dtype=np.int64)
-        self.types = np.array([type_ids[e["type"]] for e in self.mention_entities], dtype=np.int64)
+        self.types = np.repeat(np.array([type_ids[e["type"]] for e in entities], dtype=np.int64), per_entity)
         ner_layer = Layer(self.starts, self.ends, lab.ner_b[self.types], lab.ner_i[self.types])
         # CoNLL-4 is computed from the mentions, not from the tags: where an outermost mention
         # has no CoNLL counterpart (OCC, DATE…), the mentions nested in it surface instead.
@@ -149,10 +150,9 @@ def add_ner(analysis: Analysis, ner: Columns, conll: Columns) -> None:
         d["sentence"].extend(range(n))
         cols.lengths["ner_tags"].extend(lengths)
         cols.counts.append(n)
-    d = ner.data
-    d["start"].extend(s for s, _ in sents)
-    d["end"].extend(e for _, e in sents)
-    d["text"].extend([text[s:e] for s, e in sents])
+    ner.chunks["start"].append(view.sentence_starts)
+    ner.chunks["end"].append(view.sentence_ends)
+    ner.data["text"].extend([text[s:e] for s, e in sents])
     # Token columns straight from the arrays; ner_conll4 takes the tokens column of ner as
     # it is (RowBuilder.batches).
     starts, ends = view.starts[first:last], view.ends[first:last]
@@ -191,13 +191,14 @@ def _add_sentence_mentions(analysis: Analysis, ner: Columns) -> None:
     ner.chunks["mentions.type"].append(analysis.types[order])
     ner.chunks["mentions.start"].append(starts[order])
     ner.chunks["mentions.end"].append(ends[order])
-    index = order.tolist() if isinstance(order, np.ndarray) else order
-    entities, records, outer = analysis.mention_entities, analysis.mention_records, analysis.outermost_ids
-    d = ner.data
-    d["mentions.entity"].extend([entities[i]["id"] for i in index])
-    d["mentions.mention"].extend([records[i]["id"] for i in index])
-    d["mentions.text"].extend([records[i]["text"] for i in index])
-    d["mentions.outermost"].extend([records[i]["id"] in outer for i in index])
+    # The string columns gathered in row order by NumPy (object arrays of the same strings).
+    records, outer = analysis.mention_records, analysis.outermost_ids
+    ids = [m["id"] for m in records]
+    entity_ids = np.array([e["id"] for e in analysis.record["entities"]] or [""], dtype=object)
+    ner.chunks["mentions.entity"].append(entity_ids[analysis.mention_entity[order]])
+    ner.chunks["mentions.mention"].append(np.array(ids, dtype=object)[order])
+    ner.chunks["mentions.text"].append(np.array([m["text"] for m in records], dtype=object)[order])
+    ner.chunks["mentions.outermost"].append(np.array([i in outer for i in ids], dtype=bool)[order])
 
 
 def _sweep(order: list[int], starts: np.ndarray, ends: np.ndarray, sents: list[tuple[int, int]]):
