@@ -17,7 +17,7 @@ def register(sub) -> None:
     p.add_argument("--push-to-hub", metavar="REPO", help="after building, upload the folder to the Hub dataset repository OWNER/NAME")
     p.add_argument("--private", action="store_true", help="with --push-to-hub: create the repository as private")
     p.add_argument("--jobs", type=int, default=None, metavar="N",
-                   help="worker processes for the validation step (default: all cores; the output is the same)")
+                   help="worker processes for validating the corpus and deriving the rows (default: all cores; the output is the same)")
     p.set_defaults(func=run)
 
 
