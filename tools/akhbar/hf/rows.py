@@ -58,8 +58,9 @@ def _articles_batcher() -> ArticlesBatcher:
 
 
 class Analysis:
-    """What the derived configs share for one record: entities by id, the mentions in row
-    order, the token view (sentences, tokens, tags in both tag sets)."""
+    """What the derived configs share for one record: the entities by id (as parties), the
+    mentions as arrays in record order, the token view (sentences, tokens, tags in both tag
+    sets)."""
 
     def __init__(self, record: dict):
         lab = _labels()

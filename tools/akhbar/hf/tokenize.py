@@ -94,11 +94,11 @@ def _classes(cp: np.ndarray) -> np.ndarray:
     return classes
 
 
-def token_offsets(text: str, cp: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+def token_offsets(text: str) -> tuple[np.ndarray, np.ndarray]:
     """Starts and ends of the tokens of `text` (TOKEN's matches, less single Cf characters),
     computed over the whole text at once: a token starts at a character of its own or at a
     word character that does not follow one, and ends likewise."""
-    classes = _classes(code_points(text) if cp is None else cp)
+    classes = _classes(code_points(text))
     word = classes == WORD
     single = classes == SINGLE
     before = np.empty_like(word)
@@ -186,23 +186,6 @@ def tokens(text: str, start: int, end: int) -> list[tuple[int, int]]:
     return list(zip((starts + start).tolist(), (ends + start).tolist(), strict=True))
 
 
-def iob2(toks: Sequence[tuple[int, int]], mentions: Sequence[Mention]) -> list[str]:
-    """IOB2 tags of `toks` for non-overlapping mentions: the first token that overlaps a
-    mention gets B-, the others I-."""
-    tags = ["O"] * len(toks)
-    i = 0
-    for m in mentions:
-        while i < len(toks) and toks[i][1] <= m.start:
-            i += 1
-        j = i
-        first = True
-        while j < len(toks) and toks[j][0] < m.end:
-            tags[j] = ("B-" if first else "I-") + m.type
-            first = False
-            j += 1
-    return tags
-
-
 @dataclass
 class Sentence:
     index: int
@@ -226,9 +209,6 @@ class TokenView:
     outermost: list[np.ndarray]  # per layer, the positions of its outermost mentions, in text order
     sentence_starts: np.ndarray
     sentence_ends: np.ndarray
-
-    def words(self, text: str) -> list[str]:
-        return [text[s:e] for s, e in zip(self.starts.tolist(), self.ends.tolist(), strict=True)]
 
 
 @dataclass
