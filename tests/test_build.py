@@ -379,6 +379,17 @@ def test_cli_build_takes_arrow_buffers_from_the_system_allocator(tmp_path, monke
     assert os.environ["ARROW_DEFAULT_MEMORY_POOL"] == "mimalloc"
 
 
+def test_malloc_arenas_are_capped_on_glibc_unless_the_user_chose(monkeypatch):
+    import platform
+
+    from akhbar.commands import build as command
+
+    monkeypatch.setenv("MALLOC_ARENA_MAX", "4")
+    assert command.cap_malloc_arenas() is False
+    monkeypatch.delenv("MALLOC_ARENA_MAX")
+    assert command.cap_malloc_arenas() is (platform.libc_ver()[0] == "glibc")
+
+
 def test_no_corpus_is_a_usage_error(tmp_path, capsys):
     assert main(["build", "--root", str(tmp_path), "--out", str(tmp_path / "out")]) == 2
     assert "no shards" in capsys.readouterr().err
