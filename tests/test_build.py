@@ -330,6 +330,54 @@ def test_rows_are_written_in_batches(tmp_path, monkeypatch, built):
     assert a == b
 
 
+def test_large_splits_are_written_as_several_files(tmp_path, monkeypatch, built):
+    # Bounded writer metadata: after MAX_ROW_GROUPS_PER_FILE row groups a split continues in a
+    # new file, named the way the Hub names parts; `datasets` and Croissant read the parts as
+    # one split with the same rows, and every part is listed with its checksum.
+    out, records, result, cache = built
+    monkeypatch.setattr(B, "BATCH_ROWS", 2)
+    monkeypatch.setattr(B, "DEFAULT_ROW_GROUP_ROWS", 3)
+    monkeypatch.setattr(B, "MAX_ROW_GROUPS_PER_FILE", 2)
+    write_corpus(tmp_path, records)
+    parted = B.build(tmp_path / "out", tmp_path)
+    assert parted is not None
+    files = parted.stats.parts[("ner", "train")]
+    count = len(files)
+    assert count > 1 and files == [f"data/ner/train-{i:05d}-of-{count:05d}.parquet" for i in range(count)]
+    assert all(pq.ParquetFile(tmp_path / "out" / f).num_row_groups <= 2 for f in files)
+    # A split that fits in one file keeps its plain name.
+    assert parted.stats.parts[("articles", "test")] == ["data/articles/test.parquet"]
+    on_disk = {str(p.relative_to(tmp_path / "out")) for p in (tmp_path / "out" / "data").rglob("*")}
+    assert not any(".part" in p for p in on_disk)
+    for config in CONFIGS:
+        for split in ("train", "test"):
+            if result.stats.rows.get((config, split)):
+                a = load(out, config, cache)[split].to_list()
+                b = load(tmp_path / "out", config, tmp_path / "cache")[split].to_list()
+                assert a == b, (config, split)
+    front = yaml.safe_load((tmp_path / "out" / "README.md").read_text(encoding="utf-8").split("---")[1])
+    ner = next(c for c in front["configs"] if c["config_name"] == "ner")
+    assert {"split": "train", "path": "data/ner/train-*-of-*.parquet"} in ner["data_files"]
+    info = next(c for c in front["dataset_info"] if c["config_name"] == "ner")
+    assert info["download_size"] == sum((tmp_path / "out" / f).stat().st_size
+                                        for s in ("train", "validation", "test") for f in parted.stats.parts[("ner", s)]
+                                        if parted.stats.rows[("ner", s)])
+    meta = json.loads((tmp_path / "out" / "croissant.json").read_text(encoding="utf-8"))
+    listed = {d["contentUrl"]: d["sha256"] for d in meta["distribution"] if d["@type"] == "cr:FileObject"}
+    assert listed == {p: sha256_file(tmp_path / "out" / p) for p in parted.stats.files}
+    proc = subprocess.run(
+        [str(Path(sys.executable).with_name("mlcroissant")), "validate", "--jsonld", str(tmp_path / "out" / "croissant.json")],
+        capture_output=True, text=True, timeout=120,
+    )
+    assert proc.returncode == 0, proc.stderr + proc.stdout
+
+    import mlcroissant as mlc
+
+    dataset = mlc.Dataset(jsonld=str(tmp_path / "out" / "croissant.json"))
+    ids = [r["ner_train/id"].decode() for r in dataset.records("ner_train")]
+    assert sorted(ids) == sorted(r["id"] for r in load(out, "ner", cache)["train"].to_list())
+
+
 def test_invalid_corpus_is_refused_and_the_old_build_kept(tmp_path, capsys):
     r = synthetic_record()
     write_corpus(tmp_path, [r])

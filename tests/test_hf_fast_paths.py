@@ -8,7 +8,9 @@ import gc
 import io
 import json
 import re
+import tempfile
 import unicodedata
+from pathlib import Path
 
 import numpy as np
 import pyarrow as pa
@@ -229,6 +231,7 @@ def test_writer_gives_the_reference_bytes_however_rows_arrive(records, batch_row
     with pytest.MonkeyPatch.context() as mp:
         mp.setattr(B, "BATCH_ROWS", batch_rows)
         mp.setattr(B, "DEFAULT_ROW_GROUP_ROWS", group_rows)
+        mp.setattr(B, "MAX_ROW_GROUPS_PER_FILE", 10**6)  # one file, as the reference writes
         _same_parquet(records, batch_rows, group_rows, run)
 
 
@@ -245,10 +248,16 @@ def _same_parquet(records: list[dict], batch_rows: int, group_rows: int, run: in
             return w.close(), w.nbytes
 
         def fast(sink, config=config):
-            w = B._Writer(sink, config)
-            for batches, run_counts in zip(runs, counts, strict=True):
-                w.add(batches[config], run_counts[config])
-            return w.close(), w.nbytes
+            with tempfile.TemporaryDirectory() as folder:
+                root = Path(folder)
+                (root / "data" / config).mkdir(parents=True)
+                w = B._Writer(root, config, "train")
+                for batches, run_counts in zip(runs, counts, strict=True):
+                    w.add(batches[config], run_counts[config])
+                count = w.close()
+                assert w.files == [B.data_path(config, "train")]
+                sink.write((root / w.files[0]).read_bytes())
+            return count, w.nbytes
 
         assert _parquet(fast) == _parquet(reference), config
 

@@ -18,6 +18,7 @@ class BuildStats:
     articles: Counter = field(default_factory=Counter)  # split -> articles
     rows: dict = field(default_factory=dict)  # (config, split) -> rows
     nbytes: dict = field(default_factory=dict)  # (config, split) -> in-memory Arrow bytes
+    parts: dict = field(default_factory=dict)  # (config, split) -> its files (relative paths), in row order
     files: dict = field(default_factory=dict)  # relative path -> sha256
     sizes: dict = field(default_factory=dict)  # relative path -> bytes
     text_licenses: Counter = field(default_factory=Counter)

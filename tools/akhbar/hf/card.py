@@ -97,13 +97,13 @@ def front_matter(stats) -> dict:
         "configs": [],
         "dataset_info": [],
     }
-    from akhbar.hf.build import data_path
+    from akhbar.hf.build import split_files, split_pattern
 
     for config, splits in published:
         entry = {"config_name": config}
         if config == DEFAULT_CONFIG:
             entry["default"] = True
-        entry["data_files"] = [{"split": s, "path": data_path(config, s)} for s in splits]
+        entry["data_files"] = [{"split": s, "path": split_pattern(config, s, split_files(stats, config, s))} for s in splits]
         data["configs"].append(entry)
         data["dataset_info"].append({
             "config_name": config,
@@ -111,7 +111,7 @@ def front_matter(stats) -> dict:
             "features": F.features(config)._to_yaml_list(),
             "splits": [{"name": s, "num_bytes": stats.nbytes[(config, s)], "num_examples": stats.rows[(config, s)]}
                        for s in splits],
-            "download_size": sum(stats.sizes[data_path(config, s)] for s in splits),
+            "download_size": sum(stats.sizes[f] for s in splits for f in split_files(stats, config, s)),
             "dataset_size": sum(stats.nbytes[(config, s)] for s in splits),
         })
     return data
@@ -276,7 +276,7 @@ def _f1(value) -> str:
 
 
 def card_text(out: Path, stats, root: Path) -> str:
-    from akhbar.hf.build import data_path
+    from akhbar.hf.build import split_files
 
     splits = labels.splits()
     published = dict(stats.published())
@@ -362,7 +362,7 @@ def card_text(out: Path, stats, root: Path) -> str:
             parts.append(f"_No example: {WHAT_IS_EMPTY.get(config, 'the configuration has no rows')} in this build._\n\n")
             continue
         split = published[config][0]
-        row, annotated_row = example_row(out / data_path(config, split), config)
+        row, annotated_row = example_row(out / split_files(stats, config, split)[0], config)
         if not annotated_row and config in ("articles", "ner", "ner_conll4"):
             parts.append("_No article of this build carries annotations yet, so this example has none "
                          "(every tag is `O`, the annotation lists are empty). It is shown as it is, not made up._\n\n")

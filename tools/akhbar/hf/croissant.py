@@ -76,7 +76,7 @@ def _scalar(feature) -> tuple[str, str] | None:
     return None
 
 
-def _fields(record_set: str, file_id: str, config: str) -> list[dict]:
+def _fields(record_set: str, source: dict, config: str) -> list[dict]:
     fields = []
     for name, feature in F.features(config).items():
         is_array = isinstance(feature, List)
@@ -90,7 +90,7 @@ def _fields(record_set: str, file_id: str, config: str) -> list[dict]:
             "name": name,
             "description": f"Column `{name}` of the `{config}` configuration.{suffix}",
             "dataType": data_type,
-            "source": {"fileObject": {"@id": file_id}, "extract": {"column": name}},
+            "source": {**source, "extract": {"column": name}},
         }
         if is_array:
             field["isArray"] = True
@@ -107,29 +107,45 @@ def _licenses(stats) -> list[str]:
 
 
 def croissant(stats) -> dict:
-    from akhbar.hf.build import data_path
+    from akhbar.hf.build import split_files, split_pattern
 
     distribution, record_sets = [], []
     for config, splits in stats.published():
         for split in splits:
-            rel = data_path(config, split)
-            distribution.append({
-                "@type": "cr:FileObject",
-                "@id": rel,
-                "name": rel,
-                "description": f"The `{split}` split of the `{config}` configuration.",
-                "contentUrl": rel,
-                "contentSize": f"{stats.sizes[rel]} B",
-                "encodingFormat": "application/x-parquet",
-                "sha256": stats.files[rel],
-            })
+            files = split_files(stats, config, split)
+            for number, rel in enumerate(files):
+                part = "" if len(files) == 1 else f" (file {number + 1} of {len(files)})"
+                distribution.append({
+                    "@type": "cr:FileObject",
+                    "@id": rel,
+                    "name": rel,
+                    "description": f"The `{split}` split of the `{config}` configuration{part}.",
+                    "contentUrl": rel,
+                    "contentSize": f"{stats.sizes[rel]} B",
+                    "encodingFormat": "application/x-parquet",
+                    "sha256": stats.files[rel],
+                })
+            source = {"fileObject": {"@id": files[0]}}
+            if len(files) > 1:
+                # A split written as several files is read through a FileSet of its parts
+                # (each part is also listed above with its checksum).
+                pattern = split_pattern(config, split, files)
+                distribution.append({
+                    "@type": "cr:FileSet",
+                    "@id": pattern,
+                    "name": pattern,
+                    "description": f"The {len(files)} files of the `{split}` split of the `{config}` configuration.",
+                    "encodingFormat": "application/x-parquet",
+                    "includes": pattern,
+                })
+                source = {"fileSet": {"@id": pattern}}
             name = f"{config}_{split}"
             record_sets.append({
                 "@type": "cr:RecordSet",
                 "@id": name,
                 "name": name,
                 "description": f"`{config}` rows of the `{split}` split ({stats.rows[(config, split)]} rows); flat columns only.",
-                "field": _fields(name, rel, config),
+                "field": _fields(name, source, config),
             })
     year = (stats.latest_update or "")[:4]
     metadata = {
