@@ -91,8 +91,9 @@ def part_path(config: str, split: str, index: int, count: int) -> str:
 
 
 def split_files(stats, config: str, split: str) -> list[str]:
-    """The files (relative paths) holding a split's rows, in row order."""
-    return stats.parts.get((config, split)) or [data_path(config, split)]
+    """The files (relative paths) holding a split's rows, in row order (the build records
+    them for every config and split as its writers close)."""
+    return stats.parts[(config, split)]
 
 
 def split_pattern(config: str, split: str, files: list[str]) -> str:
