@@ -213,3 +213,107 @@ def ingest(raw_path: Path, root: Path, options: IngestOptions, shard: Path | Non
     shard.parent.mkdir(parents=True, exist_ok=True)
     write_records(shard, sorted(existing + [record], key=lambda r: str(r.get("id"))))
     return record, shard
+
+
+# ---- collections (akhbar ingest --source NAME FOLDER) ----------------------------------------
+
+
+def collection_record(collection, article, raw_rel: str, raw_sha256: str, date: str | None = None) -> dict:
+    """The draft record of one article of a collection (`akhbar.adapters`)."""
+    text = article.text
+    article_id = f"{collection.slug}-{hashlib.sha256(text.encode('utf-8')).hexdigest()[:16]}"
+    return {
+        "id": article_id,
+        "schema_version": CURRENT_SCHEMA_VERSION,
+        "split": assign_split(article_id),
+        "language": "ar",
+        "title": article.title,
+        "text": text,
+        "blocks": make_blocks(text, article.title, None, lede=True),
+        "source": {
+            "publisher": collection.publisher,
+            "url": article.url,
+            "published": None,
+            "author": None,
+            "dateline": None,
+            "raw_file": raw_rel,
+            "raw_sha256": raw_sha256,
+            "collection": collection.name,
+            "section": article.section,
+            "revision": article.revision,
+            "locator": {"lines": list(article.lines)},
+            "text_derivation": article.text_derivation,
+            "translation": None,
+        },
+        "license": {"text": collection.text_license, "attribution": collection.attribution,
+                    "annotations": DEFAULT_ANNOTATION_LICENSE},
+        "entities": [],
+        "quotes": [],
+        "events": [],
+        "annotation": {
+            "status": "draft",
+            "annotators": [],
+            "guidelines_version": GUIDELINES_VERSION,
+            "updated": date or dt.date.today().isoformat(),
+            "layers": {"entities": "pending", "quotes": "pending", "events": "pending"},
+        },
+    }
+
+
+def copy_raw(source: Path, target: Path) -> str:
+    """Copy a raw file byte for byte (atomically); refuse to overwrite different content.
+    Returns its SHA-256."""
+    digest = sha256_file(source)
+    if target.exists():
+        if sha256_file(target) != digest:
+            raise IngestError(f"{target} exists with different content; refusing to overwrite a raw file")
+        return digest
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = target.with_name(f".{target.name}.tmp")
+    shutil.copyfile(source, tmp)
+    tmp.replace(target)
+    return digest
+
+
+def ingest_collection(name: str, folder: Path, root: Path, shard: Path | None = None,
+                      date: str | None = None) -> tuple[list[dict], Path]:
+    """Read a collection with its adapter, keep its raw files under corpus/raw/<name>/, and
+    add every article not yet in the shard (corpus/articles/<slug>.jsonl) as a draft record.
+    Articles already present (same id) are left as they are, so re-running is safe."""
+    from akhbar.adapters import ADAPTERS
+    from akhbar.adapters.wikinews_qcri import LayoutError
+    from akhbar.fmt import canonical_bytes
+
+    if name not in ADAPTERS:
+        raise IngestError(f"unknown source {name!r}; known: {', '.join(sorted(ADAPTERS))}")
+    collection = ADAPTERS[name]
+    folder = Path(folder)
+    if not folder.is_dir():
+        raise IngestError(f"{folder}: no such folder")
+    try:
+        articles = collection.read(folder)
+    except LayoutError as exc:
+        raise IngestError(str(exc)) from None
+    shard = shard or root / "corpus" / "articles" / f"{collection.slug}.jsonl"
+    existing: list[dict] = []
+    if shard.exists():
+        content, problems = canonical_bytes(shard)
+        if content is None:
+            where = "; ".join(d.as_text() for d in problems[:3])
+            raise IngestError(f"{shard}: cannot add to a shard that does not parse ({where}); fix it first")
+        existing = [orjson.loads(line) for line in content.splitlines()]
+    known = {r.get("id") for r in existing}
+    added, hashes = [], {}
+    for article in articles:
+        for raw in [article.raw_file, *article.extra_raw_files]:
+            if raw not in hashes:
+                hashes[raw] = copy_raw(raw, root / "corpus" / "raw" / collection.name / raw.name)
+        raw_rel = f"corpus/raw/{collection.name}/{article.raw_file.name}"
+        record = collection_record(collection, article, raw_rel, hashes[article.raw_file], date)
+        if record["id"] in known:
+            continue
+        known.add(record["id"])
+        added.append(record)
+    shard.parent.mkdir(parents=True, exist_ok=True)
+    write_records(shard, sorted(existing + added, key=lambda r: str(r.get("id"))))
+    return added, shard

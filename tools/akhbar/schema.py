@@ -12,7 +12,7 @@ from akhbar.paths import schema_dir
 
 SCHEMA_FILE = "article.schema.json"
 SUPPORTED_MAJOR = 1
-CURRENT_SCHEMA_VERSION = "1.0.0"
+CURRENT_SCHEMA_VERSION = "1.1.0"
 
 
 @cache

@@ -9,9 +9,10 @@ from akhbar.ingest import DEFAULT_ANNOTATION_LICENSE, DEFAULT_TEXT_LICENSE
 
 
 def register(sub) -> None:
-    p = sub.add_parser("ingest", help="turn a raw scraped article into a new record")
-    p.add_argument("raw", help="the raw article text file (UTF-8)")
-    p.add_argument("--publisher", required=True, help="publisher name, e.g. Elaph")
+    p = sub.add_parser("ingest", help="turn a raw scraped article, or a whole collection, into new records")
+    p.add_argument("raw", help="the raw article text file (UTF-8); with --source, the collection's folder")
+    p.add_argument("--source", help="read RAW as this collection with its adapter (e.g. wikinews-ar-qcri; see docs/ingest.md)")
+    p.add_argument("--publisher", help="publisher name, e.g. Elaph (required without --source)")
     p.add_argument("--slug", help="id prefix (default: from the publisher name)")
     p.add_argument("--title", help="the headline, when the source gives one")
     p.add_argument("--author", help="the author as the byline gives it")
@@ -28,9 +29,23 @@ def register(sub) -> None:
 
 
 def run(args) -> int:
-    from akhbar.ingest import IngestError, IngestOptions, ingest
+    from akhbar.ingest import IngestError, IngestOptions, ingest, ingest_collection
     from akhbar.paths import project_root
     from akhbar.validate import display_path
+
+    root = Path(args.root).resolve() if args.root else project_root()
+    if args.source:
+        try:
+            added, shard = ingest_collection(args.source, Path(args.raw), root,
+                                             Path(args.shard) if args.shard else None, args.date)
+        except IngestError as exc:
+            raise UsageError(str(exc)) from None
+        for record in added:
+            print(f"{record['id']} ({record['split']}, {len(record['text'])} characters) {record['title']}")
+        print(f"{len(added)} new article(s) from {args.source} -> {display_path(shard)}")
+        return EXIT_OK
+    if not args.publisher:
+        raise UsageError("--publisher is required (or --source NAME to read a collection)")
 
     options = IngestOptions(
         publisher=args.publisher, slug=args.slug, title=args.title, author=args.author,
@@ -38,7 +53,6 @@ def run(args) -> int:
         text_license=args.text_license, annotation_license=args.annotation_license,
         lede=not args.no_lede, date=args.date,
     )
-    root = Path(args.root).resolve() if args.root else project_root()
     try:
         record, shard = ingest(Path(args.raw), root, options, Path(args.shard) if args.shard else None)
     except IngestError as exc:

@@ -1,0 +1,19 @@
+"""Source adapters for `akhbar ingest --source NAME`: one small module per collection.
+
+An adapter knows one collection's raw layout and turns it into `SourceArticle`s (text,
+title, locator, section, provenance); everything else — ids, splits, blocks, the raw copy
+and its hash, the record's shape — is the core's (`akhbar.ingest`). docs/ingest.md
+describes each adapter.
+"""
+
+from __future__ import annotations
+
+from akhbar.adapters.base import SourceArticle, Collection
+from akhbar.adapters import wikinews_mewsli, wikinews_qcri
+
+ADAPTERS: dict[str, Collection] = {
+    wikinews_qcri.COLLECTION.name: wikinews_qcri.COLLECTION,
+    wikinews_mewsli.COLLECTION.name: wikinews_mewsli.COLLECTION,
+}
+
+__all__ = ["ADAPTERS", "Collection", "SourceArticle"]

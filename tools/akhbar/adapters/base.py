@@ -1,0 +1,56 @@
+"""What every source adapter hands to the core: plain articles with their provenance."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+# Arabic diacritic marks: the tanwin, short-vowel, shadda and sukun marks (U+064B-U+0652)
+# and the superscript (dagger) alef U+0670. QCRI's diacritised texts carry these on top of
+# the original letters; removing exactly them gives back the plain text.
+DIACRITICS = re.compile("[\u064b-\u0652\u0670]")
+DIACRITICS_DESCRIPTION = "Arabic diacritic marks U+064B-U+0652 and U+0670 removed"
+
+
+def strip_diacritics(text: str) -> str:
+    return DIACRITICS.sub("", text)
+
+
+def nfc(text: str) -> str:
+    return unicodedata.normalize("NFC", text)
+
+
+@dataclass
+class SourceArticle:
+    """One article as a collection gives it, before it becomes a record."""
+
+    title: str
+    paragraphs: list[str]  # the text's lines after the headline, in order, already derived
+    raw_file: Path  # the raw file (in the collection folder) the article was read from
+    lines: tuple[int, int]  # first and last line (1-based, inclusive) of the article in raw_file
+    text_derivation: str  # how `text` was derived from the raw lines, in words
+    section: str | None = None
+    url: str | None = None
+    revision: str | None = None  # the source's revision id, when it has one
+    wikidata: dict[str, str] = field(default_factory=dict)  # surface -> Q id given by the source
+    extra_raw_files: list[Path] = field(default_factory=list)  # metadata kept beside the text
+
+    @property
+    def text(self) -> str:
+        return "\n".join([self.title, *self.paragraphs])
+
+
+@dataclass(frozen=True)
+class Collection:
+    """A collection the corpus takes articles from."""
+
+    name: str  # e.g. wikinews-ar-qcri: the folder name under corpus/raw/ too
+    publisher: str
+    slug: str  # id prefix
+    text_license: str
+    attribution: str
+    read: Callable[[Path], list[SourceArticle]]  # the collection folder -> its articles
+    description: str = ""
