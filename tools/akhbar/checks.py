@@ -351,6 +351,29 @@ def check_structure(record: dict, report: Report) -> None:
 
 
 CUE_LEMMAS = frozenset(labels.cue_lemmas())
+LAYERS = ("entities", "quotes", "events")
+
+
+def check_layers(record: dict, report: Report) -> None:
+    """annotation.layers against the lists it describes (schema 1.1; absent in 1.0 records,
+    which count as all done). Raises layer-state-mismatch, layer-done-empty and
+    layer-pending-not-draft."""
+    annotation = record.get("annotation")
+    layers = annotation.get("layers") if isinstance(annotation, dict) else None
+    if not isinstance(layers, dict):
+        return
+    status = annotation.get("status")
+    for layer in LAYERS:
+        state, items = layers.get(layer), record.get(layer)
+        if not isinstance(items, list):
+            continue
+        where = f"$.annotation.layers.{layer}"
+        if state == "none-applicable" and items:
+            report("layer-state-mismatch", f"{layer} is marked none-applicable but the article has {len(items)}", where)
+        elif state == "done" and not items:
+            report("layer-done-empty", f"{layer} is marked done but the list is empty; use none-applicable if the article has none", where)
+        elif state == "pending" and status in ("silver", "gold"):
+            report("layer-pending-not-draft", f"{layer} is pending in a {status} record", where)
 
 
 def _check_parent_cycles(quotes: list[dict], report: Report) -> None:
@@ -445,7 +468,7 @@ def sha256_file(path: Path) -> str:
     return digest.hexdigest()
 
 
-RECORD_CHECKS = (check_schema_version, check_unicode, check_spans, check_mentions_nest, check_blocks, check_structure)
+RECORD_CHECKS = (check_schema_version, check_unicode, check_spans, check_mentions_nest, check_blocks, check_structure, check_layers)
 
 
 def check_record(record: dict, root: Path, report: Report, depth_checked: bool = False,
@@ -777,5 +800,6 @@ def check_record_fast(record: dict, raw: bytes, line: str, root: Path, report: R
     else:
         for vid, category in missing_recipients:  # the one structure warning common in valid data
             report("event-recipient-missing", f"PLOVER requires a recipient for {category}", vid)
+    check_layers(record, report)
     check_provenance(record, root, report, provenance)
     return True

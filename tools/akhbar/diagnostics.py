@@ -64,6 +64,9 @@ CHECKS: dict[str, Check] = {
     "quote-speaker-inconsistent": Check(WARNING, "STRUCTURE", "speaker and speaker_kind disagree (a named speaker without an entity, an anonymous one with an entity)"),
     "event-mode-category": Check(ERROR, "STRUCTURE", "a PLOVER mode that does not belong to the event's category"),
     "event-recipient-missing": Check(WARNING, "STRUCTURE", "a PLOVER category that requires a recipient has none"),
+    "layer-state-mismatch": Check(ERROR, "STRUCTURE", "annotation.layers says none-applicable for a layer whose list is not empty"),
+    "layer-done-empty": Check(WARNING, "STRUCTURE", "annotation.layers says done for a layer whose list is empty (none-applicable says 'annotated, nothing found')"),
+    "layer-pending-not-draft": Check(ERROR, "STRUCTURE", "a layer is still pending in a record whose status is silver or gold"),
     # PROVENANCE
     "raw-file-outside": Check(ERROR, "PROVENANCE", "source.raw_file is not a plain path under corpus/raw/ (absolute, .., or a symlink)"),
     "raw-file-missing": Check(ERROR, "PROVENANCE", "source.raw_file does not exist"),
