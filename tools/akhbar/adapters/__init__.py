@@ -8,8 +8,8 @@ describes each adapter.
 
 from __future__ import annotations
 
-from akhbar.adapters.base import SourceArticle, Collection
 from akhbar.adapters import wikinews_mewsli, wikinews_qcri
+from akhbar.adapters.base import Collection, SourceArticle
 
 ADAPTERS: dict[str, Collection] = {
     wikinews_qcri.COLLECTION.name: wikinews_qcri.COLLECTION,
