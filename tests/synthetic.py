@@ -41,7 +41,7 @@ def synthetic_record(article_id: str = "synthetic-00000000000000a1", split: str 
 
     return {
         "id": article_id,
-        "schema_version": "1.0.0",
+        "schema_version": "1.1.0",
         "split": split,
         "language": "ar",
         "title": None,
@@ -55,8 +55,14 @@ def synthetic_record(article_id: str = "synthetic-00000000000000a1", split: str 
             "dateline": None,
             "raw_file": f"corpus/raw/synthetic/{article_id}.txt",
             "raw_sha256": hashlib.sha256(t.encode("utf-8")).hexdigest(),
+            "collection": None,
+            "section": None,
+            "revision": None,
+            "locator": None,
+            "text_derivation": None,
+            "translation": None,
         },
-        "license": {"text": "CC0-1.0", "annotations": "CC0-1.0"},
+        "license": {"text": "CC0-1.0", "attribution": None, "annotations": "CC0-1.0"},
         "entities": [
             {"id": "e1", "type": "PERS", "subtype": None, "name": "أحمد علي", "wikidata": None,
              "mentions": [mention("m1", "أحمد علي")]},
@@ -100,7 +106,8 @@ def synthetic_record(article_id: str = "synthetic-00000000000000a1", split: str 
              "negated": False, "future": False, "hypothetical": False, "historical": False,
              "magnitude": {"dead": None, "injured": None, "arrested": None}},
         ],
-        "annotation": {"status": "gold", "annotators": ["synthetic"], "guidelines_version": "0.1.0", "updated": "2026-11-29"},
+        "annotation": {"status": "gold", "annotators": ["synthetic"], "guidelines_version": "0.1.0", "updated": "2026-11-29",
+                       "layers": {"entities": "done", "quotes": "done", "events": "done"}},
     }
 
 

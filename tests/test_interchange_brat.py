@@ -98,12 +98,13 @@ def test_ann_encoding(tmp_path):
     assert "[events]" in conf and "ASSAULT\tActor*:" in conf and "Context_pro_democracy\tArg:<EVENT>" in conf
 
 
-def test_cli_roundtrip_on_corpus_is_byte_identical(tmp_path):
-    shard = tmp_path / "corpus" / "articles" / "elaph.jsonl"
+@pytest.mark.parametrize("shard_name", sorted(p.name for p in (REPO / "corpus" / "articles").glob("*.jsonl")))
+def test_cli_roundtrip_on_corpus_is_byte_identical(tmp_path, shard_name):
+    shard = tmp_path / "corpus" / "articles" / shard_name
     shard.parent.mkdir(parents=True)
-    original = (REPO / "corpus/articles/elaph.jsonl").read_bytes()
+    original = (REPO / "corpus/articles" / shard_name).read_bytes()
     shard.write_bytes(original)
-    assert main(["export", "--format", "brat", "--out", str(tmp_path / "b"), str(REPO / "corpus/articles")]) == 0
+    assert main(["export", "--format", "brat", "--out", str(tmp_path / "b"), str(REPO / "corpus/articles" / shard_name)]) == 0
     assert main(["import", "--format", "brat", str(tmp_path / "b"), "--out", str(shard), "--base", str(shard),
                  "--root", str(REPO)]) == 0
     assert shard.read_bytes() == original

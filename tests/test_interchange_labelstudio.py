@@ -8,6 +8,7 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import orjson
+import pytest
 
 from akhbar.cli import main
 from akhbar.interchange.common import Report
@@ -103,12 +104,13 @@ def test_roundtrip_identity_on_synthetic_and_corpus(tmp_path):
     assert report.errors == [] and out == records
 
 
-def test_cli_roundtrip_on_corpus_is_byte_identical(tmp_path):
-    shard = tmp_path / "corpus" / "articles" / "elaph.jsonl"
+@pytest.mark.parametrize("shard_name", sorted(p.name for p in (REPO / "corpus" / "articles").glob("*.jsonl")))
+def test_cli_roundtrip_on_corpus_is_byte_identical(tmp_path, shard_name):
+    shard = tmp_path / "corpus" / "articles" / shard_name
     shard.parent.mkdir(parents=True)
-    original = (REPO / "corpus/articles/elaph.jsonl").read_bytes()
+    original = (REPO / "corpus/articles" / shard_name).read_bytes()
     shard.write_bytes(original)
-    assert main(["export", "--format", "labelstudio", "--out", str(tmp_path / "ls"), str(REPO / "corpus/articles")]) == 0
+    assert main(["export", "--format", "labelstudio", "--out", str(tmp_path / "ls"), str(REPO / "corpus/articles" / shard_name)]) == 0
     assert (tmp_path / "ls" / "config.xml").is_file()
     assert main(["import", "--format", "labelstudio", str(tmp_path / "ls" / "tasks.json"), "--out", str(shard), "--base", str(shard),
                  "--root", str(REPO), "--use-predictions"]) == 0

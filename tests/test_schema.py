@@ -8,7 +8,7 @@ from pathlib import Path
 import jsonschema
 
 from akhbar import labels
-from akhbar.schema import article_schema, canonical_order, enum_mismatches, record_shape
+from akhbar.schema import CURRENT_SCHEMA_VERSION, article_schema, canonical_order, enum_mismatches, record_shape
 
 SCHEMA_DIR = Path(__file__).resolve().parents[1] / "schema"
 
@@ -17,7 +17,7 @@ def test_schema_is_valid_draft_2020_12_with_versioned_id():
     schema = article_schema()
     jsonschema.Draft202012Validator.check_schema(schema)
     assert schema["$schema"] == "https://json-schema.org/draft/2020-12/schema"
-    assert "/1.0.0/" in schema["$id"]
+    assert f"/{CURRENT_SCHEMA_VERSION}/" in schema["$id"]
 
 
 def test_schema_is_self_contained():

@@ -23,7 +23,7 @@ from akhbar.checks import sha256_file
 from akhbar.records import write_records
 from akhbar.schema import CURRENT_SCHEMA_VERSION
 
-GUIDELINES_VERSION = "1.0.0"
+GUIDELINES_VERSION = "1.1.0"
 DEFAULT_TEXT_LICENSE = "LicenseRef-Akhbar-Research-Only"
 DEFAULT_ANNOTATION_LICENSE = "CC-BY-4.0"
 
@@ -163,8 +163,14 @@ def build_record(raw_path: Path, raw_rel: str, options: IngestOptions) -> dict:
             "dateline": options.dateline or dateline_from_byline(text, options.author),
             "raw_file": raw_rel,
             "raw_sha256": hashlib.sha256(data).hexdigest(),
+            "collection": None,
+            "section": None,
+            "revision": None,
+            "locator": None,
+            "text_derivation": None,
+            "translation": None,
         },
-        "license": {"text": options.text_license, "annotations": options.annotation_license},
+        "license": {"text": options.text_license, "attribution": None, "annotations": options.annotation_license},
         "entities": [],
         "quotes": [],
         "events": [],
@@ -173,6 +179,7 @@ def build_record(raw_path: Path, raw_rel: str, options: IngestOptions) -> dict:
             "annotators": [],
             "guidelines_version": GUIDELINES_VERSION,
             "updated": options.date or dt.date.today().isoformat(),
+            "layers": {"entities": "pending", "quotes": "pending", "events": "pending"},
         },
     }
 

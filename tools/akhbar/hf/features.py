@@ -81,8 +81,12 @@ def articles() -> Features:
         "source": {
             "publisher": _s(), "url": _s(), "published": _s(), "author": _s(),
             "dateline": _s(), "raw_file": _s(), "raw_sha256": _s(),
+            # schema 1.1 (null in records written for 1.0)
+            "collection": _s(), "section": _s(), "revision": _s(),
+            "locator": {"lines": List(_i())}, "text_derivation": _s(),
+            "translation": {"from": _s(), "outlet": _s(), "document": _s()},
         },
-        "license": {"text": _s(), "annotations": _s()},
+        "license": {"text": _s(), "attribution": _s(), "annotations": _s()},
         "entities": List({
             "id": _s(), "type": entity_type_label(), "subtype": _s(), "name": _s(), "wikidata": _s(),
             "mentions": List({"id": _s(), "start": _i(), "end": _i(), "text": _s()}),
@@ -100,7 +104,8 @@ def articles() -> Features:
             "negated": Value("bool"), "future": Value("bool"), "hypothetical": Value("bool"), "historical": Value("bool"),
             "magnitude": {"dead": _i(), "injured": _i(), "arrested": _i()},
         }),
-        "annotation": {"status": _s(), "annotators": List(_s()), "guidelines_version": _s(), "updated": _s()},
+        "annotation": {"status": _s(), "annotators": List(_s()), "guidelines_version": _s(), "updated": _s(),
+                       "layers": {"entities": _s(), "quotes": _s(), "events": _s()}},
         "event_types": List(event_category_label()),
     })
 
