@@ -65,7 +65,7 @@ def site(tmp_path_factory):
     """The documentation site, built once per test session with `mkdocs build --strict`."""
     out = tmp_path_factory.mktemp("site")
     env = {**os.environ, "NO_MKDOCS_2_WARNING": "1"}
-    result = subprocess.run([sys.executable, "-m", "mkdocs", "build", "--strict", "--quiet", "--site-dir", str(out)],
+    result = subprocess.run([sys.executable, "-m", "mkdocs", "build", "--strict", "--site-dir", str(out)],
                             cwd=REPO, capture_output=True, text=True, env=env)
     assert result.returncode == 0, result.stdout + result.stderr
     return out

@@ -151,15 +151,30 @@ def rendered_examples() -> dict[str, str]:
 
 
 def rendered_examples_markdown() -> str:
-    parts = []
-    for record in corpus_records():
+    """One embedded page per source collection (the first article of each, by id), then a
+    table linking every article's page: a page with dozens of frames would be unreadable."""
+    records = corpus_records()
+    parts, shown = [], set()
+    for record in records:
+        collection = record["source"].get("collection") or record["source"]["publisher"]
+        if collection in shown:
+            continue
+        shown.add(collection)
         path = example_path(record["id"])
+        # The markdown link is relative to docs/ (MkDocs checks and rewrites it); the iframe's
+        # src is raw HTML, which MkDocs leaves alone, so it is relative to the page's URL.
         parts.append(
-            f"### `{record['id']}`\n\n[Open the page on its own](../{path}) · publisher: {_cell(record['source']['publisher'])} · "
+            f"### `{record['id']}`\n\n[Open the page on its own]({path}) · publisher: {_cell(record['source']['publisher'])} · "
             f"annotation status: {record['annotation']['status']}\n\n"
             f'<iframe class="akhbar-example" src="../{path}" title="{record["id"]} rendered by akhbar render" '
             f'style="width: 100%; height: 48rem; border: 1px solid #ccc;"></iframe>'
         )
+    rows = ["| article | title | section | status |", "|---|---|---|---|"]
+    for record in records:
+        title = _cell(record.get("title") or "") or "—"
+        rows.append(f"| [`{record['id']}`]({example_path(record['id'])}) | {title} | "
+                    f"{_cell(record['source'].get('section') or '') or '—'} | {record['annotation']['status']} |")
+    parts.append("### Every article\n\n" + "\n".join(rows))
     return "\n\n".join(parts)
 
 
