@@ -52,3 +52,22 @@ def test_cli_stats_reports_agreement_for_the_corpus():
     assert agreement, "the seed article is double-annotated (agreement/)"
     assert {"article", "pair", "f1"} <= set(agreement[0])
     assert all(0 <= v <= 1 for item in agreement for v in item["f1"].values() if v is not None)
+
+
+def test_counts_per_source_section_licence_and_translation(tmp_path):
+    from akhbar.stats import collect
+    from synthetic import synthetic_record, write_corpus
+
+    native = synthetic_record("synthetic-00000000000000a1", split="train")
+    native["source"].update(collection="wikinews-ar-qcri", section="علوم")
+    native["license"].update(text="CC-BY-2.5", attribution="Wikinews contributors")
+    translated = synthetic_record("synthetic-00000000000000a2", split="test")
+    translated["source"]["translation"] = {"from": "en", "outlet": "bbc", "document": "bbc.1"}
+    single = synthetic_record("synthetic-00000000000000a3", split="test")
+    shard = write_corpus(tmp_path, [native, translated, single])
+    result = collect([shard]).as_json()
+    assert result["sources"]["wikinews-ar-qcri"] == {"total": 1, "by_split": {"train": 1, "validation": 0, "test": 0}}
+    assert result["sources"]["(single file)"]["total"] == 2
+    assert result["sections"]["علوم"]["total"] == 1 and result["sections"]["(none)"]["total"] == 2
+    assert result["text_licenses"]["CC-BY-2.5"]["total"] == 1 and result["text_licenses"]["CC0-1.0"]["total"] == 2
+    assert result["translated"]["native"]["total"] == 2 and result["translated"]["translated"]["by_split"]["test"] == 1

@@ -34,7 +34,13 @@ class CorpusStats:
         c = self.counts
         c["articles", "", split] += 1
         c["words", "", split] += len(WORD.findall(record.get("text", "")))
-        c["publishers", record.get("source", {}).get("publisher", "?"), split] += 1
+        source = record.get("source", {})
+        c["publishers", source.get("publisher", "?"), split] += 1
+        # schema 1.1: the collection (source) and its section; 1.0 records have neither
+        c["sources", source.get("collection") or "(single file)", split] += 1
+        c["sections", source.get("section") or "(none)", split] += 1
+        c["text_licenses", record.get("license", {}).get("text", "?"), split] += 1
+        c["translated", "translated" if source.get("translation") else "native", split] += 1
         c["status", record.get("annotation", {}).get("status", "?"), split] += 1
         for entity in record.get("entities", []):
             c["entities", entity["type"], split] += 1
@@ -67,6 +73,10 @@ class CorpusStats:
             "articles": {"total": self.total("articles"), "by_split": by_split("articles")},
             "words": {"total": self.total("words"), "by_split": by_split("words")},
             "publishers": by_label("publishers", []),
+            "sources": by_label("sources", []),
+            "sections": by_label("sections", []),
+            "text_licenses": by_label("text_licenses", []),
+            "translated": by_label("translated", ["native", "translated"]),
             "annotation_status": by_label("status", labels.annotation_statuses()),
             "mentions": {"total": self.total("mentions"), "by_type": by_label("mentions", labels.entity_types())},
             "entities": {"total": self.total("entities"), "by_type": by_label("entities", labels.entity_types())},
@@ -143,6 +153,11 @@ def to_markdown(stats: CorpusStats) -> str:
     sections = [
         "## Overview\n\n" + overview,
         "## Articles by publisher\n\n" + _markdown_table(stats, "publishers", [], "publisher"),
+        "## Articles by source collection\n\n" + _markdown_table(stats, "sources", [], "collection"),
+        "## Articles by section\n\nThe topic section the source files an article under (Wikinews's own).\n\n"
+        + _markdown_table(stats, "sections", [], "section"),
+        "## Articles by text licence\n\n" + _markdown_table(stats, "text_licenses", [], "licence"),
+        "## Native and translated text\n\n" + _markdown_table(stats, "translated", ["native", "translated"], "text"),
         "## Annotation status\n\n" + _markdown_table(stats, "status", labels.annotation_statuses(), "status"),
         "## Entity mentions by type\n\n" + (bar_chart_svg(mention_rows, "Mentions per entity type") + "\n\n" if mention_rows else "")
         + _markdown_table(stats, "mentions", labels.entity_types(), "type"),
@@ -157,6 +172,8 @@ def to_markdown(stats: CorpusStats) -> str:
 def to_text(stats: CorpusStats) -> str:
     lines = [f"articles {stats.total('articles')}  words {stats.total('words')}  mentions {stats.total('mentions')}  "
              f"entities {stats.total('entities')}  quotes {stats.total('quotes')}  events {stats.total('events')}"]
+    for layer in ("sources", "sections", "text_licenses"):
+        lines.append(f"{layer}: " + ", ".join(f"{lb} {total}" for lb, _per, total in stats.table(layer, [])))
     for layer, order in (("mentions", labels.entity_types()), ("quotes", labels.quote_types()),
                          ("speaker_kinds", labels.speaker_kinds()), ("events", labels.plover_categories())):
         nonzero = [(lb, total) for lb, _per, total in stats.table(layer, order) if total]

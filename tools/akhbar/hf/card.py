@@ -26,7 +26,7 @@ DATASET_DOCS_URL = DOCS_URL + "dataset/"
 PRETTY_NAME = "Akhbar: annotated Arabic news"
 # SPDX ids the Hub knows as `license:` values (lower-cased there).
 HUB_LICENSES = {
-    "CC-BY-4.0", "CC-BY-SA-4.0", "CC-BY-NC-4.0", "CC-BY-NC-SA-4.0", "CC-BY-3.0", "CC-BY-SA-3.0",
+    "CC-BY-4.0", "CC-BY-SA-4.0", "CC-BY-NC-4.0", "CC-BY-NC-SA-4.0", "CC-BY-3.0", "CC-BY-SA-3.0", "CC-BY-2.5", "CC-BY-2.0",
     "CC0-1.0", "Apache-2.0", "MIT", "ODC-By-1.0", "ODbL-1.0", "PDDL-1.0", "CDLA-Permissive-2.0",
 }
 EXAMPLE_STRING_LIMIT = 240
@@ -249,9 +249,24 @@ def _license_section(stats) -> str:
         "not under a licence the Hub lists, the YAML says `license: other` with `license_name` and a "
         "`license_link` to LICENSE.md, which states each layer's terms. Whoever uses a row uses both layers: "
         "the text licence governs any use of the article text, the annotation licence the annotations."
+        + _mixed_text_licences(stats)
         if license_yaml(stats)["license"] == "other" else
         "Both layers are under the same licence:\n\n"
         f"- **Article text**: {layer(stats.text_licenses)}\n- **Annotations**: {layer(stats.annotation_licenses)}"
+    )
+
+
+def _mixed_text_licences(stats) -> str:
+    """When the text layer mixes licences (openly licensed Wikinews texts beside the
+    research-only seed), say how a user keeps only the texts they may redistribute."""
+    if len(stats.text_licenses) < 2:
+        return ""
+    return (
+        "\n\n**The article texts are under different licences.** Every row of the `articles` config "
+        "carries its own `license.text` (and `license.attribution`, the credit the licence asks for, e.g. "
+        "\"Wikinews contributors\" for CC BY 2.5). To keep only openly licensed texts:\n\n"
+        "```python\nopen_texts = ds.filter(lambda row: not row[\"license\"][\"text\"].startswith(\"LicenseRef-\"))\n```\n\n"
+        "The `ner`, `quotes` and `events` configs carry `article_id`: join on it to apply the same choice."
     )
 
 
