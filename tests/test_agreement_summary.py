@@ -41,3 +41,39 @@ def test_card_reports_agreement_or_says_there_is_none(tmp_path):
     section = _agreement_section(_agreement_root(tmp_path / "r"))
     assert "| `synthetic-00000000000000a1`: annotator-a (A) vs annotator-b (B), before adjudication |" in section
     assert "0.800" in section and "upper bound" in section
+
+
+def test_pooled_adds_up_the_articles(tmp_path):
+    from akhbar.agreement import pooled
+
+    root = _agreement_root(tmp_path)
+    # a second article, where A and B agree completely
+    other = synthetic_record("synthetic-00000000000000a2")
+    folder = root / "agreement" / other["id"]
+    folder.mkdir(parents=True)
+    for name in ("annotator-a", "annotator-b"):
+        (folder / f"{name}.jsonl").write_bytes(dumps_canonical(other) + b"\n")
+    total = pooled(root)
+    assert total["articles"]["scored"] == 2
+    events = total["events"]["typed"]["micro"]
+    assert (events["tp"], events["fp"], events["fn"]) == (5, 0, 1)  # 3 + 2 matched, 1 missed
+    assert "pooled" in _agreement_section(root)
+    assert pooled(tmp_path / "nowhere") is None
+
+
+def test_the_double_annotation_sample_is_reproducible():
+    import json
+    from pathlib import Path
+
+    from akhbar.agreement import double_annotation_sample
+
+    shard = Path(__file__).resolve().parents[1] / "corpus" / "articles" / "wikinews.jsonl"
+    records = [json.loads(line) for line in shard.read_text(encoding="utf-8").splitlines()]
+    sample = double_annotation_sample(records)
+    assert len(sample) == 15
+    # two per QCRI section (7 sections) and the one Mewsli-X article
+    sections = [next(r["source"]["section"] or r["source"]["collection"] for r in records if r["id"] == i) for i in sample]
+    assert sorted(set(sections)) == sorted({r["source"]["section"] or r["source"]["collection"] for r in records})
+    # every sampled article is double-annotated under agreement/
+    for article_id in sample:
+        assert (shard.parents[2] / "agreement" / article_id / "annotator-b.jsonl").is_file()

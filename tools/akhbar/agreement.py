@@ -11,6 +11,30 @@ from dataclasses import dataclass
 from pathlib import Path
 
 BEFORE_ADJUDICATION = ("annotator-a", "annotator-b")
+# The double-annotation sample of the Wikinews articles (guidelines 1.1.0): per section, the
+# articles whose SHA-256 of SAMPLE_SALT + id is lowest, PER_SECTION of them; an article
+# without a section counts its collection as its section. Fixed before annotation began.
+SAMPLE_SALT = "akhbar-gold-1.1:"
+PER_SECTION = 2
+
+
+def double_annotation_sample(records: list[dict], per_section: int = PER_SECTION) -> list[str]:
+    """The ids the sampling rule picks: spread over the sections, not chosen by hand. A
+    section with fewer articles than `per_section` gives one (the Mewsli-X collection has
+    one article)."""
+    import hashlib
+    from collections import defaultdict
+
+    by_section: dict[str, list[str]] = defaultdict(list)
+    for record in records:
+        source = record["source"]
+        if source.get("collection"):
+            by_section[source.get("section") or source["collection"]].append(record["id"])
+    chosen = []
+    for section in sorted(by_section):
+        ids = sorted(by_section[section], key=lambda i: hashlib.sha256((SAMPLE_SALT + i).encode("utf-8")).hexdigest())
+        chosen.extend(ids[:per_section])
+    return sorted(chosen)
 
 
 @dataclass
@@ -44,6 +68,24 @@ def results(root: Path) -> list[tuple[Pair, dict]]:
     from akhbar.sources import load_collection
 
     return [(p, result_json(compare(load_collection(str(p.a)), load_collection(str(p.b))))) for p in pairs(root)]
+
+
+def pooled(root: Path) -> dict | None:
+    """One `akhbar agree` result for all articles annotated by both A and B, before
+    adjudication: the counts of every article added up (micro-average), the corpus figure."""
+    from akhbar.agree import compare, result_json
+    from akhbar.sources import Collection, load_collection
+
+    sides = (Collection("agreement/*/annotator-a.jsonl"), Collection("agreement/*/annotator-b.jsonl"))
+    for pair in pairs(root):
+        if pair.a.name == f"{BEFORE_ADJUDICATION[0]}.jsonl":
+            for side, path in zip(sides, (pair.a, pair.b), strict=True):
+                loaded = load_collection(str(path))
+                side.records.update(loaded.records)
+                side.files.extend(loaded.files)
+    if not sides[0].records:
+        return None
+    return result_json(compare(*sides))
 
 
 def headline(result: dict) -> dict[str, float | None]:

@@ -222,17 +222,34 @@ def _strip_paths(text: str, tmp: str) -> str:
 
 
 def agreement_markdown() -> str:
-    """`akhbar agree` for every double annotation kept under agreement/ (akhbar.agreement)."""
+    """`akhbar agree` on the double annotations kept under agreement/ (akhbar.agreement):
+    the pooled figures of A vs B, a line per article and pair, then the full tables of each
+    pair."""
     from akhbar.agree_report import as_markdown
-    from akhbar.agreement import results
+    from akhbar.agreement import headline, pooled, results
     from akhbar.paths import project_root
 
     root = project_root()
+    found = results(root)
+    if not found:
+        return "No double annotation yet."
     out = []
-    for pair, result in results(root):
+    total = pooled(root)
+    if total is not None:
+        out.append("### All double-annotated articles, A vs B, before adjudication (pooled)\n\n"
+                   f"{total['articles']['scored']} articles; every count summed over them (micro-average).\n\n"
+                   + as_markdown(total, by_type=True).replace(str(root) + "/", ""))
+    names = list(headline(found[0][1]))
+    rows = ["| article | pair | " + " | ".join(names) + " |", "|---|---|" + "---:|" * len(names)]
+    for pair, result in found:
+        figures = headline(result)
+        rows.append(f"| `{pair.article}` | {pair.title} | "
+                    + " | ".join("—" if figures[n] is None else f"{figures[n]:.3f}" for n in names) + " |")
+    out.append("### Per article (F1; — where neither side has anything of the layer)\n\n" + "\n".join(rows))
+    for pair, result in found:
         shown = as_markdown(result, by_type=True).replace(str(root) + "/", "")
         out.append(f"### `{pair.article}`: {pair.title}\n\n{shown}")
-    return "\n\n".join(out) if out else "No double annotation yet."
+    return "\n\n".join(out)
 
 
 GENERATORS: dict[str, Callable[[], str]] = {

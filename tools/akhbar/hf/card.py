@@ -278,8 +278,14 @@ def _agreement_section(root: Path) -> str:
     if not found:
         return ("No article has been double-annotated yet, so there are no agreement figures; they will be reported "
                 "here once double annotation exists.")
+    from akhbar.agreement import pooled
+
     names = list(headline(found[0][1]))
     rows = [[f"`{pair.article}`: {pair.title}"] + [_f1(headline(result)[n]) for n in names] for pair, result in found]
+    total = pooled(root)
+    if total is not None:
+        rows.insert(0, [f"**all {total['articles']['scored']} double-annotated articles, A vs B (pooled)**"]
+                    + [_f1(headline(total)[n]) for n in names])
     return ("F1 of one annotation against the other, computed with `akhbar agree` (full tables in the "
             f"documentation's agreement page, {DOCS_URL}agreement/). The annotators are sessions of the same AI "
             "assistant, so these figures are an upper bound, not comparable with human inter-annotator "
