@@ -252,7 +252,29 @@ def agreement_markdown() -> str:
     return "\n\n".join(out)
 
 
+def preannotate_markdown() -> str:
+    """`akhbar preannotate --evaluate` on the corpus: leave-one-out precision and recall of
+    the proposals against every gold article."""
+    from akhbar.preannotate import evaluate
+
+    result = evaluate(corpus_records())
+    if not result["articles"]:
+        return "No gold article yet: nothing to measure against."
+    rows = ["| proposal | precision | recall | F1 | right | wrong | missed |", "|---|---:|---:|---:|---:|---:|---:|"]
+    names = {"mentions": "entity mentions (exact span and type)",
+             "mentions_untyped": "entity mentions (exact span, any type)",
+             "cues": "quote cues (exact span)",
+             "triggers": "event triggers (overlapping span)",
+             "triggers_typed": "event triggers with the right category"}
+    for key, label in names.items():
+        r = result[key]
+        fmt = lambda v: "—" if v is None else f"{v:.3f}"  # noqa: E731
+        rows.append(f"| {label} | {fmt(r['precision'])} | {fmt(r['recall'])} | {fmt(r['f1'])} | {r['tp']} | {r['fp']} | {r['fn']} |")
+    return f"Measured on the {result['articles']} gold articles, each with a lexicon from all other annotated articles (leave-one-out):\n\n" + "\n".join(rows)
+
+
 GENERATORS: dict[str, Callable[[], str]] = {
+    "preannotate": preannotate_markdown,
     "agreement": agreement_markdown,
     "quickstart": quickstart_markdown,
     "rendered-examples": rendered_examples_markdown,
