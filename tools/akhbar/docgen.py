@@ -186,7 +186,7 @@ def quickstart_markdown() -> str:
     from pathlib import Path
 
     from akhbar.hf.build import build
-    from akhbar.hf.card import _json, _shorten, to_names
+    from akhbar.hf.card import pretty_json, shorten, to_names
 
     with tempfile.TemporaryDirectory() as tmp:
         os.environ.setdefault("HF_DATASETS_OFFLINE", "1")
@@ -212,7 +212,7 @@ def quickstart_markdown() -> str:
                 f"### `{config}`\n\n```python\nfrom datasets import load_dataset\n\nds = {call}\nprint(ds)\n```\n\n"
                 f"```text\n{_strip_paths(repr(dataset), tmp)}\n```\n\n"
                 f"The first row of `{split}` (class labels decoded with the features; long values shortened):\n\n"
-                f"```json\n{_json(_shorten(decoded))}\n```"
+                f"```json\n{pretty_json(shorten(decoded))}\n```"
             )
         return "\n\n".join(out)
 
