@@ -341,13 +341,13 @@ def test_build_stats_merged_in_order_equal_one_pass():
         records.append(r)
     whole = BuildStats()
     for r in records:
-        whole.add_record(r, 7)
+        whole.add_record(r)
         whole.add_rows("ner", r["split"], 3, 100)
     merged = BuildStats()
     for part in (records[:2], records[2:3], records[3:]):
         s = BuildStats()
         for r in part:
-            s.add_record(r, 7)
+            s.add_record(r)
             s.add_rows("ner", r["split"], 3, 100)
         merged.merge(s)
     assert merged == whole

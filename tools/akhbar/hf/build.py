@@ -31,7 +31,6 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-import pyarrow as pa
 import pyarrow.parquet as pq
 
 from akhbar import __version__, labels
@@ -40,7 +39,7 @@ from akhbar.hf import CONFIGS, card, croissant
 from akhbar.hf import features as F
 from akhbar.hf.buildstats import BuildStats
 from akhbar.hf.order import LineRef, index, read_records
-from akhbar.hf.rows import rows_of, token_count
+from akhbar.hf.rows import record_batches
 from akhbar.paths import default_shards, project_root
 from akhbar.validate import Summary, validate_paths
 
@@ -85,16 +84,14 @@ def write_part(folder: str, shards: list[str], part: Part, run_articles: int) ->
     try:
         with _few_collections():
             for start in range(0, len(part.refs), run_articles):
-                rows: dict[str, list[dict]] = {c: [] for c in CONFIGS}
-                for record in read_records(shards, part.refs[start:start + run_articles]):
-                    derived = rows_of(record)
-                    stats.add_record(record, token_count(derived))
-                    for config, config_rows in derived.items():
-                        rows[config] += config_rows
-                for config, writer in writers.items():
-                    batch = pa.RecordBatch.from_pylist(rows[config], schema=F.arrow_schema(config))
+                records = list(read_records(shards, part.refs[start:start + run_articles]))
+                for record in records:
+                    stats.add_record(record)
+                batches = record_batches(records)
+                stats.tokens[part.split] += len(batches["ner"].column("tokens").flatten())
+                for config, batch in batches.items():
                     if batch.num_rows:  # a row group without rows would make readers fail
-                        writer.write_batch(batch)
+                        writers[config].write_batch(batch)
                         stats.add_rows(config, part.split, batch.num_rows, batch.nbytes)
     finally:
         for writer in writers.values():

@@ -41,8 +41,8 @@ class BuildStats:
                 "entity_types", "quote_types", "event_categories", "tokens", "annotated", "guidelines",
                 "schema_versions")
 
-    def add_record(self, record: dict, tokens: int) -> None:
-        """Count one record; `tokens` is the number of tokens of its `ner` rows."""
+    def add_record(self, record: dict) -> None:
+        """Count one record (its tokens are counted as its `ner` rows are written)."""
         split = record["split"]
         self.articles[split] += 1
         self.text_licenses[record["license"]["text"]] += 1
@@ -63,7 +63,6 @@ class BuildStats:
         # Counter.update counts an iterable in C.
         self.quote_types.update((split, q["type"]) for q in record["quotes"])
         self.event_categories.update((split, v["category"]) for v in record["events"])
-        self.tokens[split] += tokens
 
     def add_rows(self, config: str, split: str, rows: int, nbytes: int) -> None:
         """Count a record batch written: its rows and its size in memory (what `datasets`

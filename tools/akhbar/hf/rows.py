@@ -1,9 +1,10 @@
 """Validated records -> the rows of every config, as Arrow record batches of the declared
 features (ClassLabels as ids).
 
-Each config's rows are plain dicts, one per row, made by one function per config
-(`article_row`, `ner_rows`, `quote_rows`, `event_rows`); pyarrow turns a run of them into a
-record batch of the config's schema (`pa.RecordBatch.from_pylist`). Label names become
+Each config's rows are made by one function per config (`article_row`, `ner_batches`,
+`quote_rows`, `event_rows`), as plain dicts that pyarrow turns into a record batch of the
+config's schema (`pa.RecordBatch.from_pylist`); the token lists of `ner` are cut out of
+arrays instead (a thousand tokens an article). Label names become
 ClassLabel ids here, by lookup in the inventories, so no encoding pass over the rows is
 needed. The records are validated: spans lie in the text, mentions nest or are disjoint,
 blocks are sorted and disjoint.
@@ -97,26 +98,56 @@ def article_row(record: dict) -> dict:
     }
 
 
-def ner_rows(a: Analysis) -> tuple[list[dict], list[dict]]:
-    """One row per sentence, in both token views (`ner`, `ner_conll4`)."""
-    record, view = a.record, a.view
-    text, aid = record["text"], record["id"]
-    bounds = view.bounds.tolist()
-    starts, ends = view.starts.tolist(), view.ends.tolist()
-    tags, conll_tags = view.tags[0].tolist(), view.tags[1].tolist()
-    mentions = _sentence_mentions(a)
-    ner, conll = [], []
-    for k, (s, e) in enumerate(view.sentences):
-        first, last = bounds[k], bounds[k + 1]
-        tokens = [text[i:j] for i, j in zip(starts[first:last], ends[first:last], strict=True)]
-        ner.append({
-            "id": f"{aid}/s{k:04d}", "article_id": aid, "sentence": k, "start": s, "end": e, "text": text[s:e],
-            "tokens": tokens, "token_starts": starts[first:last], "token_ends": ends[first:last],
-            "ner_tags": tags[first:last], "mentions": mentions[k],
-        })
-        conll.append({"id": f"{aid}/s{k:04d}", "article_id": aid, "sentence": k, "tokens": tokens,
-                      "ner_tags": conll_tags[first:last]})
-    return ner, conll
+def ner_batches(analyses: list[Analysis]) -> tuple[pa.RecordBatch, pa.RecordBatch]:
+    """One row per sentence, in both token views (`ner`, `ner_conll4`). The tokens, their
+    offsets and tags of a run of sentences are arrays cut into one list per sentence
+    (`pa.ListArray`), not a Python value per token; the other columns are rows."""
+    rows, tokens, lengths = [], [], []
+    starts, ends, tags, conll_tags = [], [], [], []
+    for a in analyses:
+        record, view = a.record, a.view
+        text, aid = record["text"], record["id"]
+        first, last = int(view.bounds[0]), int(view.bounds[-1])
+        starts.append(view.starts[first:last])
+        ends.append(view.ends[first:last])
+        tags.append(view.tags[0][first:last])
+        conll_tags.append(view.tags[1][first:last])
+        tokens.append(_slices(text, starts[-1], ends[-1]))
+        lengths += np.diff(view.bounds).tolist()
+        mentions = _sentence_mentions(a)
+        for k, (s, e) in enumerate(view.sentences):
+            rows.append({"id": f"{aid}/s{k:04d}", "article_id": aid, "sentence": k, "start": s, "end": e,
+                         "text": text[s:e], "mentions": mentions[k]})
+    schema, conll_schema = F.arrow_schema("ner"), F.arrow_schema("ner_conll4")
+    offsets = pa.array(np.cumsum([0, *lengths]), pa.int32())
+
+    def lists(name: str, values) -> pa.ListArray:
+        type_ = schema.field(name).type
+        return pa.ListArray.from_arrays(offsets, pa.array(values, type_.value_type), type=type_)
+
+    row_fields = ("id", "article_id", "sentence", "start", "end", "text", "mentions")
+    columns = pa.RecordBatch.from_pylist(rows, schema=pa.schema([schema.field(n) for n in row_fields]))
+    lists_of = {"tokens": lists("tokens", pa.concat_arrays(tokens)), "token_starts": lists("token_starts", np.concatenate(starts)),
+                "token_ends": lists("token_ends", np.concatenate(ends)), "ner_tags": lists("ner_tags", np.concatenate(tags))}
+    ner = pa.RecordBatch.from_arrays(
+        [lists_of[f.name] if f.name in lists_of else columns.column(f.name) for f in schema], schema=schema)
+    conll = dict(lists_of, ner_tags=pa.ListArray.from_arrays(
+        offsets, pa.array(np.concatenate(conll_tags), pa.int64()), type=conll_schema.field("ner_tags").type))
+    return ner, pa.RecordBatch.from_arrays(
+        [conll[f.name] if f.name in conll else ner.column(f.name) for f in conll_schema], schema=conll_schema)
+
+
+def _slices(text: str, starts: np.ndarray, ends: np.ndarray) -> pa.StringArray:
+    """[text[s:e] for s, e in zip(starts, ends)] as an Arrow string array, cut out of the
+    text's UTF-8 bytes (offsets are code points) without a Python string per slice."""
+    code_points = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+    width = 1 + (code_points >= 0x80).astype(np.int64) + (code_points >= 0x800) + (code_points >= 0x10000)
+    byte_at = np.concatenate([[0], np.cumsum(width)])
+    first, lengths = byte_at[starts], byte_at[ends] - byte_at[starts]
+    offsets = np.concatenate([[0], np.cumsum(lengths)]).astype(np.int32)
+    data = np.frombuffer(text.encode("utf-8", "surrogatepass"), dtype=np.uint8)
+    picked = data[np.repeat(first - offsets[:-1], lengths) + np.arange(offsets[-1])]
+    return pa.StringArray.from_buffers(len(starts), pa.py_buffer(offsets), pa.py_buffer(picked))
 
 
 def _sentence_mentions(a: Analysis) -> list[list[dict]]:
@@ -204,23 +235,13 @@ def event_rows(a: Analysis) -> list[dict]:
     return rows
 
 
-def rows_of(record: dict) -> dict[str, list[dict]]:
-    """Every config's rows for one record."""
-    analysis = Analysis(record)
-    ner, conll = ner_rows(analysis)
-    return {"articles": [article_row(record)], "ner": ner, "ner_conll4": conll,
-            "quotes": quote_rows(analysis), "events": event_rows(analysis)}
-
-
-def token_count(rows: dict[str, list[dict]]) -> int:
-    """The tokens of a record's `ner` rows (the card's counts)."""
-    return sum(len(row["tokens"]) for row in rows["ner"])
-
-
 def record_batches(records: list[dict]) -> dict[str, pa.RecordBatch]:
     """Every config's rows for `records` (in that order), one record batch per config."""
-    rows: dict[str, list[dict]] = {config: [] for config in CONFIGS}
-    for record in records:
-        for config, config_rows in rows_of(record).items():
-            rows[config].extend(config_rows)
-    return {config: pa.RecordBatch.from_pylist(rows[config], schema=F.arrow_schema(config)) for config in CONFIGS}
+    analyses = [Analysis(record) for record in records]
+    batches = {"articles": pa.RecordBatch.from_pylist([article_row(r) for r in records], schema=F.arrow_schema("articles"))}
+    batches["ner"], batches["ner_conll4"] = ner_batches(analyses)
+    batches["quotes"] = pa.RecordBatch.from_pylist([row for a in analyses for row in quote_rows(a)],
+                                                   schema=F.arrow_schema("quotes"))
+    batches["events"] = pa.RecordBatch.from_pylist([row for a in analyses for row in event_rows(a)],
+                                                   schema=F.arrow_schema("events"))
+    return {config: batches[config] for config in CONFIGS}
