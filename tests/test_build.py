@@ -322,12 +322,13 @@ def test_two_builds_are_byte_identical(tmp_path, built):
 
 
 def test_splits_are_written_as_files_of_row_groups(tmp_path, monkeypatch, built):
-    # A split is written as files of ARTICLES_PER_FILE articles, each a row group per run of
-    # RUN_ARTICLES articles, named the way the Hub names shards; `datasets` and Croissant read
-    # the files as one split with the same rows as a build in one file, and every file is
+    # A split is written as files of ARTICLES_PER_FILE articles, each a row group per
+    # ROW_GROUP_ARTICLES articles, named the way the Hub names shards; `datasets` and Croissant
+    # read the files as one split with the same rows as a build in one file, and every file is
     # listed with its checksum.
     out, records, result, cache = built
     monkeypatch.setattr(B, "ARTICLES_PER_FILE", 2)
+    monkeypatch.setattr(B, "ROW_GROUP_ARTICLES", 1)
     monkeypatch.setattr(B, "RUN_ARTICLES", 1)
     extra = synthetic_record("synthetic-00000000000000a3", "train")
     write_corpus(tmp_path, [*records, extra])
@@ -372,16 +373,20 @@ def test_splits_are_written_as_files_of_row_groups(tmp_path, monkeypatch, built)
 
 
 def test_workers_write_the_same_bytes_as_one_process(tmp_path, monkeypatch):
-    # Several parts per split, written by two worker processes, against one process.
-    records = [synthetic_record(f"synthetic-{i:016x}", ["train", "validation", "train", "test"][i % 4]) for i in range(9)]
+    # Several parts per split, written by two worker processes, against one process; row
+    # groups made of several runs of articles.
+    records = [synthetic_record(f"synthetic-{i:016x}", ["train", "validation", "train", "test"][i % 4]) for i in range(13)]
     write_corpus(tmp_path / "root", records)
-    monkeypatch.setattr(B, "ARTICLES_PER_FILE", 2)
-    monkeypatch.setattr(B, "RUN_ARTICLES", 1)
+    monkeypatch.setattr(B, "ARTICLES_PER_FILE", 4)
+    monkeypatch.setattr(B, "ROW_GROUP_ARTICLES", 3)
+    monkeypatch.setattr(B, "RUN_ARTICLES", 2)
     assert B.build(tmp_path / "one", tmp_path / "root", jobs=1) is not None
     monkeypatch.setattr(B, "PARALLEL_MIN_BYTES", 0)
     assert B.build(tmp_path / "two", tmp_path / "root", jobs=2) is not None
     assert _tree(tmp_path / "one") == _tree(tmp_path / "two")
-    assert len(list((tmp_path / "two" / "data" / "ner").glob("train-*"))) == 3
+    files = sorted((tmp_path / "two" / "data" / "ner").glob("train-*"))
+    assert [pq.ParquetFile(f).metadata.num_rows for f in files] == [4 * 4, 3 * 4]  # 4 sentences an article
+    assert [pq.ParquetFile(f).num_row_groups for f in files] == [2, 1]
 
 
 def test_invalid_corpus_is_refused_and_the_old_build_kept(tmp_path, capsys):

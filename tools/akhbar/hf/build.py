@@ -3,13 +3,15 @@
 Files: the records of each split, in id order (akhbar.hf.order), are cut into parts of
 ARTICLES_PER_FILE articles. Each part becomes one parquet file per config, written by one
 process with a `pyarrow.parquet.ParquetWriter`: the part's records are read and turned into
-rows RUN_ARTICLES at a time, and each run's record batch is one row group. Parts are written
+record batches RUN_ARTICLES at a time, and the batches of ROW_GROUP_ARTICLES articles are
+written as one row group (large row groups compress much better). Parts are written
 by worker processes when there are several cores; a part's files do not depend on which
 process wrote it or on how many there are. A config's parts of a split are then named the
 way the Hub names shards, `data/ner/train-00000-of-00008.parquet`; parts without rows are
 left out.
 
-Memory: a run of records and its rows per worker, whatever the size of the corpus.
+Memory: a run of records and a row group's record batches per worker, whatever the size of
+the corpus.
 
 Determinism: rows in (split, article id, position in the article) order, parquet written
 with fixed options by the installed pyarrow, the card and Croissant from the counts, no
@@ -31,6 +33,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+import pyarrow as pa
 import pyarrow.parquet as pq
 
 from akhbar import __version__, labels
@@ -44,7 +47,8 @@ from akhbar.paths import default_shards, project_root
 from akhbar.validate import Summary, validate_paths
 
 ARTICLES_PER_FILE = 1000  # articles whose rows go to one file of each config
-RUN_ARTICLES = 128  # articles turned into rows at once: one row group per file
+ROW_GROUP_ARTICLES = 500  # articles whose rows make one row group of a file
+RUN_ARTICLES = 50  # articles read and turned into rows at once
 PARQUET_OPTIONS = {"compression": "zstd", "compression_level": 9, "write_statistics": True}
 # What a build folder holds; an existing --out folder with anything else is not replaced.
 BUILD_ENTRIES = {"README.md", "croissant.json", "LICENSE.md", "data"}
@@ -75,24 +79,29 @@ class Part:
         return f"data/{config}/.{self.split}-{self.number:05d}.parquet"
 
 
-def write_part(folder: str, shards: list[str], part: Part, run_articles: int) -> BuildStats:
-    """Write the part's file of every config under `folder`, a row group per run of
-    `run_articles` articles; its counts."""
+def write_part(folder: str, shards: list[str], part: Part, sizes: tuple[int, int]) -> BuildStats:
+    """Write the part's file of every config under `folder`; its counts. `sizes`: articles
+    per row group, and per run turned into rows at once (ROW_GROUP_ARTICLES, RUN_ARTICLES)."""
+    group_articles, run_articles = sizes
     stats = BuildStats()
     writers = {c: pq.ParquetWriter(os.path.join(folder, part.path(c)), F.arrow_schema(c), **PARQUET_OPTIONS)
                for c in CONFIGS}
     try:
         with _few_collections():
-            for start in range(0, len(part.refs), run_articles):
-                records = list(read_records(shards, part.refs[start:start + run_articles]))
-                for record in records:
-                    stats.add_record(record)
-                batches = record_batches(records)
-                stats.tokens[part.split] += len(batches["ner"].column("tokens").flatten())
-                for config, batch in batches.items():
-                    if batch.num_rows:  # a row group without rows would make readers fail
-                        writers[config].write_batch(batch)
-                        stats.add_rows(config, part.split, batch.num_rows, batch.nbytes)
+            for group in range(0, len(part.refs), group_articles):
+                batches: dict[str, list[pa.RecordBatch]] = {c: [] for c in CONFIGS}
+                for run in range(group, min(group + group_articles, len(part.refs)), run_articles):
+                    records = list(read_records(shards, part.refs[run:min(run + run_articles, group + group_articles)]))
+                    for record in records:
+                        stats.add_record(record)
+                    for config, batch in record_batches(records).items():
+                        batches[config].append(batch)
+                for config, writer in writers.items():
+                    table = pa.Table.from_batches(batches[config], schema=F.arrow_schema(config))
+                    if table.num_rows:  # a row group without rows would make readers fail
+                        writer.write_table(table, row_group_size=table.num_rows)  # one row group
+                        stats.add_rows(config, part.split, table.num_rows, table.nbytes)
+                stats.tokens[part.split] += sum(len(b.column("tokens").flatten()) for b in batches["ner"])
     finally:
         for writer in writers.values():
             writer.close()
@@ -115,7 +124,7 @@ def _few_collections() -> Iterator[None]:
         gc.unfreeze()
 
 
-def _write_part_task(task: tuple[str, list[str], Part, int]) -> BuildStats:
+def _write_part_task(task: tuple[str, list[str], Part, tuple[int, int]]) -> BuildStats:
     return write_part(*task)
 
 
@@ -131,7 +140,7 @@ def _written(folder: Path, shards: list[Path], jobs: int) -> Iterator[tuple[Part
     """Every part written, with its counts, in part order; by `jobs` worker processes when
     the corpus is large enough."""
     parts = _parts(shards)
-    tasks = [(str(folder), [str(p) for p in shards], part, RUN_ARTICLES) for part in parts]
+    tasks = [(str(folder), [str(p) for p in shards], part, (ROW_GROUP_ARTICLES, RUN_ARTICLES)) for part in parts]
     if jobs <= 1 or len(parts) < 2 or sum(p.stat().st_size for p in shards) < PARALLEL_MIN_BYTES:
         yield from zip(parts, map(_write_part_task, tasks), strict=True)
         return
