@@ -88,10 +88,10 @@ def write_part(folder: str, shards: list[str], part: Part, sizes: tuple[int, int
                for c in CONFIGS}
     try:
         with _few_collections():
-            for group in range(0, len(part.refs), group_articles):
+            for group in _chunks(part.refs, group_articles):
                 batches: dict[str, list[pa.RecordBatch]] = {c: [] for c in CONFIGS}
-                for run in range(group, min(group + group_articles, len(part.refs)), run_articles):
-                    records = list(read_records(shards, part.refs[run:min(run + run_articles, group + group_articles)]))
+                for run in _chunks(group, run_articles):
+                    records = list(read_records(shards, run))
                     for record in records:
                         stats.add_record(record)
                     for config, batch in record_batches(records).items():
@@ -106,6 +106,10 @@ def write_part(folder: str, shards: list[str], part: Part, sizes: tuple[int, int
         for writer in writers.values():
             writer.close()
     return stats
+
+
+def _chunks(items: list, size: int) -> list[list]:
+    return [items[i:i + size] for i in range(0, len(items), size)]
 
 
 @contextmanager
@@ -129,11 +133,8 @@ def _write_part_task(task: tuple[str, list[str], Part, tuple[int, int]]) -> Buil
 
 
 def _parts(shards: list[Path]) -> list[Part]:
-    parts = []
-    for split, refs in index(shards).items():
-        for number, start in enumerate(range(0, len(refs), ARTICLES_PER_FILE)):
-            parts.append(Part(split, number, refs[start:start + ARTICLES_PER_FILE]))
-    return parts
+    return [Part(split, number, chunk) for split, refs in index(shards).items()
+            for number, chunk in enumerate(_chunks(refs, ARTICLES_PER_FILE))]
 
 
 def _written(folder: Path, shards: list[Path], jobs: int) -> Iterator[tuple[Part, BuildStats]]:
