@@ -69,7 +69,7 @@ def test_the_double_annotation_sample_is_reproducible():
 
     shard = Path(__file__).resolve().parents[1] / "corpus" / "articles" / "wikinews.jsonl"
     records = [json.loads(line) for line in shard.read_text(encoding="utf-8").splitlines()]
-    sample = double_annotation_sample(records)
+    sample = double_annotation_sample(records, ("wikinews-ar-qcri", "wikinews-ar-mewsli"))
     assert len(sample) == 15
     # two per QCRI section (7 sections) and the one Mewsli-X article
     sections = [next(r["source"]["section"] or r["source"]["collection"] for r in records if r["id"] == i) for i in sample]
