@@ -157,10 +157,10 @@ def test_result_items_convert_utf16_and_turn_event_relations_into_roles():
 
 def test_entities_are_coref_components_with_claimed_and_fresh_ids():
     items = Items(
-        spans=[mention("a", "أحمد علي", claim="m3", entity="e2", name="أحمد علي"), mention("b", "أحمد", 1, claim="m1"),
+        spans=[mention("a", "أحمد علي", claim="m3", entity="e2", name="أحمد علي"), mention("b", "أحمد", 1, claim="m1", entity=""),
                mention("c", "علي", 1, claim="m3", entity="e7"), mention("d", "القاهرة", label="GPE", wikidata="Q85")],
         links=[Link("coref", "c", "b"), Link("coref", "b", "a")],  # a chain, drawn from the last mention
-    )
+    )  # an empty entity field (a Label Studio text area left blank) claims nothing
     doc, report = run(items)
     assert [(e["id"], e["type"], e["name"], e["wikidata"], [m["id"] for m in e["mentions"]]) for e in doc.entities] == [
         ("e2", "PERS", "أحمد علي", None, ["m3", "m1", "m2"]), ("e1", "GPE", "القاهرة", "Q85", ["m4"])]

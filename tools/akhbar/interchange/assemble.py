@@ -296,7 +296,7 @@ class _Assembly:
     def entity(self, members: list[Span], entity_id: str, mentions: list[dict]) -> dict:
         for s in members:
             claimed = s.fields.get("entity")
-            if claimed is not None and claimed != entity_id:
+            if claimed not in (None, "") and claimed != entity_id:
                 self.sink.info("entities-merged", f"{s.name} carries entity {claimed}, merged into {entity_id}", s.line)
         kinds = {s.label for s in members}
         if len(kinds) > 1:
