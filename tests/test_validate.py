@@ -112,14 +112,27 @@ ACCEPTED_WARNINGS = {
     ("event-recipient-missing", "wikinews-9dedf2ba968d41e5", "v2"),  # sanctions on «أي دولة»
     ("event-recipient-missing", "wikinews-9dedf2ba968d41e5", "v5"),  # «سبع دول» exempted, unnamed
     ("event-recipient-missing", "wikinews-c776fed65756de0b", "v3"),  # «نشطاء آخرين»
+    ("event-recipient-missing", "ntrex-d6da2fde2511b2f5", "v1"),  # a court voids a map (not an entity)
+    ("event-recipient-missing", "ntrex-ee15115d11138d5c", "v3"),  # aid to «النازحين»
+    ("event-recipient-missing", "ntrex-fb6447e429714764", "v2"),  # support to «فرق الإنقاذ»
+    ("span-zero-width", "ntrex-da8405cbfc70bce1", "m9"),  # the translation's own U+200D in «ڤ‍ي»
 }
+# H-T2: the NTREX translations drop spaces between words; a span there edges inside a run of
+# letters. Accepted in those records only.
+ACCEPTED_IN_TRANSLATIONS = {"span-splits-word"}
+
+
+def _accepted(d) -> bool:
+    if (d.check, d.article, d.annotation) in ACCEPTED_WARNINGS:
+        return True
+    return d.check in ACCEPTED_IN_TRANSLATIONS and str(d.article).startswith("ntrex-")
 
 
 def test_real_corpus_is_valid_and_canonical():
     shards = default_shards(REPO)
     assert shards, "the corpus has at least one shard"
     found = list(validate_paths(shards))
-    unexpected = [d.as_text() for d in found if (d.check, d.article, d.annotation) not in ACCEPTED_WARNINGS]
+    unexpected = [d.as_text() for d in found if not _accepted(d)]
     assert unexpected == []
     assert all(d.level == "warning" for d in found)
 
