@@ -4,7 +4,11 @@ right-to-left, internal links that resolve."""
 from __future__ import annotations
 
 import json
+import os
 import re
+import shutil
+import subprocess
+import sys
 from html.parser import HTMLParser
 from pathlib import Path
 from urllib.parse import unquote, urlparse
@@ -122,3 +126,38 @@ def test_rendered_example_is_embedded(site):
     assert 'src="../examples/elaph-46fbcfd5b2c865c7.html"' in html
     page = (site / "examples" / "elaph-46fbcfd5b2c865c7.html").read_text(encoding="utf-8")
     assert '<html lang="ar" dir="rtl">' in page
+
+
+def _mkdocs_build(config: Path, out: Path, *extra: str, cwd: Path = REPO) -> subprocess.CompletedProcess:
+    env = {**os.environ, "NO_MKDOCS_2_WARNING": "1"}
+    return subprocess.run([sys.executable, "-m", "mkdocs", "build", "--strict", *extra, "-f", str(config),
+                           "--site-dir", str(out)], cwd=cwd, capture_output=True, text=True, env=env)
+
+
+def test_strict_build_fails_on_a_broken_link_in_a_tiny_site(tmp_path):
+    """The strict build, as CI and the `site` fixture run it, exits non-zero on a warning."""
+    (tmp_path / "docs").mkdir()
+    (tmp_path / "docs" / "index.md").write_text("# Home\n\nSee [the missing page](missing.md).\n", encoding="utf-8")
+    (tmp_path / "mkdocs.yml").write_text("site_name: probe\n", encoding="utf-8")
+    result = _mkdocs_build(tmp_path / "mkdocs.yml", tmp_path / "site", cwd=tmp_path)
+    assert result.returncode != 0, result.stdout + result.stderr
+    assert "missing.md" in result.stderr
+    # the same tree without the broken link builds cleanly: the failure is the link, not the probe
+    (tmp_path / "docs" / "index.md").write_text("# Home\n\nNo links.\n", encoding="utf-8")
+    result = _mkdocs_build(tmp_path / "mkdocs.yml", tmp_path / "site", cwd=tmp_path)
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_strict_build_of_the_project_fails_on_an_injected_broken_link(tmp_path):
+    """A copy of the real docs (same config, hooks and generated pages) with one broken link
+    added fails the strict build; the unmodified docs build (the `site` fixture) passes."""
+    shutil.copytree(REPO / "docs", tmp_path / "docs")
+    with (tmp_path / "docs" / "index.md").open("a", encoding="utf-8") as page:
+        page.write("\n\nA [broken link](no-such-page.md).\n")
+    config = (REPO / "mkdocs.yml").read_text(encoding="utf-8")
+    hooks = "tools/mkdocs_hooks.py"
+    assert hooks in config
+    (tmp_path / "mkdocs.yml").write_text(config.replace(hooks, str(REPO / hooks)), encoding="utf-8")
+    result = _mkdocs_build(tmp_path / "mkdocs.yml", tmp_path / "site")
+    assert result.returncode != 0, result.stdout + result.stderr
+    assert "no-such-page.md" in result.stderr
