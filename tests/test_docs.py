@@ -161,3 +161,90 @@ def test_strict_build_of_the_project_fails_on_an_injected_broken_link(tmp_path):
     result = _mkdocs_build(tmp_path / "mkdocs.yml", tmp_path / "site")
     assert result.returncode != 0, result.stdout + result.stderr
     assert "no-such-page.md" in result.stderr
+
+
+class Isolates(HTMLParser):
+    """The page's text, with for each character the innermost element that sets dir=rtl
+    around it (None outside any); text of preformatted blocks and scripts is left out."""
+
+    LEFT_OUT = {"pre", "script", "style", "textarea", "title", "svg", "template"}
+
+    def __init__(self):
+        super().__init__(convert_charrefs=True)
+        self.stack: list[tuple[str, int | None, bool]] = []  # (tag, rtl isolate id, left out)
+        self.chars: list[str] = []
+        self.owner: list[int | None] = []
+        self.count = 0
+
+    def handle_starttag(self, tag, attrs):
+        if tag in {"br", "img", "hr", "input", "meta", "link", "wbr", "col", "source", "area", "base"}:
+            return
+        attrs = dict(attrs)
+        isolate = self.stack[-1][1] if self.stack else None
+        if attrs.get("dir") == "rtl":
+            self.count += 1
+            isolate = self.count
+        elif attrs.get("dir") == "ltr":
+            isolate = None
+        left_out = tag in self.LEFT_OUT or bool(self.stack and self.stack[-1][2])
+        self.stack.append((tag, isolate, left_out))
+
+    def handle_endtag(self, tag):
+        while self.stack:
+            if self.stack.pop()[0] == tag:
+                break
+
+    def handle_data(self, data):
+        if self.stack and self.stack[-1][2]:
+            return
+        isolate = self.stack[-1][1] if self.stack else None
+        self.chars.extend(data)
+        self.owner.extend([isolate] * len(data))
+
+
+def split_quotations(html: str) -> list[str]:
+    """Every «…» run with Arabic in it that is not inside one right-to-left isolate."""
+    parser = Isolates()
+    parser.feed(html)
+    text = "".join(parser.chars)
+    bad = []
+    for match in re.finditer("«[^«»]{0,400}»", text):
+        if not re.search("[\u0600-\u06ff]", match.group()):
+            continue
+        owners = set(parser.owner[match.start(): match.end()])
+        if len(owners) != 1 or None in owners:
+            bad.append(match.group())
+    return bad
+
+
+def test_split_quotation_check_sees_a_split():
+    assert split_quotations('<p><span dir="rtl">«قال</span> <b><span dir="rtl">محمد»</span></b></p>') == ["«قال محمد»"]
+    assert split_quotations('<p><span dir="rtl" lang="ar">«قال <b>محمد</b>»</span> and «MWPs»</p>') == []
+
+
+def test_every_arabic_quotation_sits_in_one_rtl_isolate(site):
+    """No «…» run in the built site (body, table of contents, navigation) is split across
+    isolates or left in the left-to-right flow."""
+    bad = {}
+    for page in sorted(site.rglob("*.html")):
+        split = split_quotations(page.read_text(encoding="utf-8"))
+        if split:
+            bad[str(page.relative_to(site))] = split
+    assert bad == {}
+
+
+def test_search_index_isolates_arabic_quotations(site):
+    """Search results show the index's text, so phrases there carry Unicode isolates."""
+    index = json.loads((site / "search" / "search_index.json").read_text(encoding="utf-8"))
+    checked = 0
+    for doc in index["docs"]:
+        for field in ("title", "text"):
+            text = re.sub(r"<[^>]+>", "", doc[field])
+            for match in re.finditer("«[^«»]{0,400}»", text):
+                if re.search("[\u0600-\u06ff]", match.group()):
+                    checked += 1
+                    before, after = text[: match.start()], text[match.end():]
+                    # the nearest isolate mark before the quotation opens one, and it is closed after it
+                    assert before.rfind("\u2067") > before.rfind("\u2069"), (doc["location"], match.group())
+                    assert "\u2069" in after, (doc["location"], match.group())
+    assert checked > 50
