@@ -248,3 +248,71 @@ def test_search_index_isolates_arabic_quotations(site):
                     assert before.rfind("\u2067") > before.rfind("\u2069"), (doc["location"], match.group())
                     assert "\u2069" in after, (doc["location"], match.group())
     assert checked > 50
+
+
+class OrderedLists(HTMLParser):
+    """The text of each direct item of every <ol>."""
+
+    def __init__(self):
+        super().__init__(convert_charrefs=True)
+        self.lists: list[list[str]] = []
+        self.stack: list[tuple[str, int | None]] = []  # (tag, index into lists for ol)
+        self.item: list | None = None
+
+    def handle_starttag(self, tag, attrs):
+        if tag == "ol":
+            self.lists.append([])
+            self.stack.append((tag, len(self.lists) - 1))
+        elif tag == "li":
+            parent = self.stack[-1] if self.stack else None
+            if parent and parent[0] == "ol":
+                self.lists[parent[1]].append("")
+            self.stack.append((tag, parent[1] if parent and parent[0] == "ol" else None))
+        elif tag not in {"br", "img", "hr", "input", "wbr"}:
+            self.stack.append((tag, None))
+
+    def handle_endtag(self, tag):
+        while self.stack:
+            if self.stack.pop()[0] == tag:
+                break
+
+    def handle_data(self, data):
+        for tag, index in reversed(self.stack):
+            if tag == "li":
+                if index is not None:
+                    self.lists[index][-1] += data
+                return
+
+
+def ordered_lists(html: str) -> list[list[str]]:
+    parser = OrderedLists()
+    parser.feed(html)
+    return [[" ".join(item.split()) for item in items] for items in parser.lists]
+
+
+@pytest.mark.parametrize("page, starts", [
+    ("guidelines", ["Annotate the text as it stands.", "Spans are on the raw text.", "Minimal spans, no edge junk.",
+                    "The clitic policy", "Check every span.", "Decide from the text, not from world knowledge.",
+                    "When in doubt, write a hard case."]),
+    ("contributing", ["Make sure you may share it", "Ingest it", "Annotate it following the guidelines",
+                      "akhbar fmt && akhbar validate"]),
+    ("annotate-inception", ["Documents → Export", "Bring the annotations into the corpus", "akhbar validate"]),
+    ("annotate-label-studio", ["Export → JSON", "Import:", "akhbar validate"]),
+])
+def test_numbered_lists_render_as_lists(site, page, starts):
+    lists = ordered_lists(page_text(site, page))
+    assert any(len(items) == len(starts) and all(item.startswith(start) for item, start in zip(items, starts, strict=True))
+               for items in lists), lists
+
+
+def test_no_list_item_merged_into_a_paragraph(site):
+    """A numbered item that Python-Markdown took as a paragraph's continuation shows as
+    a line starting "5. " inside a <p>."""
+    merged = []
+    for page in site.rglob("*.html"):
+        if page.parts[-2] == "examples":
+            continue
+        for paragraph in re.findall(r"<p>(.*?)</p>", page.read_text(encoding="utf-8"), re.S):
+            if re.search(r"\n\s*\d+\. ", paragraph):
+                merged.append(f"{page.relative_to(site)}: {paragraph[:80]}")
+    assert merged == []
