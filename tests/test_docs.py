@@ -316,3 +316,37 @@ def test_no_list_item_merged_into_a_paragraph(site):
             if re.search(r"\n\s*\d+\. ", paragraph):
                 merged.append(f"{page.relative_to(site)}: {paragraph[:80]}")
     assert merged == []
+
+
+def search_tokens(index: dict, text: str) -> set[str]:
+    """The words the site's search makes of `text` (markup dropped, split at the configured
+    separator, lower-cased; with no stop-word filter nothing else is removed)."""
+    text = re.sub(r"<[^>]+>", " ", text)
+    return {word.lower() for word in re.split(index["config"]["separator"], text) if word}
+
+
+def test_search_indexes_the_commonest_cue_verbs(site):
+    """«قال»/«قالت» are Arabic stop words for lunr: the search keeps them, and every page
+    whose text has the word can be found by it."""
+    index = json.loads((site / "search" / "search_index.json").read_text(encoding="utf-8"))
+    assert "stopWordFilter" not in index["config"]["pipeline"]
+    assert search_tokens(index, "<p>الفعل «قال»، \u2067«قالت»\u2069؛ وأضاف</p>") >= {"قال", "قالت", "وأضاف"}
+    assert "1.1.0" in search_tokens(index, "amended in 1.1.0. Then")
+    indexed: dict[str, set[str]] = {}
+    for doc in index["docs"]:
+        page = doc["location"].split("#")[0]
+        indexed.setdefault(page, set()).update(search_tokens(index, doc["title"] + " " + doc["text"]))
+    for verb in ("قال", "قالت"):
+        pages = []
+        for page in site.rglob("index.html"):
+            html = re.sub(r"<(script|style|pre)\b.*?</\1>", " ", page.read_text(encoding="utf-8"), flags=re.S)
+            main = html.split('<article class="md-content__inner md-typeset">', 1)[-1].split("</article>", 1)[0]
+            if verb in search_tokens(index, main):
+                pages.append(page.parent.relative_to(site).as_posix() + "/" if page.parent != site else "")
+        assert len(pages) >= 2, verb
+        missing = [page for page in pages if verb not in indexed.get(page, set())]
+        assert missing == [], (verb, missing)
+
+
+def test_site_url_is_set():
+    assert re.search(r"^site_url: https://\S+/$", (REPO / "mkdocs.yml").read_text(encoding="utf-8"), re.M)
