@@ -127,3 +127,61 @@ def test_rendered_example_is_laid_out_right_to_left(site, browser):
         assert browser.evaluate(ws, "getComputedStyle(document.documentElement).direction") == "rtl"
     finally:
         ws.close()
+
+
+# Where the opening « and the closing » of the first isolate holding inline markup are drawn.
+GUILLEMETS = """(() => {
+  const span = [...document.querySelectorAll('span[dir="rtl"][lang="ar"]')]
+    .find(s => s.querySelector('strong, mark') && s.textContent.trim().startsWith('«') && s.textContent.trim().endsWith('»'));
+  if (!span) return JSON.stringify({found: false});
+  const walker = document.createTreeWalker(span, NodeFilter.SHOW_TEXT);
+  const nodes = [];
+  while (walker.nextNode()) nodes.push(walker.currentNode);
+  const rect = (node, index) => { const r = document.createRange(); r.setStart(node, index); r.setEnd(node, index + 1);
+                                  return r.getBoundingClientRect(); };
+  const first = nodes.find(n => n.data.includes('«')), last = [...nodes].reverse().find(n => n.data.includes('»'));
+  const open = rect(first, first.data.indexOf('«')), close = rect(last, last.data.lastIndexOf('»'));
+  return JSON.stringify({found: true, text: span.textContent, openLeft: open.left, closeLeft: close.left,
+                         sameLine: Math.abs(open.top - close.top) < 4});
+})()"""
+
+
+def test_a_quotation_with_bold_inside_reads_right_to_left(site, browser):
+    """The events page's trigger examples bold the trigger inside a «…» phrase: the phrase is
+    one isolate, so « is drawn at its right end and » at its left end."""
+    page = site / "guidelines" / "events" / "index.html"
+    ws = browser.open(page.as_uri())
+    try:
+        found = json.loads(browser.evaluate(ws, GUILLEMETS))
+    finally:
+        ws.close()
+    assert found["found"]
+    if found["sameLine"]:
+        assert found["openLeft"] > found["closeLeft"], found
+
+
+def test_tables_fit_their_box(site, browser):
+    """Wide tables (performance, agreement, labels) fit the content column at 1200 px."""
+    overflowing = {}
+    for name in ("performance", "reference/labels", "agreement"):
+        ws = browser.open((site / name / "index.html").as_uri())
+        try:
+            # a table too wide for its box makes its scrolling wrapper (or itself) scroll
+            wide = browser.evaluate(ws, "[...document.querySelectorAll('.md-content table, .md-typeset__scrollwrap')]"
+                                        ".filter(t => t.scrollWidth > t.clientWidth + 1).length")
+        finally:
+            ws.close()
+        if wide:
+            overflowing[name] = wide
+    assert overflowing == {}
+
+
+def test_rendered_example_opens_on_the_text(site, browser):
+    page = site / "examples" / "elaph-46fbcfd5b2c865c7.html"
+    ws = browser.open(page.as_uri())
+    try:
+        top = browser.evaluate(ws, "document.querySelector('p.block').getBoundingClientRect().top")
+        height = browser.evaluate(ws, "window.innerHeight")
+    finally:
+        ws.close()
+    assert top < height / 2

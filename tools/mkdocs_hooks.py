@@ -12,6 +12,7 @@ Unicode isolates there, as search results show plain text).
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 from mkdocs.structure.files import File
@@ -36,9 +37,23 @@ def _isolate_toc(items) -> None:
         _isolate_toc(item.children)
 
 
+CELL = re.compile(r"<td>(.*?)</td>", re.S)
+PROSE_WORDS = 8
+
+
+def _mark_prose_cells(html: str) -> str:
+    """Table cells with running text get the class `akhbar-prose` (a minimum width in
+    docs/stylesheets/extra.css), so that they are not squeezed to a word or two a line."""
+    def cell(match: re.Match) -> str:
+        words = len(re.sub(r"<[^>]+>", " ", match.group(1)).split())
+        return f'<td class="akhbar-prose">{match.group(1)}</td>' if words >= PROSE_WORDS else match.group()
+
+    return CELL.sub(cell, html)
+
+
 def on_page_content(html, page, config, files):  # noqa: ARG001 - MkDocs hook signature
     _isolate_toc(page.toc)
-    return isolate_arabic(html)
+    return _mark_prose_cells(isolate_arabic(html))
 
 
 def on_post_build(config):
