@@ -350,3 +350,17 @@ def test_search_indexes_the_commonest_cue_verbs(site):
 
 def test_site_url_is_set():
     assert re.search(r"^site_url: https://\S+/$", (REPO / "mkdocs.yml").read_text(encoding="utf-8"), re.M)
+
+
+def test_quickstart_shows_decoded_rows_as_tables_not_json(site):
+    html = page_text(site, "quickstart")
+    assert '"ner_tags": [' not in html and "language-json" not in html
+    tables = re.findall(r"<table>(.*?)</table>", html, re.S)
+    token_tables = [t for t in tables if re.search(r"<th>token</th>\s*<th>tag</th>", t)]
+    assert len(token_tables) >= 2
+    for table in token_tables:
+        for row in re.findall(r"<tr>(.*?)</tr>", table, re.S)[1:]:
+            cells = re.findall(r"<td[^>]*>(.*?)</td>", row, re.S)
+            assert len(cells) == 3, row  # number, token, tag: one token a line, beside its tag
+            assert re.fullmatch(r"<code>(O|[BI]-[A-Z]+)( / (O|[BI]-[A-Z]+))*</code>", cells[2]), cells[2]
+    assert any("<th>cue_text</th>" in t for t in tables) and any("<th>trigger_text</th>" in t for t in tables)
