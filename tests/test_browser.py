@@ -185,3 +185,47 @@ def test_rendered_example_opens_on_the_text(site, browser):
     finally:
         ws.close()
     assert top < height / 2
+
+
+def test_search_finds_every_page_with_the_commonest_cue_verb(site, browser):
+    """Searching «قال» in the site's own search (served over loopback: its worker does not run
+    from file://) lists every page whose indexed text has the word."""
+    import functools
+    import re
+    import threading
+    from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+    from urllib.parse import quote
+
+    index = json.loads((site / "search" / "search_index.json").read_text(encoding="utf-8"))
+    expected = set()
+    for doc in index["docs"]:
+        words = re.split(index["config"]["separator"], re.sub(r"<[^>]+>", " ", doc["title"] + " " + doc["text"]))
+        if "قال" in words:
+            expected.add(doc["location"].split("#")[0])
+    assert len(expected) >= 5
+
+    class Quiet(SimpleHTTPRequestHandler):
+        def log_message(self, *args):
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(Quiet, directory=str(site)))
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    base = f"http://127.0.0.1:{server.server_address[1]}/"
+    try:
+        ws = browser.open(base + "?q=" + quote("«قال»"))
+        try:
+            found = []
+            deadline = time.monotonic() + 30
+            while time.monotonic() < deadline:
+                found = browser.evaluate(ws, "[...document.querySelectorAll('.md-search-result__item > a')]"
+                                             ".map(a => a.getAttribute('href'))") or []
+                if found:
+                    break
+                time.sleep(0.3)
+        finally:
+            ws.close()
+    finally:
+        server.shutdown()
+        server.server_close()
+    pages = {href.removeprefix(base).split("#")[0] for href in found}
+    assert expected <= pages, sorted(expected - pages)
