@@ -544,3 +544,20 @@ def test_unsorted_shards_build_the_same_bytes(tmp_path):
     assert B.build(tmp_path / "sorted" / "out", tmp_path / "sorted") is not None
     assert B.build(tmp_path / "unsorted" / "out", tmp_path / "unsorted") is not None
     assert _tree(tmp_path / "sorted" / "out") == _tree(tmp_path / "unsorted" / "out")
+
+
+def test_card_shows_native_and_translated_articles_apart():
+    from akhbar.hf.buildstats import BuildStats
+    from akhbar.hf.card import _native_and_translated
+
+    stats = BuildStats()
+    native = synthetic_record("synthetic-00000000000000a1", split="train")
+    translated = synthetic_record("synthetic-00000000000000a2", split="test")
+    translated["source"]["translation"] = {"from": "en", "outlet": "bbc", "document": "bbc.1"}
+    assert _native_and_translated(stats) == ""
+    stats.add_record(native, 0)
+    assert _native_and_translated(stats) == ""  # nothing translated: no section
+    stats.add_record(translated, 0)
+    section = _native_and_translated(stats)
+    assert 'row["source"]["translation"] is None' in section
+    assert "| native | 1 | 0 | 0 | 1 |" in section and "| translated | 0 | 0 | 1 | 1 |" in section

@@ -24,6 +24,7 @@ class BuildStats:
     text_licenses: Counter = field(default_factory=Counter)
     annotation_licenses: Counter = field(default_factory=Counter)
     publishers: Counter = field(default_factory=Counter)
+    translated: Counter = field(default_factory=Counter)  # (split, "native" | "translated") -> articles
     statuses: Counter = field(default_factory=Counter)
     entity_types: Counter = field(default_factory=Counter)  # (split, type) -> mentions
     quote_types: Counter = field(default_factory=Counter)
@@ -37,7 +38,7 @@ class BuildStats:
     schema_versions: Counter = field(default_factory=Counter)
 
     # The counters that add_record fills (merge adds them up).
-    RECORD_COUNTERS = ("articles", "text_licenses", "annotation_licenses", "publishers", "statuses",
+    RECORD_COUNTERS = ("articles", "text_licenses", "annotation_licenses", "publishers", "translated", "statuses",
                        "entity_types", "quote_types", "event_categories", "tokens", "annotated",
                        "guidelines", "schema_versions")
 
@@ -48,6 +49,7 @@ class BuildStats:
         self.text_licenses[record["license"]["text"]] += 1
         self.annotation_licenses[record["license"]["annotations"]] += 1
         self.publishers[record["source"]["publisher"]] += 1
+        self.translated[(split, "translated" if record["source"].get("translation") else "native")] += 1
         self.statuses[record["annotation"]["status"]] += 1
         self.guidelines[record["annotation"]["guidelines_version"]] += 1
         self.schema_versions[record["schema_version"]] += 1
