@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from akhbar import checks
 from akhbar import validate as V
+from akhbar.provenance import ProvenanceCache, check_provenance
 from akhbar.records import dumps_canonical
 from akhbar.validate import Baseline, Summary, validate_paths
 from synthetic import synthetic_record, write_corpus
@@ -186,11 +186,11 @@ def test_cli_jobs_and_changed_since_on_the_repository():
 def test_provenance_cache_notices_a_rewritten_raw_file(tmp_path):
     record = synthetic_record()
     shard = write_corpus(tmp_path, [record])
-    cache = checks.ProvenanceCache()
+    cache = ProvenanceCache()
     found = []
-    checks.check_provenance(record, tmp_path, lambda *a: found.append(a), cache)
+    check_provenance(record, tmp_path, lambda *a: found.append(a), cache)
     assert found == []
     (tmp_path / record["source"]["raw_file"]).write_bytes(b"something else, longer than before")
-    checks.check_provenance(record, tmp_path, lambda *a: found.append(a), cache)
+    check_provenance(record, tmp_path, lambda *a: found.append(a), cache)
     assert [f[0] for f in found] == ["raw-sha256-mismatch"]
     assert shard.exists()

@@ -18,11 +18,12 @@ from pathlib import Path
 
 import orjson
 
-from akhbar.checks import ProvenanceCache, check_provenance, check_record, check_record_fast
+from akhbar.checks import check_record, check_record_fast
 from akhbar.diagnostics import ERROR, Diagnostic
 from akhbar.git import GitError, run_git
 from akhbar.idledger import IdLedger
 from akhbar.paths import corpus_root_of, project_root
+from akhbar.provenance import ProvenanceCache, check_provenance
 from akhbar.records import BOM, parse_line
 
 
