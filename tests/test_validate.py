@@ -150,6 +150,7 @@ HOSTILE_LINES = [
     b'{"source": {"raw_file": "/etc/passwd", "raw_sha256": 5}}',
     b'{"source": {"raw_file": "corpus/raw/../../../../etc/passwd"}}',
     b'{"schema_version": "x.y", "quotes": [{"cue": {"lemma": 5}, "content": [{"start": 0.5, "end": "1"}]}]}',
+    b'{"id": "a", "text": "x", "entities": [{"id": []}, {"id": {}}], "quotes": [{"id": [1], "parent": "q"}], "events": [{"category": [], "mode": {}}]}',
 ]
 
 

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import orjson
 
-from akhbar.checks import check_record, check_record_fast
+from akhbar.checks import check_record
 from akhbar.diagnostics import ERROR, Diagnostic
 from akhbar.git import GitError, run_git
 from akhbar.idledger import IdLedger
@@ -198,30 +198,10 @@ def _validate_line(raw: bytes, number: int, name: str, root: Path, provenance: P
         add("file-blank-line", "blank line (one record per line, no empty lines)")
         return out, None
     try:
-        line = raw.decode("utf-8")
+        parsed = parse_line(raw)  # orjson checks UTF-8 itself; the strict parser decodes
     except UnicodeDecodeError as exc:
         add("file-not-utf8", f"invalid UTF-8 byte 0x{raw[exc.start]:02X} at byte {exc.start + 1}", column=exc.start + 1)
         return out, None
-
-    if not out:
-        # Fast path: a line that orjson reads and writes back byte for byte, whose record
-        # passes the compiled schema and is in canonical key order (see check_record_fast).
-        try:
-            value = orjson.loads(raw)
-            stable = type(value) is dict and orjson.dumps(value) == raw
-        except (orjson.JSONDecodeError, orjson.JSONEncodeError):
-            stable = False
-        if stable:
-            record_id = value["id"] if type(value.get("id")) is str else None
-
-            def report_fast(check, message, annotation=None, start=None, end=None):
-                out.append(Diagnostic(check, message, name, number, record_id, annotation, start, end))
-
-            if check_record_fast(value, raw, line, root, report_fast, provenance):
-                return out, record_id
-            del out[:]
-
-    parsed = parse_line(raw)
     for problem in parsed.problems:
         add(problem.check, problem.message, column=problem.column)
     if not parsed.ok:
@@ -238,7 +218,8 @@ def _validate_line(raw: bytes, number: int, name: str, root: Path, provenance: P
         add(check, message, article=record_id, annotation=annotation, start=start, end=end)
 
     # The strict parser (non-canonical lines) has measured the depth already.
-    check_record(record, root, report, depth_checked=not parsed.canonical, provenance=provenance)
+    check_record(record, root, report, depth_checked=not parsed.canonical, provenance=provenance,
+                 schema_valid=parsed.schema_valid, serialized=parsed.serialized)
     return out, record_id
 
 
