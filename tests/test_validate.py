@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 
 from akhbar.diagnostics import CHECKS
 from akhbar.paths import default_shards
-from akhbar.validate import Summary, validate_file, validate_paths
+from akhbar.validate import Summary, display_path, validate_file, validate_paths
 
 CASES = Path(__file__).parent / "cases"
 EXPECTED = json.loads((CASES / "expected.json").read_text(encoding="utf-8"))
@@ -250,51 +250,21 @@ def test_network_is_blocked_during_tests():
         socket.create_connection(("192.0.2.1", 80), timeout=0.1)
 
 
-def test_id_ledger_finds_duplicates_across_spilled_runs(tmp_path):
-    """Small runs and fan-in force spills and merge passes; the result is the exact set of
-    repeated ids, each pointing at its first occurrence, and no temporary file is left."""
-    from akhbar.idledger import IdLedger
+def test_duplicate_ids_come_last_in_id_order_and_point_at_the_first(tmp_path):
+    """Every occurrence of an article id after its first (in file, then line order) is an
+    error pointing at the first, reported after all other diagnostics, by id."""
+    from synthetic import synthetic_record, write_corpus
 
-    ledger = IdLedger(run_entries=7, max_fan_in=3)
-    a = ledger.file_number("a.jsonl", tmp_path / "a.jsonl")
-    b = ledger.file_number("b.jsonl", tmp_path / "b.jsonl")
-    for line in range(1, 101):
-        ledger.add(f"synthetic-{line:016x}", a, line)
-    for line, n in enumerate([5, 200, 5, 99, 300], start=1):  # 5 twice more, 99 once more
-        ledger.add(f"synthetic-{n:016x}", b, line)
-    ledger.add(f"synthetic-{42:016x}", a, 101)  # a repeat later in the same file
-    assert len(ledger._spilled) > 3  # several runs, merged in passes
-    folder = ledger._folder
-    found = [(d.check, d.file, d.line, d.article, d.message) for d in ledger.duplicates()]
-    assert found == [
-        ("id-duplicate-article", "b.jsonl", 1, f"synthetic-{5:016x}", "article id also used at a.jsonl:5"),
-        ("id-duplicate-article", "b.jsonl", 3, f"synthetic-{5:016x}", "article id also used at a.jsonl:5"),
-        ("id-duplicate-article", "a.jsonl", 101, f"synthetic-{42:016x}", "article id also used at a.jsonl:42"),
-        ("id-duplicate-article", "b.jsonl", 4, f"synthetic-{99:016x}", "article id also used at a.jsonl:99"),
+    ids = [f"synthetic-{n:016x}" for n in range(1, 101)]
+    a = write_corpus(tmp_path, [synthetic_record(i) for i in ids] + [synthetic_record(ids[41])], "a.jsonl")
+    b = write_corpus(tmp_path, [synthetic_record(ids[n - 1]) for n in (5, 5, 99)] + [synthetic_record(f"synthetic-{300:016x}")], "b.jsonl")
+    found = [(d.check, Path(d.file).name, d.line, d.article, d.message) for d in validate_paths([a, b])]
+    duplicates = [f for f in found if f[0] == "id-duplicate-article"]
+    assert found[-len(duplicates):] == duplicates
+    at = display_path(a)
+    assert [d[1:] for d in duplicates] == [
+        ("b.jsonl", 1, ids[4], f"article id also used at {at}:5"),
+        ("b.jsonl", 2, ids[4], f"article id also used at {at}:5"),
+        ("a.jsonl", 101, ids[41], f"article id also used at {at}:42"),
+        ("b.jsonl", 3, ids[98], f"article id also used at {at}:99"),
     ]
-    assert folder is not None and not folder.exists()
-
-
-def test_id_ledger_without_spills_keeps_no_files(tmp_path):
-    from akhbar.idledger import IdLedger
-
-    ledger = IdLedger()
-    n = ledger.file_number("a.jsonl", tmp_path / "a.jsonl")
-    ledger.add("x", n, 2)
-    ledger.add("x", n, 1)
-    assert [(d.line, d.message) for d in ledger.duplicates()] == [(2, "article id also used at a.jsonl:1")]
-    assert ledger._folder is None
-
-
-def test_abandoned_validation_removes_its_spilled_ids(tmp_path, monkeypatch):
-    import akhbar.idledger as L
-
-    monkeypatch.setattr(L, "RUN_ENTRIES", 1)
-    folders = []
-    real_mkdtemp = L.tempfile.mkdtemp
-    monkeypatch.setattr(L.tempfile, "mkdtemp", lambda **kw: folders.append(real_mkdtemp(**kw)) or folders[-1])
-    shard = CASES / "corpus" / "valid" / "synthetic.jsonl"
-    diagnostics = validate_paths([shard, shard])
-    next(diagnostics, None)  # the first duplicate; the rest is abandoned
-    diagnostics.close()
-    assert folders and not any(Path(f).exists() for f in folders)

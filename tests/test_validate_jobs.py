@@ -1,7 +1,7 @@
 """The validator's speed does not change what it says: a record's diagnostics do not depend
 on how its line is written (canonical or not), --jobs N gives the same output as --jobs 1,
-and --changed-since re-checks only changed records. Behaviour only; timings belong to
-benchmarks/."""
+and --changed-since re-checks only changed records, with or without --jobs. Behaviour only;
+timings belong to benchmarks/."""
 
 from __future__ import annotations
 
@@ -168,8 +168,10 @@ def _git(repo: Path, *args: str) -> None:
     subprocess.run(["git", "-C", str(repo), *args], check=True, capture_output=True)
 
 
-@pytest.mark.parametrize("jobs", [1])
+@pytest.mark.parametrize("jobs", [1, 2])
 def test_changed_since_checks_only_changed_records(tmp_path, monkeypatch, jobs):
+    monkeypatch.setattr(V, "PARALLEL_MIN_BYTES", 0)
+    monkeypatch.setattr(V, "RANGE_BYTES", 3000)  # with --jobs 2, several ranges per file
     repo = tmp_path
     records = [synthetic_record(f"synthetic-{i:016x}") for i in range(5)]
     records[1]["entities"][0]["mentions"][0]["text"] = "قديم"  # an old error, left alone
@@ -214,7 +216,7 @@ def test_changed_since_cli_errors_are_messages(tmp_path):
 
 
 def test_cli_jobs_and_changed_since_on_the_repository():
-    for args in (["--jobs", "2"], ["--changed-since", "HEAD"]):
+    for args in (["--jobs", "2"], ["--changed-since", "HEAD"], ["--jobs", "2", "--changed-since", "HEAD"]):
         proc = subprocess.run([sys.executable, "-m", "akhbar", "validate", "--quiet", *args], capture_output=True, text=True, cwd=REPO)
         assert proc.returncode == 0, proc.stdout + proc.stderr
         assert "PASSED" in proc.stdout
