@@ -11,6 +11,11 @@ getrusage(RUSAGE_CHILDREN) in a wrapper process):
   build            akhbar build (validation included) of the corpus
   load_dataset     datasets.load_dataset("json", data_files=<the shard>) with a fresh cache
 
+and then, on the same records written the way a contributor's own script writes them
+(json.dumps(record, ensure_ascii=False, sort_keys=True): valid, not canonical), the parse
+floor and akhbar validate --jobs 1 / --jobs 2 again ("non-canonical" rows; their × floor is
+against the parse floor of that file).
+
 It prints a Markdown table and writes it to benchmarks/results.md, and into
 docs/performance.md between the markers <!-- results:start --> and <!-- results:end -->.
 
@@ -120,53 +125,65 @@ def machine() -> dict:
 def run(sizes: list[int], out: Path, source: Path | None, naive_limit: int, build_max: int) -> tuple[list[dict], str]:
     record, raw, note = generate.load_source(source)
     print(note, flush=True)
-    schema = REPO / "schema" / "article.schema.json"
     rows = []
     for n in sizes:
-        folder = out / f"n{n}"
-        shard = folder / "corpus" / "articles" / "synthetic-0000.jsonl"
-        if not shard.is_file() or sum(1 for _ in open(shard, "rb")) != n:
-            print(f"generating {n} articles …", flush=True)
-            generate.generate(n, out, record, raw)
-        mb = shard.stat().st_size / 1e6
-        # Warm the page cache so that every contender reads from memory.
-        with open(shard, "rb") as f:
-            while f.read(1 << 24):
-                pass
-
-        def add(what: str, result: dict, records: int | None = None, extrapolated: bool = False, n: int = n, mb: float = mb) -> None:
-            records = records or n
-            seconds = result["seconds"] * (n / records)
-            rows.append({"articles": n, "MB": mb, "what": what, "seconds": seconds,
-                         "rss_mb": result["rss_kb"] / 1024, "extrapolated": extrapolated})
-            print(f"  {n:>7} {what:<28} {seconds:9.2f} s {result['rss_kb'] / 1024:8.0f} MB", flush=True)
-
-        print(f"{n} articles, {mb:.0f} MB:", flush=True)
-        add("parse floor (orjson)", measure([sys.executable, "-c", FLOOR, str(shard)]))
-        limit = min(n, naive_limit)
-        add("naive jsonschema loop", measure([sys.executable, "-c", NAIVE, str(shard), str(schema), str(limit)]),
-            records=limit, extrapolated=limit < n)
-        add("akhbar validate --jobs 1", measure(akhbar_cmd("validate", "--quiet", "--jobs", "1", str(folder)), cwd=folder))
-        add("akhbar validate --jobs 2", measure(akhbar_cmd("validate", "--quiet", "--jobs", "2", str(folder)), cwd=folder))
-        if n <= build_max:
-            with tempfile.TemporaryDirectory(prefix="akhbar-bench-build-") as tmp:
-                add("akhbar build", measure(akhbar_cmd("build", "--root", str(folder), "--out", str(Path(tmp) / "hf"))))
-            env = dict(os.environ, HF_DATASETS_OFFLINE="1", HF_HUB_OFFLINE="1")
-            with tempfile.TemporaryDirectory(prefix="akhbar-bench-hf-") as tmp:
-                env["HF_HOME"] = tmp
-                add('load_dataset("json")', measure([sys.executable, "-c", LOAD_DATASET, str(shard)], env=env))
+        for canonical in (True, False):
+            rows += measure_corpus(n, canonical, out, record, raw, naive_limit, build_max)
     return rows, note
 
 
+def measure_corpus(n: int, canonical: bool, out: Path, record: dict, raw: Path | None, naive_limit: int,
+                   build_max: int) -> list[dict]:
+    """The rows of one corpus of n articles (canonical, or the same records non-canonical)."""
+    folder = out / generate.folder_name(n, canonical)
+    shard = folder / "corpus" / "articles" / "synthetic-0000.jsonl"
+    form = "" if canonical else " [non-canonical]"
+    if not shard.is_file() or sum(1 for _ in open(shard, "rb")) != n:
+        print(f"generating {n} articles{form} …", flush=True)
+        generate.generate(n, out, record, raw, canonical=canonical)
+    mb = shard.stat().st_size / 1e6
+    # Warm the page cache so that every contender reads from memory.
+    with open(shard, "rb") as f:
+        while f.read(1 << 24):
+            pass
+    rows = []
+
+    def add(what: str, result: dict, records: int | None = None, extrapolated: bool = False) -> None:
+        records = records or n
+        seconds = result["seconds"] * (n / records)
+        rows.append({"articles": n, "MB": mb, "what": what + form, "form": form, "seconds": seconds,
+                     "rss_mb": result["rss_kb"] / 1024, "extrapolated": extrapolated})
+        print(f"  {n:>7} {what + form:<45} {seconds:9.2f} s {result['rss_kb'] / 1024:8.0f} MB", flush=True)
+
+    print(f"{n} articles{form}, {mb:.0f} MB:", flush=True)
+    add("parse floor (orjson)", measure([sys.executable, "-c", FLOOR, str(shard)]))
+    if canonical:
+        limit = min(n, naive_limit)
+        schema = REPO / "schema" / "article.schema.json"
+        add("naive jsonschema loop", measure([sys.executable, "-c", NAIVE, str(shard), str(schema), str(limit)]),
+            records=limit, extrapolated=limit < n)
+    add("akhbar validate --jobs 1", measure(akhbar_cmd("validate", "--quiet", "--jobs", "1", str(folder)), cwd=folder))
+    add("akhbar validate --jobs 2", measure(akhbar_cmd("validate", "--quiet", "--jobs", "2", str(folder)), cwd=folder))
+    if canonical and n <= build_max:
+        with tempfile.TemporaryDirectory(prefix="akhbar-bench-build-") as tmp:
+            add("akhbar build", measure(akhbar_cmd("build", "--root", str(folder), "--out", str(Path(tmp) / "hf"))))
+        env = dict(os.environ, HF_DATASETS_OFFLINE="1", HF_HUB_OFFLINE="1")
+        with tempfile.TemporaryDirectory(prefix="akhbar-bench-hf-") as tmp:
+            env["HF_HOME"] = tmp
+            add('load_dataset("json")', measure([sys.executable, "-c", LOAD_DATASET, str(shard)], env=env))
+    return rows
+
+
 def table(rows: list[dict]) -> str:
-    floors = {r["articles"]: r["seconds"] for r in rows if r["what"].startswith("parse floor")}
+    floors = {(r["articles"], r["form"]): r["seconds"] for r in rows if r["what"].startswith("parse floor")}
     naive = {r["articles"]: r["seconds"] for r in rows if r["what"].startswith("naive")}
     loads = {r["articles"]: r["seconds"] for r in rows if r["what"].startswith("load_dataset")}
     lines = ["| articles | MB | what | seconds | articles/s | MB/s | peak RSS MB | × floor | naive ÷ this | × load_dataset |",
              "|---:|---:|---|---:|---:|---:|---:|---:|---:|---:|"]
     for r in rows:
         n, s = r["articles"], r["seconds"]
-        x_floor = f"{s / floors[n]:.1f}" if n in floors and not r["what"].startswith("parse") else ""
+        floor = floors.get((n, r["form"]))
+        x_floor = f"{s / floor:.1f}" if floor and not r["what"].startswith("parse") else ""
         speedup = f"{naive[n] / s:.0f}" if n in naive and r["what"].startswith("akhbar validate") else ""
         x_load = f"{s / loads[n]:.1f}" if n in loads and r["what"] == "akhbar build" else ""
         est = " (extrapolated)" if r["extrapolated"] else ""
@@ -204,7 +221,7 @@ def main(argv: list[str] | None = None) -> int:
     except ValueError:
         ap.error("--sizes must be positive integers separated by commas; --naive-limit at least 1")
     free = shutil.disk_usage(args.out.parent if not args.out.exists() else args.out).free
-    need = sum(sizes) * 70_000 * 1.2
+    need = sum(sizes) * 140_000 * 1.2  # a canonical and a non-canonical corpus of each size
     if need > free:
         ap.error(f"about {need / 1e9:.1f} GB needed under {args.out}, {free / 1e9:.1f} GB free")
     command = "python benchmarks/run.py " + " ".join(a for a in (argv if argv is not None else sys.argv[1:]))

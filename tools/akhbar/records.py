@@ -77,7 +77,9 @@ class ParsedLine:
 
 
 def parse_line(raw: bytes) -> ParsedLine:
-    """Parse one JSONL line (already known to be UTF-8).
+    """Parse one JSONL line (its problems: json-invalid, json-duplicate-key,
+    json-nan-infinity, json-lone-surrogate, json-too-deep; raises UnicodeDecodeError for a
+    line that is not UTF-8).
 
     orjson reads every line first. Its reading is the strict one, with nothing to report,
     unless the line holds one of the things the strict parser (parse_strict) exists to
@@ -86,10 +88,10 @@ def parse_line(raw: bytes) -> ParsedLine:
     1,024 levels. So a line goes to the strict parser unless it is an object and either
     - it is orjson's own compact serialization of the value (duplicate keys and big integers
       would change it), in schema key order: the line is canonical; or
-    - it starts with "{" (the strict parser takes no leading space), has as many ':' as
-      that serialization (no key dropped) unless it escapes characters as \\uXXXX, has no
-      integer read as a float (orjson writes those with an exponent, 'e+'), and passes the
-      compiled schema (which allows five levels of nesting at most).
+    - it starts with "{" (the strict parser takes no leading space), has no \\uXXXX escape
+      and as many ':' as that serialization (so no key was dropped), has no integer read
+      as a float (orjson writes those with an exponent, 'e+'), and passes the compiled
+      schema (which allows five levels of nesting at most).
     Both cost about the same: a valid record is read once by orjson whatever its key order
     or spacing.
     """
@@ -126,7 +128,8 @@ def _same_keys_and_numbers(raw: bytes, serialized: bytes) -> bool:
 
 
 def parse_strict(text: str) -> ParsedLine:
-    """Parse with the standard library, reporting every ambiguity instead of resolving it."""
+    """Parse with the standard library, reporting every ambiguity instead of resolving it:
+    json-invalid, json-duplicate-key, json-nan-infinity, json-lone-surrogate, json-too-deep."""
     problems: list[JsonProblem] = []
 
     def pairs_hook(pairs):

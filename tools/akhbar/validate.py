@@ -75,7 +75,13 @@ def validate_paths(paths: Iterable[Path], root: Path | None = None, summary: Sum
     summary is given it is filled in as the diagnostics are consumed. With jobs > 1, byte
     ranges of the files are validated by worker processes; the diagnostics are the same, in
     the same order, as with jobs=1. With a baseline (--changed-since), lines unchanged since
-    it are not validated again; their ids still take part in the corpus-wide checks."""
+    it are not validated again; their ids still take part in the corpus-wide checks.
+
+    Every check id can come out: those of a line (_validate_line: the FORMAT checks of its
+    bytes, the JSON checks of akhbar.records.parse_line, record-not-canonical and every
+    record check of akhbar.checks.check_record) and those that need the file or the corpus
+    (_assemble: records-not-sorted, file-no-final-newline, file-unreadable,
+    id-duplicate-article)."""
     paths = [Path(p) for p in paths]
     summary = summary if summary is not None else Summary()
     plan = [_File(path, display_path(path), root or corpus_root_of(path) or project_root()) for path in paths]
@@ -180,7 +186,9 @@ def _scan_range(file: _File, start: int, end: int | None, context: _Context, tal
 
 def _validate_line(raw: bytes, number: int, file: _File, provenance: ProvenanceCache,
                    at_file_start: bool) -> tuple[list[Diagnostic], str | None]:
-    """The diagnostics of one line and its article id (None when it has none)."""
+    """The diagnostics of one line and its article id (None when it has none). Raises
+    file-bom (first line), file-crlf, file-blank-line, file-not-utf8, the JSON checks of
+    parse_line, json-not-object and record-not-canonical, then check_record's."""
     out: list[Diagnostic] = []
     name = file.name
 
@@ -244,7 +252,9 @@ def _in_this_process(plan: list[_File], baseline: Baseline | None) -> Iterator[O
 
 def _assemble(plan: list[_File], outcomes: Iterator[Outcome], summary: Summary) -> Iterator[Diagnostic]:
     """The diagnostics of every range, in file order with file line numbers, with the checks
-    that need the whole file (order, final newline) and the whole corpus (duplicate ids)."""
+    that need the whole file or the whole corpus: records-not-sorted (the first unsorted
+    record of a file), file-no-final-newline, file-unreadable and, after everything else,
+    id-duplicate-article."""
     ids = _ArticleIds()
     for file in plan:
         summary.files += 1
