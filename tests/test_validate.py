@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+import unicodedata
 from pathlib import Path
 
 import jsonschema
@@ -186,6 +187,48 @@ def test_arbitrary_json_never_raises(tmp_path_factory, value):
     shard.write_text(json.dumps(value) + "\n", encoding="utf-8")
     for d in diagnostics_of(shard):
         assert d.check in CHECKS
+
+
+# ---- unicode ---------------------------------------------------------------------------------
+
+NFC_ALPHABET = "aeAZ\"\\ \u0300\u0301\u0308\u0327\u0338\u0340\u0344\u0345\u036fاأإآويىءهة\u064b\u064e\u0650\u0651\u0652\u0653\u0654\u0655\u1100\u1161\u11a8가\u05b8\u05b7"
+
+
+@given(st.lists(st.text(alphabet=NFC_ALPHABET, max_size=6), min_size=1, max_size=4))
+def test_text_not_nfc_exactly_for_strings_not_in_nfc(names):
+    """check_unicode reports text-not-nfc for each string that is not in NFC, and only
+    for those, whatever ASCII and combining marks surround it in the record."""
+    from akhbar.checks import check_unicode
+    from synthetic import synthetic_record
+
+    record = synthetic_record()
+    for entity, name in zip(record["entities"], names, strict=False):
+        entity["name"] = name
+    found = []
+    check_unicode(record, lambda check, message, where=None, *a: found.append((check, where)))
+    expected = [f"$.entities[{i}].name" for i, name in enumerate(names[:len(record["entities"])])
+                if not unicodedata.is_normalized("NFC", name)]
+    assert sorted(where for check, where in found if check == "text-not-nfc") == sorted(expected)
+
+
+def test_ascii_composes_only_with_combining_diacritics():
+    """The Unicode facts check_unicode relies on to judge a record from the non-ASCII
+    characters of its serialization: an ASCII character is never the second of a canonical
+    composition, and the first only with characters of U+0300-U+036F (or ones that
+    decompose to those, U+0340-U+0344)."""
+    after_ascii, before_ascii = set(), set()
+    for code in range(0x80, 0x110000):
+        if 0xD800 <= code <= 0xDFFF:
+            continue
+        nfd = unicodedata.normalize("NFD", chr(code))
+        if len(nfd) > 1 and nfd[0] < "\x80":
+            after_ascii.update(nfd[1:])
+        if len(nfd) > 1 and nfd[-1] < "\x80":
+            before_ascii.add(chr(code))
+        if len(nfd) == 1 and nfd != chr(code) and "\u0300" <= nfd <= "\u036f":
+            after_ascii.add(chr(code))  # a singleton that becomes a combining diacritic
+    assert before_ascii == set()
+    assert after_ascii and all("\u0300" <= ch <= "\u036f" for ch in after_ascii)
 
 
 # ---- the command line ------------------------------------------------------------------------
