@@ -54,11 +54,6 @@ CUE_LEMMAS = frozenset(labels.cue_lemmas())
 LAYERS = ("entities", "quotes", "events")
 
 
-def is_int(value) -> bool:
-    """A JSON integer (a bool is not one)."""
-    return type(value) is int
-
-
 def _dicts(value) -> list[dict]:
     return [v for v in value if isinstance(v, dict)] if isinstance(value, list) else []
 
@@ -321,6 +316,7 @@ def check_spans(record: dict, report: Report) -> None:
     for spans, has_surface, locate in iter_span_groups(record):
         for i, span in enumerate(spans):
             start, end = span.get("start"), span.get("end")
+            # type(...) is int: JSON integers only (True is an int to isinstance, 10.0 to JSON Schema)
             if not (type(start) is int and type(end) is int and 0 <= start < end <= n):
                 _report_offsets(start, end, n, locate(i), report)
                 continue
@@ -403,13 +399,13 @@ def check_mentions_nest(record: dict, report: Report) -> None:
     order.sort()  # by start, longest first; equal offsets keep the order of the record
     ends: list[int] = []  # the ends of the mentions that contain this one, innermost last
     outer: list[int] = []  # and their positions in `order`
-    previous = (-1, 0, -1)
+    previous_start = previous_minus_end = None
     for k, (start, minus_end, i) in enumerate(order):
         end = -minus_end
-        if start == previous[0] and minus_end == previous[1]:
+        if start == previous_start and minus_end == previous_minus_end:
             mid = str(mentions[i].get("id"))
-            report("mention-duplicate", f"{mid} has the same offsets as {mentions[previous[2]].get('id')}", mid, start, end)
-        previous = order[k]
+            report("mention-duplicate", f"{mid} has the same offsets as {mentions[order[k - 1][2]].get('id')}", mid, start, end)
+        previous_start, previous_minus_end = start, minus_end
         while ends and ends[-1] <= start:
             ends.pop()
             outer.pop()
