@@ -21,13 +21,13 @@ import pyarrow.parquet as pq  # noqa: E402
 import pytest  # noqa: E402
 import yaml  # noqa: E402
 
-from akhbar.checks import sha256_file
 from akhbar.cli import main  # noqa: E402
 from akhbar.hf import CONFIGS  # noqa: E402
 from akhbar.hf import build as B  # noqa: E402
 from akhbar.hf import features as F  # noqa: E402
 from akhbar.hf.card import to_names  # noqa: E402
 from akhbar.paths import default_shards  # noqa: E402
+from akhbar.provenance import sha256_file
 from synthetic import synthetic_record, write_corpus  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[1]

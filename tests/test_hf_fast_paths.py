@@ -330,8 +330,10 @@ def _stats_record(i: int) -> dict:
 
 
 def test_few_collections_restores_the_collector():
+    from akhbar.records import few_collections
+
     before = gc.get_threshold()
-    with P.few_collections():
+    with few_collections():
         assert gc.get_threshold()[0] == 100_000
     assert gc.get_threshold() == before
     assert gc.get_freeze_count() == 0

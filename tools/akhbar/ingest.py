@@ -19,7 +19,7 @@ from pathlib import Path
 
 import orjson
 
-from akhbar.checks import sha256_file
+from akhbar.provenance import sha256_file
 from akhbar.records import write_records
 from akhbar.schema import CURRENT_SCHEMA_VERSION
 

@@ -33,15 +33,16 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from akhbar import __version__, labels
-from akhbar.checks import sha256_file
 from akhbar.diagnostics import ERROR, Diagnostic
 from akhbar.hf import CONFIGS
 from akhbar.hf import features as F
 from akhbar.hf.arrow import fresh_nbytes
 from akhbar.hf.buildstats import BuildStats
 from akhbar.hf.order import index, merged
-from akhbar.hf.parallel import derived_in_order, few_collections, runs_of
+from akhbar.hf.parallel import derived_in_order, runs_of
 from akhbar.paths import default_shards, project_root
+from akhbar.provenance import sha256_file
+from akhbar.records import few_collections
 from akhbar.validate import Summary, validate_paths
 
 # Rows are batched by article: a batch closes once it holds BATCH_ROWS rows or more. The

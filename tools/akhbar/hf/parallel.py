@@ -17,7 +17,6 @@ import shutil
 import tempfile
 from collections import deque
 from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 
 import orjson
@@ -86,24 +85,6 @@ def _read(shards: list[str], refs: list[LineRef]) -> list[dict]:
         for f in handles.values():
             f.close()
     return records
-
-
-@contextmanager
-def few_collections() -> Iterator[None]:
-    """Run a block with the cyclic garbage collector rarely triggered. Deriving rows creates
-    millions of short-lived, acyclic objects (parsed records, lists of offsets); with the
-    default thresholds the collector ran so often, rescanning the hundreds of thousands of
-    objects `datasets` and pyarrow keep alive, that deriving the rows took 15% longer
-    (measured). Those long-lived objects are frozen out of its scans, and it runs after
-    100,000 allocations instead of 700; garbage is still collected."""
-    threshold = gc.get_threshold()
-    gc.freeze()
-    gc.set_threshold(100_000, 50, 1000)
-    try:
-        yield
-    finally:
-        gc.set_threshold(*threshold)
-        gc.unfreeze()
 
 
 def _worker_init() -> None:
