@@ -11,14 +11,20 @@ Layout of one generated corpus (so that `akhbar validate <out>/n1000` checks pro
     <out>/n<N>/corpus/articles/synthetic-<NNNN>.jsonl   (records sorted by id, canonical form)
     <out>/n<N>/corpus/raw/synthetic/source.txt          (one raw file every record points at)
 
+With --non-canonical the same records are written to <out>/n<N>-noncanonical/ the way a
+contributor's own script would write them: `json.dumps(record, ensure_ascii=False,
+sort_keys=True)`, i.e. with spaces after separators and keys in alphabetical rather than
+schema order (valid records, each of which `akhbar validate` warns is not canonical).
+
 Usage:
-    python benchmarks/generate.py [--sizes 1000,10000] [--out DIR] [--source FILE] [--seed N]
+    python benchmarks/generate.py [--sizes 1000,10000] [--out DIR] [--source FILE] [--seed N] [--non-canonical]
 """
 
 from __future__ import annotations
 
 import argparse
 import hashlib
+import json
 import random
 import shutil
 import sys
@@ -207,8 +213,15 @@ def make_article(article_id: str, split: str, paragraphs: list[Paragraph], sourc
     }
 
 
-def generate(n: int, out: Path, source: dict, raw: Path | None, seed: int = 0, shards: int = 1) -> Path:
-    """Write a corpus of `n` SYNTHETIC articles under out/n<N>/ and return that folder."""
+def folder_name(n: int, canonical: bool = True) -> str:
+    return f"n{n}" if canonical else f"n{n}-noncanonical"
+
+
+def generate(n: int, out: Path, source: dict, raw: Path | None, seed: int = 0, shards: int = 1,
+             canonical: bool = True) -> Path:
+    """Write a corpus of `n` SYNTHETIC articles under out/n<N>/ (canonical) or
+    out/n<N>-noncanonical/ (the same records as json.dumps writes them) and return that
+    folder."""
     paras = [p for p in paragraphs_of(source) if p.text]
     if not paras:
         raise GenerateError("the source record has no blocks to recombine")
@@ -219,7 +232,7 @@ def generate(n: int, out: Path, source: dict, raw: Path | None, seed: int = 0, s
     if len(ids) != n:  # 64-bit prefixes of sha256 do not collide at these sizes; be sure anyway
         raise GenerateError("id collision; choose another --seed")
 
-    target = out / f"n{n}"
+    target = out / folder_name(n, canonical)
     if target.exists():
         shutil.rmtree(target)
     raw_path = target / RAW_REL
@@ -238,7 +251,11 @@ def generate(n: int, out: Path, source: dict, raw: Path | None, seed: int = 0, s
                 draw = rng.random()
                 split = "train" if draw < 0.8 else "validation" if draw < 0.9 else "test"
                 chosen = [paras[rng.randrange(len(paras))] for _ in range(per_article)]
-                f.write(orjson.dumps(make_article(article_id, split, chosen, source, raw_sha)) + b"\n")
+                article = make_article(article_id, split, chosen, source, raw_sha)
+                if canonical:
+                    f.write(orjson.dumps(article) + b"\n")
+                else:
+                    f.write(json.dumps(article, ensure_ascii=False, sort_keys=True).encode("utf-8") + b"\n")
     return target
 
 
@@ -249,6 +266,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--source", type=Path, help="an annotated record (first line of a JSONL file) to recombine")
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--shards", type=int, default=1, help="shards per corpus (default 1: one large file)")
+    ap.add_argument("--non-canonical", action="store_true",
+                    help="write the records as json.dumps(ensure_ascii=False, sort_keys=True) does, to n<N>-noncanonical/")
     args = ap.parse_args(argv)
     try:
         sizes = [int(s) for s in args.sizes.split(",") if s.strip()]
@@ -263,7 +282,7 @@ def main(argv: list[str] | None = None) -> int:
         source, raw, note = load_source(args.source)
         print(note)
         for n in sizes:
-            target = generate(n, out, source, raw, args.seed, args.shards)
+            target = generate(n, out, source, raw, args.seed, args.shards, canonical=not args.non_canonical)
             nbytes = sum(p.stat().st_size for p in (target / "corpus" / "articles").glob("*.jsonl"))
             print(f"wrote {n} SYNTHETIC articles to {target} ({nbytes / 1e6:.1f} MB)")
     except GenerateError as exc:

@@ -69,11 +69,29 @@ def test_the_double_annotation_sample_is_reproducible():
 
     shard = Path(__file__).resolve().parents[1] / "corpus" / "articles" / "wikinews.jsonl"
     records = [json.loads(line) for line in shard.read_text(encoding="utf-8").splitlines()]
-    sample = double_annotation_sample(records)
+    sample = double_annotation_sample(records, ("wikinews-ar-qcri", "wikinews-ar-mewsli"))
     assert len(sample) == 15
     # two per QCRI section (7 sections) and the one Mewsli-X article
     sections = [next(r["source"]["section"] or r["source"]["collection"] for r in records if r["id"] == i) for i in sample]
     assert sorted(set(sections)) == sorted({r["source"]["section"] or r["source"]["collection"] for r in records})
     # every sampled article is double-annotated under agreement/
+    for article_id in sample:
+        assert (shard.parents[2] / "agreement" / article_id / "annotator-b.jsonl").is_file()
+
+
+def test_the_ntrex_sample_is_one_document_from_each_of_the_six_largest_outlets():
+    import json
+    from collections import Counter
+    from pathlib import Path
+
+    from akhbar.agreement import double_annotation_sample
+
+    shard = Path(__file__).resolve().parents[1] / "corpus" / "articles" / "ntrex.jsonl"
+    records = [json.loads(line) for line in shard.read_text(encoding="utf-8").splitlines()]
+    sample = double_annotation_sample(records, ("ntrex-128-arb",))
+    outlets = Counter(r["source"]["translation"]["outlet"] for r in records)
+    largest = {o for o, _ in sorted(outlets.items(), key=lambda kv: (-kv[1], kv[0]))[:6]}
+    chosen = [next(r for r in records if r["id"] == i)["source"]["translation"]["outlet"] for i in sample]
+    assert sorted(chosen) == sorted(largest)
     for article_id in sample:
         assert (shard.parents[2] / "agreement" / article_id / "annotator-b.jsonl").is_file()

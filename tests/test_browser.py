@@ -127,3 +127,105 @@ def test_rendered_example_is_laid_out_right_to_left(site, browser):
         assert browser.evaluate(ws, "getComputedStyle(document.documentElement).direction") == "rtl"
     finally:
         ws.close()
+
+
+# Where the opening « and the closing » of the first isolate holding inline markup are drawn.
+GUILLEMETS = """(() => {
+  const span = [...document.querySelectorAll('span[dir="rtl"][lang="ar"]')]
+    .find(s => s.querySelector('strong, mark') && s.textContent.trim().startsWith('«') && s.textContent.trim().endsWith('»'));
+  if (!span) return JSON.stringify({found: false});
+  const walker = document.createTreeWalker(span, NodeFilter.SHOW_TEXT);
+  const nodes = [];
+  while (walker.nextNode()) nodes.push(walker.currentNode);
+  const rect = (node, index) => { const r = document.createRange(); r.setStart(node, index); r.setEnd(node, index + 1);
+                                  return r.getBoundingClientRect(); };
+  const first = nodes.find(n => n.data.includes('«')), last = [...nodes].reverse().find(n => n.data.includes('»'));
+  const open = rect(first, first.data.indexOf('«')), close = rect(last, last.data.lastIndexOf('»'));
+  return JSON.stringify({found: true, text: span.textContent, openLeft: open.left, closeLeft: close.left,
+                         sameLine: Math.abs(open.top - close.top) < 4});
+})()"""
+
+
+def test_a_quotation_with_bold_inside_reads_right_to_left(site, browser):
+    """The events page's trigger examples bold the trigger inside a «…» phrase: the phrase is
+    one isolate, so « is drawn at its right end and » at its left end."""
+    page = site / "guidelines" / "events" / "index.html"
+    ws = browser.open(page.as_uri())
+    try:
+        found = json.loads(browser.evaluate(ws, GUILLEMETS))
+    finally:
+        ws.close()
+    assert found["found"]
+    if found["sameLine"]:
+        assert found["openLeft"] > found["closeLeft"], found
+
+
+def test_tables_fit_their_box(site, browser):
+    """Wide tables (performance, agreement, labels) fit the content column at 1200 px."""
+    overflowing = {}
+    for name in ("performance", "reference/labels", "agreement"):
+        ws = browser.open((site / name / "index.html").as_uri())
+        try:
+            # a table too wide for its box makes its scrolling wrapper (or itself) scroll
+            wide = browser.evaluate(ws, "[...document.querySelectorAll('.md-content table, .md-typeset__scrollwrap')]"
+                                        ".filter(t => t.scrollWidth > t.clientWidth + 1).length")
+        finally:
+            ws.close()
+        if wide:
+            overflowing[name] = wide
+    assert overflowing == {}
+
+
+def test_rendered_example_opens_on_the_text(site, browser):
+    page = site / "examples" / "elaph-46fbcfd5b2c865c7.html"
+    ws = browser.open(page.as_uri())
+    try:
+        top = browser.evaluate(ws, "document.querySelector('p.block').getBoundingClientRect().top")
+        height = browser.evaluate(ws, "window.innerHeight")
+    finally:
+        ws.close()
+    assert top < height / 2
+
+
+def test_search_finds_every_page_with_the_commonest_cue_verb(site, browser):
+    """Searching «قال» in the site's own search (served over loopback: its worker does not run
+    from file://) lists every page whose indexed text has the word."""
+    import functools
+    import re
+    import threading
+    from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+    from urllib.parse import quote
+
+    index = json.loads((site / "search" / "search_index.json").read_text(encoding="utf-8"))
+    expected = set()
+    for doc in index["docs"]:
+        words = re.split(index["config"]["separator"], re.sub(r"<[^>]+>", " ", doc["title"] + " " + doc["text"]))
+        if "قال" in words:
+            expected.add(doc["location"].split("#")[0])
+    assert len(expected) >= 5
+
+    class Quiet(SimpleHTTPRequestHandler):
+        def log_message(self, *args):
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(Quiet, directory=str(site)))
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    base = f"http://127.0.0.1:{server.server_address[1]}/"
+    try:
+        ws = browser.open(base + "?q=" + quote("«قال»"))
+        try:
+            found = []
+            deadline = time.monotonic() + 30
+            while time.monotonic() < deadline:
+                found = browser.evaluate(ws, "[...document.querySelectorAll('.md-search-result__item > a')]"
+                                             ".map(a => a.getAttribute('href'))") or []
+                if found:
+                    break
+                time.sleep(0.3)
+        finally:
+            ws.close()
+    finally:
+        server.shutdown()
+        server.server_close()
+    pages = {href.removeprefix(base).split("#")[0] for href in found}
+    assert expected <= pages, sorted(expected - pages)

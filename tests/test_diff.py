@@ -134,11 +134,53 @@ def test_unknown_revision_is_a_usage_error(repo, capsys):
 
 
 def test_unparsable_line_names_file_and_line(tmp_path, capsys):
+    """Sides are read as `akhbar agree` reads them: the message names file, line and column."""
     shard = write_corpus(tmp_path, [synthetic_record()], raw=False)
     bad = tmp_path / "bad.jsonl"
     bad.write_bytes(shard.read_bytes() + b"{oops\n")
     assert main(["diff", str(shard), str(bad)]) == 2
-    assert "bad.jsonl:2: not a record" in capsys.readouterr().err
+    assert "bad.jsonl:2, column 2: invalid JSON line" in capsys.readouterr().err
+
+
+def test_duplicate_article_in_a_side_is_a_usage_error(tmp_path, capsys):
+    shard = write_corpus(tmp_path, [synthetic_record()], raw=False)
+    twice = tmp_path / "twice.jsonl"
+    twice.write_bytes(shard.read_bytes() * 2)
+    assert main(["diff", str(shard), str(twice)]) == 2
+    assert "twice.jsonl:2: duplicate article id 'synthetic-00000000000000a1' (first at " in capsys.readouterr().err
+
+
+def test_rev_path_side(repo, capsys):
+    """A side may be one shard (or folder) as it stood in a revision, as for agree and render."""
+    shard = "corpus/articles/synthetic.jsonl"
+    assert main(["diff", f"HEAD~1:{shard}", f"git:HEAD:{shard}", "--repo", str(repo), "--format", "json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data["summary"]["articles_changed"] == 1 and data["summary"]["articles_added"] == 1
+    assert main(["diff", "HEAD:corpus/nothing.jsonl", "HEAD", "--repo", str(repo)]) == 2
+    assert "HEAD:corpus/nothing.jsonl: no such file, or no *.jsonl shards, in revision HEAD" in capsys.readouterr().err
+
+
+def test_mentions_sharing_offsets_are_compared_one_to_one():
+    """Two mentions on the same span (in two entities) are two mentions: removing one is one change."""
+    old = synthetic_record()
+    first = old["entities"][0]["mentions"][0]
+    old["entities"].append({"id": "e10", "type": "OCC", "subtype": None, "name": "x", "wikidata": None,
+                            "mentions": [{**first, "id": "m10"}]})
+    new = copy.deepcopy(old)
+    del new["entities"][-1]
+    changes = [(c.layer, c.change, c.what) for c in diff_records(old, new)]
+    assert changes == [("entity", "removed", "e10 OCC «x»"), ("mention", "removed", "OCC m10")]
+
+
+def test_overlapping_annotations_are_paired_as_changes():
+    """A quote whose boundary moves is one change, not a removal and an addition."""
+    old = synthetic_record()
+    new = copy.deepcopy(old)
+    quote = new["quotes"][0]
+    quote["content"][0]["end"] -= 1
+    quote["content"][0]["text"] = quote["content"][0]["text"][:-1]
+    changes = [(c.layer, c.change) for c in diff_records(old, new)]
+    assert changes == [("quote", "changed")]
 
 
 def test_diff_sides_counts_added_article():

@@ -186,3 +186,47 @@ def test_ingest_collection_refuses_unknown_source_and_changed_raw(tmp_path):
     write(folder / "WikiNewsTruth.txt", ["# علوم", "خبر أول عن شيء آخر", "فقرة أولى."])
     with pytest.raises(IngestError, match="different content"):
         ingest_collection("wikinews-ar-qcri", folder, root)
+
+
+def test_ntrex_documents_are_translations_with_their_lines(shared_dir):
+    folder = shared_dir / "external" / "ntrex-128-arb"
+    articles = ADAPTERS["ntrex-128-arb"].read(folder)
+    assert len(articles) == 123
+    # the documents tile the file: consecutive line ranges from 1 to 1997
+    assert articles[0].lines[0] == 1 and articles[-1].lines[1] == 1997
+    assert all(a.lines[1] + 1 == b.lines[0] for a, b in zip(articles, articles[1:], strict=False))
+    first = articles[0]
+    assert first.translation == {"from": "en", "outlet": "bbc", "document": "bbc.381790"}
+    assert first.title == "أعرب أعضاء جمعية ويلز الوطنية عن قلقهم من \"أنهم يبدون كالدمى\""
+    assert {a.translation["outlet"] for a in articles} >= {"bbc", "reuters", "nytimes", "guardian"}
+    assert not any("\u00a0" in a.text for a in articles)
+    assert sum(len(a.text.split()) for a in articles) > 38000
+
+
+def test_ntrex_refuses_misaligned_or_interleaved_files(tmp_path):
+    ar, ids = tmp_path / "newstest2019-ref.arb.txt", tmp_path / "DOCUMENT_IDS.tsv"
+    write(ar, ["عنوان أول", "جملة.", "عنوان ثان"])  # SYNTHETIC
+    write(ids, ["bbc.1", "bbc.1"])
+    with pytest.raises(LayoutError, match="line-aligned"):
+        ADAPTERS["ntrex-128-arb"].read(tmp_path)
+    write(ids, ["bbc.1", "cnn.2", "bbc.1"])
+    with pytest.raises(LayoutError, match="appears again"):
+        ADAPTERS["ntrex-128-arb"].read(tmp_path)
+    write(ids, ["bbc.1", "bbc.1", "cnn.2"])
+    first, second = ADAPTERS["ntrex-128-arb"].read(tmp_path)
+    assert (first.title, first.paragraphs, first.lines) == ("عنوان أول", ["جملة."], (1, 2))
+    assert second.translation == {"from": "en", "outlet": "cnn", "document": "cnn.2"}
+
+
+def test_ntrex_records_have_no_headings(tmp_path):
+    folder = tmp_path / "src"
+    folder.mkdir()
+    write(folder / "newstest2019-ref.arb.txt", ["عنوان الخبر هنا", "جملة أولى.", "سأكون معك", "جملة أخيرة."])  # SYNTHETIC
+    write(folder / "DOCUMENT_IDS.tsv", ["reuters.7"] * 4)
+    (folder / "LICENSE.md").write_text("CC BY-SA 4.0\n", encoding="utf-8")
+    added, shard = ingest_collection("ntrex-128-arb", folder, tmp_path / "repo")
+    [record] = added
+    assert [b["kind"] for b in record["blocks"]] == ["headline", "lede", "paragraph", "paragraph"]
+    assert record["source"]["translation"]["document"] == "reuters.7" and record["id"].startswith("ntrex-")
+    assert record["license"]["text"] == "CC-BY-SA-4.0"
+    assert (tmp_path / "repo" / "corpus" / "raw" / "ntrex-128-arb" / "DOCUMENT_IDS.tsv").is_file()

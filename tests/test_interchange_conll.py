@@ -9,10 +9,10 @@ from pathlib import Path
 import orjson
 import pytest
 
-from akhbar.checks import sha256_file
 from akhbar.cli import main
 from akhbar.interchange.common import Report
 from akhbar.interchange.conll import BUILTIN_MAPS, read_conll, record_to_conll, tokenize
+from akhbar.provenance import sha256_file
 from akhbar.validate import validate_paths
 from synthetic import synthetic_record, write_corpus
 

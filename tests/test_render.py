@@ -5,12 +5,14 @@ from __future__ import annotations
 
 import copy
 import html
+import math
 from html.parser import HTMLParser
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from akhbar.cli import main
+from akhbar.labels import entity_types
 from akhbar.paths import default_shards, project_root
 from akhbar.render import RANK, Span, nest, render_html
 from akhbar.sources import load_collection
@@ -219,3 +221,44 @@ def test_nest_is_well_formed_and_keeps_the_text(raw_spans):
     checker.close()
     assert checker.errors == [] and checker.stack == []
     assert article_text(checker) == text
+
+
+def _rgb(hex_colour: str) -> tuple[float, float, float]:
+    return tuple(int(hex_colour[i: i + 2], 16) / 255 for i in (1, 3, 5))
+
+
+def _linear(c: float) -> float:
+    return c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4
+
+
+def _luminance(hex_colour: str) -> float:
+    r, g, b = (_linear(c) for c in _rgb(hex_colour))
+    return 0.2126 * r + 0.7152 * g + 0.0722 * b
+
+
+def _contrast(a: str, b: str) -> float:
+    la, lb = sorted((_luminance(a), _luminance(b)), reverse=True)
+    return (la + 0.05) / (lb + 0.05)
+
+
+def _lab(hex_colour: str) -> tuple[float, float, float]:
+    r, g, b = (_linear(c) for c in _rgb(hex_colour))
+    x = (0.4124 * r + 0.3576 * g + 0.1805 * b) / 0.95047
+    y = 0.2126 * r + 0.7152 * g + 0.0722 * b
+    z = (0.0193 * r + 0.1192 * g + 0.9505 * b) / 1.08883
+    f = [t ** (1 / 3) if t > 0.008856 else 7.787 * t + 16 / 116 for t in (x, y, z)]
+    return 116 * f[1] - 16, 500 * (f[0] - f[1]), 200 * (f[1] - f[2])
+
+
+def test_entity_colours_are_distinguishable_and_readable():
+    from akhbar.render import PALETTE, VALUE_TYPES
+
+    assert set(PALETTE) == set(entity_types())
+    for label, (background, border) in PALETTE.items():
+        assert _contrast(background, "#1b1b1b") >= 7, label  # the Arabic text on its highlight (WCAG AAA)
+        assert _contrast(border, background) >= 3, label  # the box around a mention (WCAG non-text 3:1)
+    names = [t for t in PALETTE if t not in VALUE_TYPES]
+    for k, a in enumerate(names):
+        for b in names[k + 1:]:
+            distance = math.dist(_lab(PALETTE[a][0]), _lab(PALETTE[b][0]))
+            assert distance >= 15, (a, b, round(distance, 1))

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+import unicodedata
 from pathlib import Path
 
 import jsonschema
@@ -15,7 +16,7 @@ from hypothesis import strategies as st
 
 from akhbar.diagnostics import CHECKS
 from akhbar.paths import default_shards
-from akhbar.validate import Summary, validate_file, validate_paths
+from akhbar.validate import Summary, display_path, validate_file, validate_paths
 
 CASES = Path(__file__).parent / "cases"
 EXPECTED = json.loads((CASES / "expected.json").read_text(encoding="utf-8"))
@@ -104,14 +105,35 @@ def test_summary_counts():
 
 
 # Warnings the guidelines accept on purpose, each documented as a hard case.
-ACCEPTED_WARNINGS = {("event-recipient-missing", "elaph-46fbcfd5b2c865c7", "v49")}  # H-V19
+# Warnings the guidelines accept (H-V19: a recipient that is not an entity is left empty
+# rather than invented): each one was checked by hand.
+ACCEPTED_WARNINGS = {
+    ("event-recipient-missing", "elaph-46fbcfd5b2c865c7", "v49"),  # «تسليح الميليشيات»
+    ("event-recipient-missing", "wikinews-2bb0e4b513fe1f31", "v3"),  # «لانسحبنا من هناك» (hypothetical)
+    ("event-recipient-missing", "wikinews-9dedf2ba968d41e5", "v2"),  # sanctions on «أي دولة»
+    ("event-recipient-missing", "wikinews-9dedf2ba968d41e5", "v5"),  # «سبع دول» exempted, unnamed
+    ("event-recipient-missing", "wikinews-c776fed65756de0b", "v3"),  # «نشطاء آخرين»
+    ("event-recipient-missing", "ntrex-d6da2fde2511b2f5", "v1"),  # a court voids a map (not an entity)
+    ("event-recipient-missing", "ntrex-ee15115d11138d5c", "v3"),  # aid to «النازحين»
+    ("event-recipient-missing", "ntrex-fb6447e429714764", "v2"),  # support to «فرق الإنقاذ»
+    ("span-zero-width", "ntrex-da8405cbfc70bce1", "m9"),  # the translation's own U+200D in «ڤ‍ي»
+}
+# H-T2: the NTREX translations drop spaces between words; a span there edges inside a run of
+# letters. Accepted in those records only.
+ACCEPTED_IN_TRANSLATIONS = {"span-splits-word"}
+
+
+def _accepted(d) -> bool:
+    if (d.check, d.article, d.annotation) in ACCEPTED_WARNINGS:
+        return True
+    return d.check in ACCEPTED_IN_TRANSLATIONS and str(d.article).startswith("ntrex-")
 
 
 def test_real_corpus_is_valid_and_canonical():
     shards = default_shards(REPO)
     assert shards, "the corpus has at least one shard"
     found = list(validate_paths(shards))
-    unexpected = [d.as_text() for d in found if (d.check, d.article, d.annotation) not in ACCEPTED_WARNINGS]
+    unexpected = [d.as_text() for d in found if not _accepted(d)]
     assert unexpected == []
     assert all(d.level == "warning" for d in found)
 
@@ -150,6 +172,7 @@ HOSTILE_LINES = [
     b'{"source": {"raw_file": "/etc/passwd", "raw_sha256": 5}}',
     b'{"source": {"raw_file": "corpus/raw/../../../../etc/passwd"}}',
     b'{"schema_version": "x.y", "quotes": [{"cue": {"lemma": 5}, "content": [{"start": 0.5, "end": "1"}]}]}',
+    b'{"id": "a", "text": "x", "entities": [{"id": []}, {"id": {}}], "quotes": [{"id": [1], "parent": "q"}], "events": [{"category": [], "mode": {}}]}',
 ]
 
 
@@ -185,6 +208,48 @@ def test_arbitrary_json_never_raises(tmp_path_factory, value):
     shard.write_text(json.dumps(value) + "\n", encoding="utf-8")
     for d in diagnostics_of(shard):
         assert d.check in CHECKS
+
+
+# ---- unicode ---------------------------------------------------------------------------------
+
+NFC_ALPHABET = "aeAZ\"\\ \u0300\u0301\u0308\u0327\u0338\u0340\u0344\u0345\u036fاأإآويىءهة\u064b\u064e\u0650\u0651\u0652\u0653\u0654\u0655\u1100\u1161\u11a8가\u05b8\u05b7"
+
+
+@given(st.lists(st.text(alphabet=NFC_ALPHABET, max_size=6), min_size=1, max_size=4))
+def test_text_not_nfc_exactly_for_strings_not_in_nfc(names):
+    """check_unicode reports text-not-nfc for each string that is not in NFC, and only
+    for those, whatever ASCII and combining marks surround it in the record."""
+    from akhbar.checks import check_unicode
+    from synthetic import synthetic_record
+
+    record = synthetic_record()
+    for entity, name in zip(record["entities"], names, strict=False):
+        entity["name"] = name
+    found = []
+    check_unicode(record, lambda check, message, where=None, *a: found.append((check, where)))
+    expected = [f"$.entities[{i}].name" for i, name in enumerate(names[:len(record["entities"])])
+                if not unicodedata.is_normalized("NFC", name)]
+    assert sorted(where for check, where in found if check == "text-not-nfc") == sorted(expected)
+
+
+def test_ascii_composes_only_with_combining_diacritics():
+    """The Unicode facts check_unicode relies on to judge a record from the non-ASCII
+    characters of its serialization: an ASCII character is never the second of a canonical
+    composition, and the first only with characters of U+0300-U+036F (or ones that
+    decompose to those, U+0340-U+0344)."""
+    after_ascii, before_ascii = set(), set()
+    for code in range(0x80, 0x110000):
+        if 0xD800 <= code <= 0xDFFF:
+            continue
+        nfd = unicodedata.normalize("NFD", chr(code))
+        if len(nfd) > 1 and nfd[0] < "\x80":
+            after_ascii.update(nfd[1:])
+        if len(nfd) > 1 and nfd[-1] < "\x80":
+            before_ascii.add(chr(code))
+        if len(nfd) == 1 and nfd != chr(code) and "\u0300" <= nfd <= "\u036f":
+            after_ascii.add(chr(code))  # a singleton that becomes a combining diacritic
+    assert before_ascii == set()
+    assert after_ascii and all("\u0300" <= ch <= "\u036f" for ch in after_ascii)
 
 
 # ---- the command line ------------------------------------------------------------------------
@@ -249,51 +314,21 @@ def test_network_is_blocked_during_tests():
         socket.create_connection(("192.0.2.1", 80), timeout=0.1)
 
 
-def test_id_ledger_finds_duplicates_across_spilled_runs(tmp_path):
-    """Small runs and fan-in force spills and merge passes; the result is the exact set of
-    repeated ids, each pointing at its first occurrence, and no temporary file is left."""
-    from akhbar.idledger import IdLedger
+def test_duplicate_ids_come_last_in_id_order_and_point_at_the_first(tmp_path):
+    """Every occurrence of an article id after its first (in file, then line order) is an
+    error pointing at the first, reported after all other diagnostics, by id."""
+    from synthetic import synthetic_record, write_corpus
 
-    ledger = IdLedger(run_entries=7, max_fan_in=3)
-    a = ledger.file_number("a.jsonl", tmp_path / "a.jsonl")
-    b = ledger.file_number("b.jsonl", tmp_path / "b.jsonl")
-    for line in range(1, 101):
-        ledger.add(f"synthetic-{line:016x}", a, line)
-    for line, n in enumerate([5, 200, 5, 99, 300], start=1):  # 5 twice more, 99 once more
-        ledger.add(f"synthetic-{n:016x}", b, line)
-    ledger.add(f"synthetic-{42:016x}", a, 101)  # a repeat later in the same file
-    assert len(ledger._spilled) > 3  # several runs, merged in passes
-    folder = ledger._folder
-    found = [(d.check, d.file, d.line, d.article, d.message) for d in ledger.duplicates()]
-    assert found == [
-        ("id-duplicate-article", "b.jsonl", 1, f"synthetic-{5:016x}", "article id also used at a.jsonl:5"),
-        ("id-duplicate-article", "b.jsonl", 3, f"synthetic-{5:016x}", "article id also used at a.jsonl:5"),
-        ("id-duplicate-article", "a.jsonl", 101, f"synthetic-{42:016x}", "article id also used at a.jsonl:42"),
-        ("id-duplicate-article", "b.jsonl", 4, f"synthetic-{99:016x}", "article id also used at a.jsonl:99"),
+    ids = [f"synthetic-{n:016x}" for n in range(1, 101)]
+    a = write_corpus(tmp_path, [synthetic_record(i) for i in ids] + [synthetic_record(ids[41])], "a.jsonl")
+    b = write_corpus(tmp_path, [synthetic_record(ids[n - 1]) for n in (5, 5, 99)] + [synthetic_record(f"synthetic-{300:016x}")], "b.jsonl")
+    found = [(d.check, Path(d.file).name, d.line, d.article, d.message) for d in validate_paths([a, b])]
+    duplicates = [f for f in found if f[0] == "id-duplicate-article"]
+    assert found[-len(duplicates):] == duplicates
+    at = display_path(a)
+    assert [d[1:] for d in duplicates] == [
+        ("b.jsonl", 1, ids[4], f"article id also used at {at}:5"),
+        ("b.jsonl", 2, ids[4], f"article id also used at {at}:5"),
+        ("a.jsonl", 101, ids[41], f"article id also used at {at}:42"),
+        ("b.jsonl", 3, ids[98], f"article id also used at {at}:99"),
     ]
-    assert folder is not None and not folder.exists()
-
-
-def test_id_ledger_without_spills_keeps_no_files(tmp_path):
-    from akhbar.idledger import IdLedger
-
-    ledger = IdLedger()
-    n = ledger.file_number("a.jsonl", tmp_path / "a.jsonl")
-    ledger.add("x", n, 2)
-    ledger.add("x", n, 1)
-    assert [(d.line, d.message) for d in ledger.duplicates()] == [(2, "article id also used at a.jsonl:1")]
-    assert ledger._folder is None
-
-
-def test_abandoned_validation_removes_its_spilled_ids(tmp_path, monkeypatch):
-    import akhbar.idledger as L
-
-    monkeypatch.setattr(L, "RUN_ENTRIES", 1)
-    folders = []
-    real_mkdtemp = L.tempfile.mkdtemp
-    monkeypatch.setattr(L.tempfile, "mkdtemp", lambda **kw: folders.append(real_mkdtemp(**kw)) or folders[-1])
-    shard = CASES / "corpus" / "valid" / "synthetic.jsonl"
-    diagnostics = validate_paths([shard, shard])
-    next(diagnostics, None)  # the first duplicate; the rest is abandoned
-    diagnostics.close()
-    assert folders and not any(Path(f).exists() for f in folders)

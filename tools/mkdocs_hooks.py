@@ -4,14 +4,20 @@ Pages hold placeholders `<!-- akhbar:NAME -->` (see akhbar.docgen.GENERATORS); t
 replaces them while the site builds, so reference tables, statistics, the quick-start
 output and the rendered examples always come from schema/, the validator, the tools and
 the corpus themselves. The rendered review pages (`akhbar render`) are added to the site as
-generated files. Arabic runs inside English prose are isolated right to left (akhbar.bidi).
+generated files. Arabic phrases inside English prose are isolated right to left
+(akhbar.bidi): in the page body, in the table of contents, and in the search index (with
+Unicode isolates there, as search results show plain text).
 """
 
 from __future__ import annotations
 
+import json
+import re
+from pathlib import Path
+
 from mkdocs.structure.files import File
 
-from akhbar.bidi import isolate_arabic
+from akhbar.bidi import PLAIN_MARKS, isolate_arabic
 from akhbar.docgen import expand_placeholders, rendered_examples
 
 
@@ -25,5 +31,38 @@ def on_page_markdown(markdown, page, config, files):  # noqa: ARG001 - MkDocs ho
     return expand_placeholders(markdown)
 
 
+def _isolate_toc(items) -> None:
+    for item in items:
+        item.title = isolate_arabic(item.title)
+        _isolate_toc(item.children)
+
+
+CELL = re.compile(r"<td>(.*?)</td>", re.S)
+PROSE_WORDS = 8
+
+
+def _mark_prose_cells(html: str) -> str:
+    """Table cells with running text get the class `akhbar-prose` (a minimum width in
+    docs/stylesheets/extra.css), so that they are not squeezed to a word or two a line."""
+    def cell(match: re.Match) -> str:
+        words = len(re.sub(r"<[^>]+>", " ", match.group(1)).split())
+        return f'<td class="akhbar-prose">{match.group(1)}</td>' if words >= PROSE_WORDS else match.group()
+
+    return CELL.sub(cell, html)
+
+
 def on_page_content(html, page, config, files):  # noqa: ARG001 - MkDocs hook signature
-    return isolate_arabic(html)
+    _isolate_toc(page.toc)
+    return _mark_prose_cells(isolate_arabic(html))
+
+
+def on_post_build(config):
+    """Search results show the index's text, where the page's isolating spans are lost."""
+    index = Path(config["site_dir"]) / "search" / "search_index.json"
+    if not index.exists():
+        return
+    data = json.loads(index.read_text(encoding="utf-8"))
+    for doc in data["docs"]:
+        doc["title"] = isolate_arabic(doc["title"], PLAIN_MARKS)
+        doc["text"] = isolate_arabic(doc["text"], PLAIN_MARKS)
+    index.write_text(json.dumps(data, ensure_ascii=False, separators=(",", ":")), encoding="utf-8")

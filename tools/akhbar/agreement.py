@@ -11,29 +11,42 @@ from dataclasses import dataclass
 from pathlib import Path
 
 BEFORE_ADJUDICATION = ("annotator-a", "annotator-b")
-# The double-annotation sample of the Wikinews articles (guidelines 1.1.0): per section, the
-# articles whose SHA-256 of SAMPLE_SALT + id is lowest, PER_SECTION of them; an article
-# without a section counts its collection as its section. Fixed before annotation began.
-SAMPLE_SALT = "akhbar-gold-1.1:"
-PER_SECTION = 2
+# The double-annotation samples, fixed before annotation began. Per collection: the salt, how
+# articles are grouped (the Wikinews topic section; the outlet an NTREX document was
+# translated from), how many per group, and how many groups at most (the largest first).
+SAMPLES = {
+    "wikinews-ar-qcri": ("akhbar-gold-1.1:", "section", 2, None),
+    "wikinews-ar-mewsli": ("akhbar-gold-1.1:", "collection", 2, None),
+    "ntrex-128-arb": ("akhbar-gold-ntrex:", "outlet", 1, 6),
+}
 
 
-def double_annotation_sample(records: list[dict], per_section: int = PER_SECTION) -> list[str]:
-    """The ids the sampling rule picks: spread over the sections, not chosen by hand. A
-    section with fewer articles than `per_section` gives one (the Mewsli-X collection has
-    one article)."""
+def _group(record: dict, key: str) -> str:
+    source = record["source"]
+    if key == "outlet":
+        return (source.get("translation") or {}).get("outlet") or source["collection"]
+    return source.get(key) or source["collection"]
+
+
+def double_annotation_sample(records: list[dict], collections: tuple[str, ...] | None = None) -> list[str]:
+    """The ids the sampling rule picks (spread over sections or outlets, not chosen by hand):
+    per group, the articles whose SHA-256 of salt + id is lowest. A group with fewer
+    articles gives what it has (the Mewsli-X collection has one article)."""
     import hashlib
     from collections import defaultdict
 
-    by_section: dict[str, list[str]] = defaultdict(list)
-    for record in records:
-        source = record["source"]
-        if source.get("collection"):
-            by_section[source.get("section") or source["collection"]].append(record["id"])
     chosen = []
-    for section in sorted(by_section):
-        ids = sorted(by_section[section], key=lambda i: hashlib.sha256((SAMPLE_SALT + i).encode("utf-8")).hexdigest())
-        chosen.extend(ids[:per_section])
+    for collection, (salt, key, per_group, most_groups) in SAMPLES.items():
+        if collections is not None and collection not in collections:
+            continue
+        groups: dict[str, list[str]] = defaultdict(list)
+        for record in records:
+            if record["source"].get("collection") == collection:
+                groups[_group(record, key)].append(record["id"])
+        largest = sorted(groups, key=lambda g: (-len(groups[g]), g))[:most_groups]
+        for group in sorted(largest):
+            ids = sorted(groups[group], key=lambda i: hashlib.sha256((salt + i).encode("utf-8")).hexdigest())
+            chosen.extend(ids[:per_group])
     return sorted(chosen)
 
 

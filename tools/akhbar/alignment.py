@@ -259,13 +259,10 @@ def span_overlap(a_start: int, a_end: int, b_start: int, b_end: int) -> float | 
     return inter / (max(a_end, b_end) - min(a_start, b_start))
 
 
-def exact_score(a_start: int, a_end: int, b_start: int, b_end: int) -> float | None:
-    return 1.0 if (a_start, a_end) == (b_start, b_end) else None
-
-
 def match_mentions(golds: Sequence[Mention], preds: Sequence[Mention], exact: bool, typed: bool) -> list[tuple[int, int]]:
-    spans = exact_score if exact else span_overlap
-    return match(golds, preds, lambda g, p: spans(g.start, g.end, p.start, p.end),
+    if exact:  # only equal spans may pair: grouping by span compares each mention with those alone
+        return match(golds, preds, lambda g, p: 1.0, (lambda m: (m.type, m.start, m.end)) if typed else (lambda m: (m.start, m.end)))
+    return match(golds, preds, lambda g, p: span_overlap(g.start, g.end, p.start, p.end),
                  (lambda m: m.type) if typed else (lambda m: None))
 
 

@@ -1,10 +1,19 @@
-"""Readable Arabic inside English pages: every run of Arabic text in running prose is wrapped
-in `<span dir="rtl" lang="ar">`, so the browser lays the run out right to left as a unit and
-its guillemets, commas and quotation marks stay where the Arabic reader expects them (without
-it, «وأضاف»، «مشيراً» in an English sentence comes out with its punctuation scrambled).
+"""Readable Arabic inside English pages: every Arabic phrase in running prose is wrapped in
+one `<span dir="rtl" lang="ar">`, so the browser lays the phrase out right to left as a unit
+and its guillemets, commas and quotation marks stay where the Arabic reader expects them
+(without it, «وأضاف»، «مشيراً» in an English sentence comes out with its punctuation scrambled).
 
-Text inside code, preformatted blocks, SVG, and any element that already sets `dir` is left
-alone, and so are tags and their attributes.
+A phrase is found in the text of a whole run of inline content (a paragraph, a list item, a
+table cell, a heading), across inline markup: «رغبة مصرية في <strong>مساعدة</strong> الجيش»
+becomes one isolate containing the `<strong>`, not three isolates laid out left to right. A
+«…» quotation that contains Arabic is one phrase even when it contains Latin («بحسب X»);
+Arabic phrases that follow each other with only Arabic punctuation and spaces between them
+are one run. When the markup does not nest inside a phrase, each text piece is isolated on its
+own (the best that can be done without moving tags).
+
+Text inside preformatted blocks, SVG, scripts and any element that already sets `dir` is left
+alone; inline code (`code`, `kbd`, `samp`) may sit inside a phrase but is never split by an
+isolate of its own. Tags and their attributes are never touched.
 """
 
 from __future__ import annotations
@@ -12,50 +21,184 @@ from __future__ import annotations
 import re
 
 ARABIC_LETTER = "\u0600-\u06ff\u0750-\u077f\u08a0-\u08ff\ufb50-\ufdff\ufe70-\ufeff"
-# A run starts with an Arabic letter or an opening guillemet and goes on through Arabic,
-# digits, spaces and the punctuation that lives inside Arabic quotations.
-RUN = re.compile(f"[«{ARABIC_LETTER}][{ARABIC_LETTER}«»\"'\\s\\d،؛؟!.:()…ـ-]*")
+ARABIC = re.compile(f"[{ARABIC_LETTER}]")
+# Characters that continue an Arabic run: Arabic, digits, spaces and the punctuation that
+# lives inside Arabic text.
+NEUTRAL = "\\s\\d،؛؟!.:()…ـ\"'-"
+QUOTED = "«[^«»]{0,400}»"
+# A phrase starts with an Arabic letter or a «…» quotation and goes on through Arabic,
+# quotations and neutral characters.
+# A slash joins alternatives only between Arabic letters (قال/قالت), not «…» / «…».
+PHRASE = re.compile(f"(?:{QUOTED}|[{ARABIC_LETTER}])"
+                    f"(?:{QUOTED}|[{ARABIC_LETTER}{NEUTRAL}]|(?<=[{ARABIC_LETTER}])/(?=[{ARABIC_LETTER}]))*")
 # Trailing characters that belong to the surrounding English rather than to the run.
-TRAILING = re.compile(r"[\s.:()!-]+$")
+TRAILING = re.compile(r"[\s.:()!/-]+$")
 TAG = re.compile(r"(<[^>]*>)")
 TAG_NAME = re.compile(r"<\s*(/?)\s*([a-zA-Z0-9]+)")
-SKIP = {"code", "pre", "script", "style", "svg", "textarea", "kbd", "samp", "title"}
+HAS_DIR = re.compile(r"\sdir\s*=")
+# Elements whose content is never touched (and which end a run of inline content).
+BARRIER = {"pre", "script", "style", "svg", "textarea", "title", "template"}
+# Inline elements a phrase may run across; all others end a run of inline content.
+INLINE = {"a", "abbr", "b", "bdi", "br", "cite", "code", "del", "dfn", "em", "i", "ins", "kbd", "mark",
+          "q", "s", "samp", "small", "span", "strong", "sub", "sup", "u", "var", "wbr"}
+# Inline elements whose text may belong to a phrase but never gets an isolate inside it.
+OPAQUE = {"code", "kbd", "samp"}
 VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "track", "wbr"}
+OPEN = '<span dir="rtl" lang="ar">'
+CLOSE = "</span>"
+# Unicode RIGHT-TO-LEFT ISOLATE and POP DIRECTIONAL ISOLATE: the same isolation in plain text.
+PLAIN_MARKS = ("\u2067", "\u2069")
 
 
-def _wrap(text: str) -> str:
-    def replace(match: re.Match) -> str:
+def _tag(piece: str) -> tuple[bool, str, bool] | None:
+    """(closing, name, opens an element) of a tag, or None for comments and declarations."""
+    match = TAG_NAME.match(piece)
+    if not match or piece.startswith(("<!", "<?")):
+        return None
+    closing, name = match.group(1) == "/", match.group(2).lower()
+    opens = not closing and name not in VOID and not piece.rstrip().endswith("/>")
+    return closing, name, opens
+
+
+def _phrases(text: str) -> list[tuple[int, int]]:
+    """Spans of `text` to isolate right to left."""
+    spans = []
+    for match in PHRASE.finditer(text):
         run = match.group()
         trail = TRAILING.search(run)
         tail = trail.group() if trail else ""
         body = run[: len(run) - len(tail)]
-        if not any(ch not in "«»\"' " for ch in body):
-            return run
-        return f'<span dir="rtl" lang="ar">{body}</span>{tail}'
+        while body.count("(") > body.count(")") and tail.startswith(")"):
+            body, tail = body + ")", tail[1:]  # keep a closing bracket with its opening one
+        if ARABIC.search(body):
+            spans.append((match.start(), match.start() + len(body)))
+    return spans
 
-    return RUN.sub(replace, text)
+
+def _balanced(items: list[tuple[str, str]]) -> bool:
+    stack: list[str] = []
+    for kind, piece in items:
+        if kind != "tag":
+            continue
+        parsed = _tag(piece)
+        if parsed is None:
+            continue
+        closing, name, opens = parsed
+        if closing:
+            if not stack or stack.pop() != name:
+                return False
+        elif opens:
+            stack.append(name)
+    return not stack
 
 
-def isolate_arabic(html: str) -> str:
+def _isolate_run(pieces: list[str], opaque_depth: int, marks: tuple[str, str]) -> str:
+    """Isolate the Arabic phrases of one run of inline content (text and inline tags)."""
+    if not any(ARABIC.search(p) for p in pieces if not p.startswith("<")):
+        return "".join(pieces)
+    text = "".join(p for p in pieces if not p.startswith("<"))
+    spans = _phrases(text)
+    if not spans:
+        return "".join(pieces)
+    cuts = sorted({pos for span in spans for pos in span})
+    # items: [kind, piece, opaque depth before it, text position before it]; text pieces are
+    # split at every span boundary, so that boundaries fall between items
+    items: list[list] = []
+    depth, pos = opaque_depth, 0
+    for piece in pieces:
+        if piece.startswith("<"):
+            items.append(["tag", piece, depth, pos])
+            parsed = _tag(piece)
+            if parsed and parsed[1] in OPAQUE:
+                depth += -1 if parsed[0] else (1 if parsed[2] else 0)
+            continue
+        start = pos
+        for cut in cuts:
+            if pos < cut < pos + len(piece) and cut > start:
+                items.append(["text", piece[start - pos: cut - pos], depth, start])
+                start = cut
+        items.append(["text", piece[start - pos:], depth, start])
+        pos += len(piece)
+    n = len(items)
+
+    def position(k: int) -> int:
+        return items[k][3] if k < n else pos
+
+    def in_code(k: int) -> bool:
+        return (items[k][2] if k < n else depth) > 0
+
+    opener, closer = marks
+    opens: dict[int, int] = {}   # boundary k (before item k) -> isolates opening there
+    closes: dict[int, int] = {}  # boundary k -> isolates closing there
+    floor = 0  # isolates never overlap: a later one starts at or after the previous end
+    for s, e in spans:
+        starts = [k for k in range(floor, n + 1) if position(k) == s and not in_code(k)]
+        ends = [k for k in range(floor, n + 1) if position(k) == e and not in_code(k)]
+        chosen = next(((ks, ke) for ks in reversed(starts) for ke in ends  # innermost first
+                       if ke > ks and _balanced([(i[0], i[1]) for i in items[ks:ke]])), None)
+        if chosen:
+            ks, ke = chosen
+            opens[ks] = opens.get(ks, 0) + 1
+            closes[ke] = closes.get(ke, 0) + 1
+            floor = ke
+            continue
+        # the markup does not nest inside the phrase: isolate each Arabic text piece alone
+        for item in items[floor:]:
+            if item[0] == "text" and item[2] == 0 and s <= item[3] < e and ARABIC.search(item[1]):
+                piece = item[1]
+                lead, trail = len(piece) - len(piece.lstrip()), len(piece) - len(piece.rstrip())
+                item[1] = piece[:lead] + opener + piece[lead: len(piece) - trail] + closer + piece[len(piece) - trail:]
     out = []
-    stack: list[tuple[str, bool]] = []  # open elements: (name, skips its content)
+    for k, item in enumerate(items):
+        out.append(closer * closes.get(k, 0) + opener * opens.get(k, 0))
+        out.append(item[1])
+    out.append(closer * closes.get(n, 0))
+    return "".join(out)
+
+
+def isolate_arabic(html: str, marks: tuple[str, str] = (OPEN, CLOSE)) -> str:
+    """`html` with every Arabic phrase in running text between `marks` (by default an
+    isolating `<span>`; `PLAIN_MARKS` where markup is lost, as in the search index)."""
+    out: list[str] = []
+    stack: list[tuple[str, bool]] = []  # open elements: (name, its content is left alone)
+    run: list[str] = []  # the current run of inline content
+    run_depth = 0  # inline code elements open where the run starts
+
+    def flush() -> None:
+        if run:
+            out.append(_isolate_run(run, run_depth, marks))
+            run.clear()
+
+    def add(piece: str) -> None:
+        nonlocal run_depth
+        if not run:
+            run_depth = sum(1 for name, _ in stack if name in OPAQUE)
+        run.append(piece)
+
     for piece in TAG.split(html):
         if not piece:
             continue
-        if piece.startswith("<"):
+        frozen = any(barrier for _, barrier in stack)
+        parsed = _tag(piece) if piece.startswith("<") else None
+        if not piece.startswith("<"):
+            out.append(piece) if frozen else add(piece)
+            continue
+        if parsed is None:  # a comment or declaration
+            flush()
             out.append(piece)
-            match = TAG_NAME.match(piece)
-            if not match or piece.startswith(("<!", "<?")):
-                continue
-            closing, name = match.group(1) == "/", match.group(2).lower()
-            if closing:
-                while stack:  # pop up to the matching element (tolerates unclosed <p>, <li>)
-                    if stack.pop()[0] == name:
-                        break
-            elif name not in VOID and not piece.rstrip().endswith("/>"):
-                stack.append((name, name in SKIP or re.search(r"\sdir\s*=", piece) is not None))
-        elif any(skip for _, skip in stack):
-            out.append(piece)
+            continue
+        closing, name, opens = parsed
+        barrier = name in BARRIER or (not closing and HAS_DIR.search(piece) is not None)
+        if not frozen and name in INLINE and not barrier:
+            add(piece)
         else:
-            out.append(_wrap(piece))
+            flush()
+            out.append(piece)
+        if closing:
+            while stack:  # pop up to the matching element (tolerates unclosed <p>, <li>)
+                if stack.pop()[0] == name:
+                    break
+        elif opens:
+            stack.append((name, barrier))
+    flush()
     return "".join(out)

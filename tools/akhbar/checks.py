@@ -1,23 +1,30 @@
 """Semantic checks of one parsed record, beyond what JSON Schema can say.
 
+One function per family of checks; its docstring names the check ids it can raise (the ids,
+levels and classes are in akhbar.diagnostics). Each problem is passed to
+`report(check_id, message, annotation, start, end)`.
+
 Every function here must survive any JSON value: records reach these checks even when the
 schema has already rejected them (so that one run reports everything), hence the defensive
-type tests. Each problem is passed to `report(check_id, message, annotation, start, end)`.
+type tests. Most records of a corpus are clean, so the checks are written to be cheap on
+them: each rule is tested on the values directly, and a JSON path, an annotation's location
+or a message is built only once something is to be reported.
 """
 
 from __future__ import annotations
 
-import hashlib
-import os
 import re
 import unicodedata
 from collections.abc import Callable, Iterator
-from functools import cache
+from functools import cache, lru_cache, partial
 from pathlib import Path
 
+import orjson
+
 from akhbar import labels
+from akhbar.provenance import ProvenanceCache, check_provenance
 from akhbar.records import MAX_DEPTH, max_depth
-from akhbar.schema import SUPPORTED_MAJOR, fast_is_valid, record_shape, rich_validator
+from akhbar.schema import SUPPORTED_MAJOR, fast_is_valid, rich_validator
 
 Report = Callable[..., None]
 
@@ -43,9 +50,8 @@ REFERENCE_FIELDS = {"speaker", "addressee", "parent", "actor", "recipient", "ent
 INVISIBLE_CHARS = re.compile("[" + "".join(sorted(INVISIBLE)) + "]")
 LABEL_FIELDS = {"type", "category", "mode", "context", "speaker_kind", "split", "kind", "status", "role"}
 
-
-def is_int(value) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool)
+CUE_LEMMAS = frozenset(labels.cue_lemmas())
+LAYERS = ("entities", "quotes", "events")
 
 
 def _dicts(value) -> list[dict]:
@@ -55,11 +61,16 @@ def _dicts(value) -> list[dict]:
 # ---- schema ----------------------------------------------------------------------------------
 
 
-def check_schema(record: dict, report: Report, depth_checked: bool = False) -> None:
-    """Schema violations with their JSON paths. A record that passes the schema is shallow by
-    construction, so nesting depth is only measured for the ones that fail (unless the strict
-    parser already did)."""
-    if fast_is_valid()(record):
+def check_schema(record: dict, report: Report, depth_checked: bool = False, valid: bool | None = None) -> None:
+    """The record against schema/article.schema.json, with JSON paths. Raises
+    schema-violation, label-unknown (an enum of a label field) and json-too-deep.
+
+    The compiled validator (jsonschema-rs) answers first; `valid` is its verdict when the
+    caller already has it. Only a record it rejects goes to python-jsonschema for the
+    messages. A record that passes the schema is shallow by construction, so nesting depth
+    is only measured for the ones that fail (unless the strict parser already did:
+    `depth_checked`)."""
+    if valid if valid is not None else fast_is_valid()(record):
         return
     if not depth_checked:
         depth = max_depth(record)
@@ -103,6 +114,8 @@ def _short(message: str, limit: int = 200) -> str:
 
 
 def check_schema_version(record: dict, report: Report) -> None:
+    """The major version of `schema_version` is the one these tools read. Raises
+    schema-version-unsupported."""
     version = record.get("schema_version")
     if isinstance(version, str):
         major = version.split(".", 1)[0]
@@ -113,24 +126,22 @@ def check_schema_version(record: dict, report: Report) -> None:
 # ---- unicode ---------------------------------------------------------------------------------
 
 
-def _strings(value, path: str = "$") -> Iterator[tuple[str, str]]:
-    """Every string in the record with its JSON path, except span surfaces (which repeat
-    `text` and are checked against it by the span checks)."""
-    stack = [(value, path)]
-    while stack:
-        node, where = stack.pop()
-        if isinstance(node, str):
-            yield where, node
-        elif isinstance(node, dict):
-            for key, child in node.items():
-                if key == "text" and where != "$":
-                    continue
-                stack.append((child, f"{where}.{key}"))
-        elif isinstance(node, list):
-            stack.extend((child, f"{where}[{i}]") for i, child in enumerate(node))
+def check_unicode(record: dict, report: Report, serialized: bytes | None = None) -> None:
+    """Every string of the record except span surfaces (which repeat `text` and are
+    checked against it by check_spans), with its JSON path. Raises text-not-nfc,
+    text-bidi-control, text-bidi-mark and text-control-char (a newline is allowed in `text`
+    only).
 
-
-def check_unicode(record: dict, report: Report) -> None:
+    A clean record is recognised from its compact serialization, orjson.dumps(record)
+    (`serialized`, when the caller has it), without walking its strings: see
+    _serialization_clean."""
+    if serialized is None:
+        try:
+            serialized = orjson.dumps(record)
+        except (orjson.JSONEncodeError, TypeError):
+            serialized = b""  # integers beyond 64 bits, lone surrogates: walk the strings
+    if serialized and _serialization_clean(serialized, record.get("text")):
+        return
     for where, s in _strings(record):
         if not unicodedata.is_normalized("NFC", s):
             offset = _first_not_nfc(s)
@@ -150,6 +161,75 @@ def check_unicode(record: dict, report: Report) -> None:
                 report(check, f"{what} U+{ord(first.group()):04X} at offset {first.start()}{more}", where, first.start(), first.end())
 
 
+def _serialization_clean(serialized: bytes, text) -> bool:
+    """check_unicode would report nothing, judged on orjson.dumps(record) as a whole.
+
+    In orjson's output every string appears literally except for the escapes \\" \\\\ and
+    those of C0 controls (\\b \\t \\n \\f \\r \\uXXXX). NFC: the JSON quote and the ASCII of
+    escapes are stable code points for NFC, so a serialization in NFC has every string in
+    NFC. Suspect characters: C0 controls can only appear as escapes, and an escaped newline
+    must be one of `text`'s paragraph breaks; DEL, C1 controls and directional marks and
+    controls appear literally, found by their UTF-8 bytes with memchr-speed searches rather
+    than a regex over the whole line. Any doubt answers False: the strings are then walked.
+    """
+    if not isinstance(text, str):
+        return False
+    newlines = 0
+    i = serialized.find(b"\\")
+    while i != -1:
+        c = serialized[i + 1]
+        if c == 0x6E:  # \n: allowed in `text` only, counted below
+            newlines += 1
+        elif c != 0x22 and c != 0x5C:  # anything but \" and \\ encodes a control character
+            return False
+        i = serialized.find(b"\\", i + 2)
+    if newlines != text.count("\n") or serialized.find(b"\x7f") != -1:
+        return False
+    i = serialized.find(b"\xc2")  # U+0080-U+009F are C2 80-9F
+    while i != -1:
+        if serialized[i + 1] <= 0x9F:
+            return False
+        i = serialized.find(b"\xc2", i + 2)
+    i = serialized.find(b"\xe2")  # U+200E U+200F U+202A-U+202E U+2066-U+2069
+    while i != -1:
+        b1, b2 = serialized[i + 1], serialized[i + 2]
+        if (b1 == 0x80 and (b2 == 0x8E or b2 == 0x8F or 0xAA <= b2 <= 0xAE)) or (b1 == 0x81 and 0xA6 <= b2 <= 0xA9):
+            return False
+        i = serialized.find(b"\xe2", i + 3)
+    i = serialized.find(b"\x9c")  # U+061C is D8 9C
+    while i != -1:
+        if serialized[i - 1] == 0xD8:
+            return False
+        i = serialized.find(b"\x9c", i + 1)
+    if serialized.find(b"\xcc") == -1 and serialized.find(b"\xcd") == -1:
+        # Most of a record's serialization is ASCII (keys, ids, offsets), which NFC never
+        # changes: an ASCII character decomposes into nothing, is never the second of a
+        # composition and is the first only of one with U+0300-U+0344 (UTF-8 CC xx or
+        # CD xx; checked in tests). Without those, the line is in NFC if its non-ASCII
+        # characters alone are (side by side they can only look less normalised).
+        return unicodedata.is_normalized("NFC", serialized.translate(None, _ASCII).decode("utf-8"))
+    return unicodedata.is_normalized("NFC", serialized.decode("utf-8"))
+
+
+_ASCII = bytes(range(128))
+
+
+def _strings(value, path: str = "$") -> Iterator[tuple[str, str]]:
+    """Every string in the record with its JSON path, except span surfaces."""
+    stack = [(value, path)]
+    while stack:
+        node, where = stack.pop()
+        if isinstance(node, str):
+            yield where, node
+        elif isinstance(node, dict):
+            for key, child in node.items():
+                if key == "text" and where != "$":
+                    continue
+                stack.append((child, f"{where}.{key}"))
+        elif isinstance(node, list):
+            stack.extend((child, f"{where}[{i}]") for i, child in enumerate(node))
+
+
 def _first_not_nfc(s: str) -> int:
     """Offset of the character sequence that NFC would change (its starter character)."""
     for i in range(len(s)):
@@ -162,115 +242,185 @@ def _first_not_nfc(s: str) -> int:
 
 # ---- spans -----------------------------------------------------------------------------------
 
-
-def iter_spans(record: dict) -> Iterator[tuple[str, dict, bool]]:
-    """(location, span object, has a surface text) for every span of the record."""
-    for i, block in enumerate(_dicts(record.get("blocks"))):
-        yield f"blocks[{i}]", block, False
-    for entity in _dicts(record.get("entities")):
-        for mention in _dicts(entity.get("mentions")):
-            yield str(mention.get("id", "mention")), mention, True
-    for quote in _dicts(record.get("quotes")):
-        qid = str(quote.get("id", "quote"))
-        for j, fragment in enumerate(_dicts(quote.get("content"))):
-            yield f"{qid} content[{j}]", fragment, True
-        if isinstance(quote.get("cue"), dict):
-            yield f"{qid} cue", quote["cue"], True
-        if isinstance(quote.get("speaker_span"), dict):
-            yield f"{qid} speaker_span", quote["speaker_span"], True
-    for event in _dicts(record.get("events")):
-        if isinstance(event.get("trigger"), dict):
-            yield f"{event.get('id', 'event')} trigger", event["trigger"], True
+# A group of spans as iter_span_groups yields it: the span objects, whether they have a
+# surface text, and the location (annotation field of a diagnostic) of the i-th one.
+SpanGroup = tuple[list[dict], bool, Callable[[int], str]]
 
 
-def _is_letter(ch: str) -> bool:
-    return ch.isalpha() or unicodedata.category(ch) == "Mn"
+def iter_span_groups(record: dict) -> Iterator[SpanGroup]:
+    """Every span of the record, in groups and in this order: the blocks (blocks[2]), the
+    mentions (m7), each quote's content fragments, cue and speaker span (q3 content[0],
+    q3 cue, q3 speaker_span), the event triggers (v5 trigger). Locations are made only
+    when asked for."""
+    blocks = _dicts(record.get("blocks"))
+    yield blocks, False, lambda i: f"blocks[{i}]"
+    mentions = _mentions(_dicts(record.get("entities")))
+    yield mentions, True, lambda i: str(mentions[i].get("id", "mention"))
+    quotes = _dicts(record.get("quotes"))
+    yield [span for q in quotes for span in _quote_spans(q)], True, partial(_quote_span_location, quotes)
+    events = [v for v in _dicts(record.get("events")) if isinstance(v.get("trigger"), dict)]
+    yield [v["trigger"] for v in events], True, lambda i: f"{events[i].get('id', 'event')} trigger"
+
+
+def _mentions(entities: list[dict]) -> list[dict]:
+    return [m for e in entities if isinstance(ms := e.get("mentions"), list) for m in ms if isinstance(m, dict)]
+
+
+def _quote_spans(quote: dict) -> list[dict]:
+    """A quote's spans in order: content fragments, cue, speaker span."""
+    spans = _dicts(quote.get("content"))
+    cue, speaker_span = quote.get("cue"), quote.get("speaker_span")
+    if isinstance(cue, dict):
+        spans.append(cue)
+    if isinstance(speaker_span, dict):
+        spans.append(speaker_span)
+    return spans
+
+
+def _quote_span_location(quotes: list[dict], i: int) -> str:
+    """The location of the i-th of all the quotes' spans (q3 content[0], q3 cue)."""
+    for quote in quotes:
+        spans = _quote_spans(quote)
+        if i < len(spans):
+            fragments = len(_dicts(quote.get("content")))
+            parts = [part for part in ("cue", "speaker_span") if isinstance(quote.get(part), dict)]
+            return f"{quote.get('id', 'quote')} " + (f"content[{i}]" if i < fragments else parts[i - fragments])
+        i -= len(spans)
+    raise IndexError(i)
+
+
+class _LetterTable(dict):
+    """ch -> whether it is a letter of a word for span-splits-word (alphabetic, or a
+    combining mark such as an Arabic diacritic), filled as characters are met (a few
+    hundred distinct ones in a real corpus; Unicode bounds it)."""
+
+    def __missing__(self, ch: str) -> bool:
+        value = self[ch] = ch.isalpha() or unicodedata.category(ch) == "Mn"
+        return value
+
+
+IS_LETTER = _LetterTable()
 
 
 def check_spans(record: dict, report: Report) -> None:
+    """Offsets and surfaces of every span (iter_span_groups). Raises span-offset-not-integer,
+    span-out-of-range, span-empty, span-reversed, span-text-mismatch, and for spans with a
+    surface span-zero-width and span-splits-word (clitic policy: PROCLITICS, ENCLITICS)."""
     text = record.get("text")
     if not isinstance(text, str):
         return
     n = len(text)
-    for where, span, has_surface in iter_spans(record):
-        start, end = span.get("start"), span.get("end")
-        if not (is_int(start) and is_int(end)):
-            bad = start if not is_int(start) else end
-            report("span-offset-not-integer", f"offset {bad!r} is not an integer", where)
-            continue
-        if start < 0 or end < 0 or start > n or end > n:
-            report("span-out-of-range", f"offsets outside the text (length {n})", where, start, end)
-            continue
-        if start == end:
-            report("span-empty", "span is empty", where, start, end)
-            continue
-        if start > end:
-            report("span-reversed", "span starts after it ends", where, start, end)
-            continue
-        if has_surface:
+    # Invisible characters are rare: when the text has none, no span can hold one.
+    invisible = INVISIBLE_CHARS.search(text) is not None
+    letter = IS_LETTER
+    for spans, has_surface, locate in iter_span_groups(record):
+        for i, span in enumerate(spans):
+            start, end = span.get("start"), span.get("end")
+            # type(...) is int: JSON integers only (True is an int to isinstance, 10.0 to JSON Schema)
+            if not (type(start) is int and type(end) is int and 0 <= start < end <= n):
+                _report_offsets(start, end, n, locate(i), report)
+                continue
+            if not has_surface:
+                continue
             surface = span.get("text")
             if surface != text[start:end]:
-                report("span-text-mismatch", f"span text {surface!r} but text[{start}:{end}] is {text[start:end]!r}", where, start, end)
+                report("span-text-mismatch", f"span text {surface!r} but text[{start}:{end}] is {text[start:end]!r}", locate(i), start, end)
                 continue
-            _check_edges(text, start, end, where, report)
+            if invisible and (inside := INVISIBLE_CHARS.search(text, start, end)):
+                report("span-zero-width", f"span holds the invisible character U+{ord(inside.group()):04X} at offset {inside.start()}",
+                       locate(i), start, end)
+            # An edge between two letters must be a clitic boundary (the character outside
+            # the span is tested first: it is usually a space).
+            if start and letter[text[start - 1]] and letter[text[start]] and not _proclitics_before(text, start):
+                report("span-splits-word", f"span starts inside the word {_word_at(text, start)!r}", locate(i), start, end)
+            if end < n and letter[text[end]] and letter[text[end - 1]] and not _enclitic_after(text, end):
+                report("span-splits-word", f"span ends inside the word {_word_at(text, end - 1)!r}", locate(i), start, end)
 
 
-def _check_edges(text: str, start: int, end: int, where: str, report: Report) -> None:
-    inside = INVISIBLE_CHARS.search(text, start, end)
-    if inside:
-        report("span-zero-width", f"span holds the invisible character U+{ord(inside.group()):04X} at offset {inside.start()}",
-               where, start, end)
-    if 0 < start and _is_letter(text[start - 1]) and _is_letter(text[start]):
-        word_start = start
-        while word_start > 0 and _is_letter(text[word_start - 1]):
-            word_start -= 1
-        if not PROCLITICS.match(text[word_start:start]):
-            report("span-splits-word", f"span starts inside the word {_word_at(text, start)!r}", where, start, end)
-    if end < len(text) and _is_letter(text[end - 1]) and _is_letter(text[end]):
-        word_end = end
-        while word_end < len(text) and _is_letter(text[word_end]):
-            word_end += 1
-        if not ENCLITICS.match(text[end:word_end]):
-            report("span-splits-word", f"span ends inside the word {_word_at(text, end - 1)!r}", where, start, end)
+def _report_offsets(start, end, n: int, where: str, report: Report) -> None:
+    """The offset check that fails for a span that is not 0 <= start < end <= n with
+    integer offsets (exactly one of them does)."""
+    if type(start) is not int or type(end) is not int:
+        report("span-offset-not-integer", f"offset {start if type(start) is not int else end!r} is not an integer", where)
+    elif start < 0 or end < 0 or start > n or end > n:
+        report("span-out-of-range", f"offsets outside the text (length {n})", where, start, end)
+    elif start == end:
+        report("span-empty", "span is empty", where, start, end)
+    else:
+        report("span-reversed", "span starts after it ends", where, start, end)
+
+
+def _proclitics_before(text: str, start: int) -> bool:
+    """The letters of the word before `start` are proclitics (و ف ب ل ك س)."""
+    word_start = start
+    while word_start > 0 and IS_LETTER[text[word_start - 1]]:
+        word_start -= 1
+    return _matches(PROCLITICS, text[word_start:start])
+
+
+def _enclitic_after(text: str, end: int) -> bool:
+    """The letters of the word after `end` are a pronoun enclitic."""
+    word_end = end
+    while word_end < len(text) and IS_LETTER[text[word_end]]:
+        word_end += 1
+    return _matches(ENCLITICS, text[end:word_end])
+
+
+@lru_cache(maxsize=4096)  # the same few clitics, over and over
+def _matches(pattern: re.Pattern, letters: str) -> bool:
+    return pattern.match(letters) is not None
 
 
 def _word_at(text: str, i: int) -> str:
     a = b = i
-    while a > 0 and _is_letter(text[a - 1]):
+    while a > 0 and IS_LETTER[text[a - 1]]:
         a -= 1
-    while b < len(text) and _is_letter(text[b]):
+    while b < len(text) and IS_LETTER[text[b]]:
         b += 1
     return text[a:b]
 
 
 def _valid_range(span: dict, n: int) -> bool:
     s, e = span.get("start"), span.get("end")
-    return is_int(s) and is_int(e) and 0 <= s < e <= n
+    return type(s) is int and type(e) is int and 0 <= s < e <= n
 
 
 def check_mentions_nest(record: dict, report: Report) -> None:
+    """Mentions (with valid offsets) nest or are disjoint, and no two have the same
+    offsets. Raises mention-crossing and mention-duplicate."""
     text = record.get("text")
     n = len(text) if isinstance(text, str) else 0
-    mentions = sorted(
-        ((m["start"], m["end"], str(m.get("id"))) for e in _dicts(record.get("entities")) for m in _dicts(e.get("mentions")) if _valid_range(m, n)),
-        key=lambda t: (t[0], -t[1]),
-    )
-    open_stack: list[tuple[int, int, str]] = []
-    previous = None
-    for start, end, mid in mentions:
-        if previous and previous[:2] == (start, end):
-            report("mention-duplicate", f"{mid} has the same offsets as {previous[2]}", mid, start, end)
-        previous = (start, end, mid)
-        while open_stack and open_stack[-1][1] <= start:
-            open_stack.pop()
-        if open_stack and end > open_stack[-1][1]:
-            other = open_stack[-1]
-            report("mention-crossing", f"{mid} overlaps {other[2]} ({other[0]}-{other[1]}) without nesting", mid, start, end)
+    mentions = _mentions(_dicts(record.get("entities")))
+    order = []  # (start, -end, position) of the mentions with valid offsets
+    for i, m in enumerate(mentions):
+        start, end = m.get("start"), m.get("end")
+        if type(start) is int and type(end) is int and 0 <= start < end <= n:
+            order.append((start, -end, i))
+    order.sort()  # by start, longest first; equal offsets keep the order of the record
+    ends: list[int] = []  # the ends of the mentions that contain this one, innermost last
+    outer: list[int] = []  # and their positions in `order`
+    previous_start = previous_minus_end = None
+    for k, (start, minus_end, i) in enumerate(order):
+        end = -minus_end
+        if start == previous_start and minus_end == previous_minus_end:
+            mid = str(mentions[i].get("id"))
+            report("mention-duplicate", f"{mid} has the same offsets as {mentions[order[k - 1][2]].get('id')}", mid, start, end)
+        previous_start, previous_minus_end = start, minus_end
+        while ends and ends[-1] <= start:
+            ends.pop()
+            outer.pop()
+        if ends and end > ends[-1]:
+            mid = str(mentions[i].get("id"))
+            other_start, minus_other_end, other = order[outer[-1]]
+            report("mention-crossing", f"{mid} overlaps {mentions[other].get('id')} ({other_start}-{-minus_other_end}) without nesting", mid, start, end)
             continue
-        open_stack.append((start, end, mid))
+        ends.append(end)
+        outer.append(k)
 
 
 def check_blocks(record: dict, report: Report) -> None:
+    """Blocks (with valid offsets) follow each other without overlap and hold no newline.
+    Raises block-invalid."""
     text = record.get("text")
     if not isinstance(text, str):
         return
@@ -289,69 +439,120 @@ def check_blocks(record: dict, report: Report) -> None:
 # ---- structure -------------------------------------------------------------------------------
 
 
+@cache
+def _plover() -> tuple[dict[str, tuple[str, ...]], frozenset[str]]:
+    """(the modes of each PLOVER category, the categories that require a recipient)."""
+    return labels.plover_modes_by_category(), frozenset(labels.plover_recipient_required())
+
+
 def check_structure(record: dict, report: Report) -> None:
+    """Ids and references inside the article. Raises id-duplicate-annotation, ref-missing,
+    ref-wrong-kind (an id of another kind of annotation), quote-speaker-inconsistent,
+    cue-lemma-unknown, quote-parent-cycle, event-mode-category and event-recipient-missing."""
     entities = _dicts(record.get("entities"))
     quotes = _dicts(record.get("quotes"))
     events = _dicts(record.get("events"))
-    mentions = [m for e in entities for m in _dicts(e.get("mentions"))]
+    mentions = _mentions(entities)
+    refs = _References(
+        entity_ids=_unique_ids("entity", entities, report), mention_ids=_unique_ids("mention", mentions, report),
+        quote_ids=_unique_ids("quote", quotes, report), event_ids=_unique_ids("event", events, report), report=report)
+    for q in quotes:
+        _check_quote(q, refs, report)
+    _check_parent_cycles(quotes, report)
+    plover = _plover()
+    for v in events:
+        _check_event(v, refs, plover, report)
 
-    for kind, items in (("entity", entities), ("mention", mentions), ("quote", quotes), ("event", events)):
+
+def _unique_ids(kind: str, items: list[dict], report: Report) -> set[str]:
+    """The string ids of `items`, reporting every one used a second time."""
+    ids = [ident for item in items if isinstance(ident := item.get("id"), str)]
+    unique = set(ids)
+    if len(unique) != len(ids):
         seen: set = set()
-        for item in items:
-            ident = item.get("id")
-            if not isinstance(ident, str):
-                continue
+        for ident in ids:
             if ident in seen:
                 report("id-duplicate-annotation", f"{kind} id {ident} is used twice", ident)
             seen.add(ident)
-
-    entity_ids = {e.get("id") for e in entities}
-    quote_ids = {q.get("id") for q in quotes}
-    kinds = {}
-    for kind, items in (("an event", events), ("a mention", mentions), ("a quote", quotes), ("an entity", entities)):
-        kinds.update({item.get("id"): kind for item in items if isinstance(item.get("id"), str)})
-
-    def ref(value, targets: set, what: str, where: str) -> None:
-        if isinstance(value, str) and value not in targets:
-            if value in kinds:
-                report("ref-wrong-kind", f"{what} {value} is {kinds[value]} of this article, not the expected kind", where)
-            else:
-                report("ref-missing", f"{what} {value} does not exist in this article", where)
-
-    for q in quotes:
-        qid = str(q.get("id"))
-        ref(q.get("speaker"), entity_ids, "speaker entity", qid)
-        ref(q.get("addressee"), entity_ids, "addressee entity", qid)
-        ref(q.get("parent"), quote_ids, "parent quote", qid)
-        kind = q.get("speaker_kind")
-        if kind == "named" and q.get("speaker") is None:
-            report("quote-speaker-inconsistent", "speaker_kind is named but speaker is null", qid)
-        elif kind == "anonymous" and q.get("speaker") is not None:
-            report("quote-speaker-inconsistent", "speaker_kind is anonymous but a speaker entity is given", qid)
-        cue = q.get("cue")
-        if isinstance(cue, dict) and isinstance(cue.get("lemma"), str) and cue["lemma"] not in CUE_LEMMAS:
-            report("cue-lemma-unknown", f"cue lemma {cue['lemma']!r} is not in schema/labels/cue_lemmas.json", f"{qid} cue")
-    _check_parent_cycles(quotes, report)
-
-    modes_by = labels.plover_modes_by_category()
-    needs_recipient = labels.plover_recipient_required()
-    for v in events:
-        vid = str(v.get("id"))
-        for role in ("actor", "recipient"):
-            for target in v.get(role) if isinstance(v.get(role), list) else []:
-                ref(target, entity_ids, f"{role} entity", vid)
-        for arg in _dicts(v.get("arguments")):
-            ref(arg.get("entity"), entity_ids, f"{arg.get('role')} entity", vid)
-        category, mode = v.get("category"), v.get("mode")
-        if category in modes_by and isinstance(mode, str) and mode not in modes_by[category]:
-            allowed = ", ".join(modes_by[category]) or "none"
-            report("event-mode-category", f"mode {mode!r} does not belong to {category} (its modes: {allowed})", vid)
-        if category in needs_recipient and v.get("recipient") == []:
-            report("event-recipient-missing", f"PLOVER requires a recipient for {category}", vid)
+    return unique
 
 
-CUE_LEMMAS = frozenset(labels.cue_lemmas())
-LAYERS = ("entities", "quotes", "events")
+class _References:
+    """The ids that references may point at. Call sites test `value in refs.entity_ids`
+    (or quote_ids); `unresolved` reports a reference that is not there."""
+
+    def __init__(self, entity_ids: set[str], mention_ids: set[str], quote_ids: set[str], event_ids: set[str], report: Report) -> None:
+        self.entity_ids = entity_ids
+        self.quote_ids = quote_ids
+        # For an id of two kinds, the first that has it names it.
+        self._kinds = (("an entity", entity_ids), ("a quote", quote_ids), ("a mention", mention_ids), ("an event", event_ids))
+        self._report = report
+
+    def unresolved(self, value: str, what: str, where: str) -> None:
+        """Report the string reference `value` (`what`: the reference, such as "speaker
+        entity"; `where`: the annotation holding it): ref-wrong-kind when it is the id of
+        another kind of annotation of the article, else ref-missing."""
+        kind = next((kind for kind, ids in self._kinds if value in ids), None)
+        if kind is not None:
+            self._report("ref-wrong-kind", f"{what} {value} is {kind} of this article, not the expected kind", where)
+        else:
+            self._report("ref-missing", f"{what} {value} does not exist in this article", where)
+
+
+def _check_quote(q: dict, refs: _References, report: Report) -> None:
+    speaker, addressee, parent = q.get("speaker"), q.get("addressee"), q.get("parent")
+    if isinstance(speaker, str) and speaker not in refs.entity_ids:
+        refs.unresolved(speaker, "speaker entity", str(q.get("id")))
+    if isinstance(addressee, str) and addressee not in refs.entity_ids:
+        refs.unresolved(addressee, "addressee entity", str(q.get("id")))
+    if isinstance(parent, str) and parent not in refs.quote_ids:
+        refs.unresolved(parent, "parent quote", str(q.get("id")))
+    kind = q.get("speaker_kind")
+    if kind == "named" and speaker is None:
+        report("quote-speaker-inconsistent", "speaker_kind is named but speaker is null", str(q.get("id")))
+    elif kind == "anonymous" and speaker is not None:
+        report("quote-speaker-inconsistent", "speaker_kind is anonymous but a speaker entity is given", str(q.get("id")))
+    cue = q.get("cue")
+    if isinstance(cue, dict) and isinstance(lemma := cue.get("lemma"), str) and lemma not in CUE_LEMMAS:
+        report("cue-lemma-unknown", f"cue lemma {lemma!r} is not in schema/labels/cue_lemmas.json", f"{q.get('id')} cue")
+
+
+def _check_event(v: dict, refs: _References, plover: tuple[dict[str, tuple[str, ...]], frozenset[str]], report: Report) -> None:
+    entity_ids = refs.entity_ids
+    for role in ("actor", "recipient"):
+        targets = v.get(role)
+        for target in targets if isinstance(targets, list) else ():
+            if isinstance(target, str) and target not in entity_ids:
+                refs.unresolved(target, f"{role} entity", str(v.get("id")))
+    arguments = v.get("arguments")
+    for arg in arguments if isinstance(arguments, list) else ():
+        if isinstance(arg, dict) and isinstance(target := arg.get("entity"), str) and target not in entity_ids:
+            refs.unresolved(target, f"{arg.get('role')} entity", str(v.get("id")))
+    category, mode = v.get("category"), v.get("mode")
+    if not isinstance(category, str):
+        return  # the schema reports it
+    modes_by, needs_recipient = plover
+    if category in modes_by and isinstance(mode, str) and mode not in modes_by[category]:
+        allowed = ", ".join(modes_by[category]) or "none"
+        report("event-mode-category", f"mode {mode!r} does not belong to {category} (its modes: {allowed})", str(v.get("id")))
+    if category in needs_recipient and v.get("recipient") == []:
+        report("event-recipient-missing", f"PLOVER requires a recipient for {category}", str(v.get("id")))
+
+
+def _check_parent_cycles(quotes: list[dict], report: Report) -> None:
+    parent = {q["id"]: q.get("parent") for q in quotes if isinstance(q.get("id"), str)}
+    reported: set = set()
+    for start in parent:
+        seen, node = [], start
+        while isinstance(node, str) and node in parent and node not in seen:
+            seen.append(node)
+            node = parent[node]
+        if node in seen:  # the walk came back to a quote it had visited
+            cycle = seen[seen.index(node):]
+            key = frozenset(cycle)
+            if key not in reported:
+                reported.add(key)
+                report("quote-parent-cycle", "parent links form a cycle: " + " -> ".join(cycle + [node]), cycle[0])
 
 
 def check_layers(record: dict, report: Report) -> None:
@@ -376,430 +577,25 @@ def check_layers(record: dict, report: Report) -> None:
             report("layer-pending-not-draft", f"{layer} is pending in a {status} record", where)
 
 
-def _check_parent_cycles(quotes: list[dict], report: Report) -> None:
-    parent = {q["id"]: q.get("parent") for q in quotes if isinstance(q.get("id"), str)}
-    reported: set = set()
-    for start in parent:
-        seen, node = [], start
-        while isinstance(node, str) and node in parent and node not in seen:
-            seen.append(node)
-            node = parent[node]
-        if node in seen:  # the walk came back to a quote it had visited
-            cycle = seen[seen.index(node):]
-            key = frozenset(cycle)
-            if key not in reported:
-                reported.add(key)
-                report("quote-parent-cycle", "parent links form a cycle: " + " -> ".join(cycle + [node]), cycle[0])
-
-
-# ---- provenance ------------------------------------------------------------------------------
-
-
-class ProvenanceCache:
-    """What one validation run learns about raw files, so that many records pointing at the
-    same raw file cost one hash: the verdict on each (root, raw_file) path, and the sha256 of
-    each file keyed by (path, size, mtime, inode), which a rewrite of the file changes."""
-
-    def __init__(self) -> None:
-        self.paths: dict[tuple[Path, str], tuple[list[tuple], Path | None]] = {}
-        self.hashes: dict[tuple, str] = {}
-
-    def sha256(self, path: Path) -> str:
-        st = path.stat()
-        key = (str(path), st.st_size, st.st_mtime_ns, st.st_ino)
-        digest = self.hashes.get(key)
-        if digest is None:
-            digest = self.hashes[key] = sha256_file(path)
-        return digest
-
-
-def check_provenance(record: dict, root: Path, report: Report, cache: ProvenanceCache | None = None) -> None:
-    source = record.get("source")
-    if not isinstance(source, dict) or not isinstance(source.get("raw_file"), str):
-        return
-    raw = source["raw_file"]
-    if cache is None:
-        problems, path = _raw_path_verdict(raw, root)
-    else:
-        known = cache.paths.get((root, raw))
-        if known is None:
-            known = cache.paths[(root, raw)] = _raw_path_verdict(raw, root)
-        problems, path = known
-    for problem in problems:
-        report(*problem)
-    if path is None:
-        return
-    expected = source.get("raw_sha256")
-    if isinstance(expected, str):
-        try:
-            actual = cache.sha256(path) if cache is not None else sha256_file(path)
-        except OSError as exc:
-            report("raw-file-missing", f"raw_file {raw!r} cannot be read: {exc.strerror or exc}", "$.source.raw_file")
-            return
-        if actual != expected:
-            report("raw-sha256-mismatch", f"raw_sha256 is {expected[:12]}… but the file hashes to {actual[:12]}…", "$.source.raw_sha256")
-
-
-def _raw_path_verdict(raw: str, root: Path) -> tuple[list[tuple], Path | None]:
-    """(problems to report, the file to hash or None) for one raw_file value."""
-    relative = Path(raw)
-    raw_dir = (root / "corpus" / "raw").resolve()
-    if relative.is_absolute() or ".." in relative.parts or relative.parts[:2] != ("corpus", "raw") or "\\" in raw:
-        return [("raw-file-outside", f"raw_file {raw!r} must be a relative path under corpus/raw/", "$.source.raw_file")], None
-    path = root / relative
-    # Any link on the way could point outside corpus/raw/ (or change what the hash covers).
-    probe = path
-    while probe != root and probe != probe.parent:
-        if probe.is_symlink():
-            return [("raw-file-outside", f"raw_file {raw!r} goes through a symbolic link", "$.source.raw_file")], None
-        probe = probe.parent
-    if not path.is_file():
-        return [("raw-file-missing", f"raw_file {raw!r} does not exist", "$.source.raw_file")], None
-    if raw_dir not in path.resolve().parents:
-        return [("raw-file-outside", f"raw_file {raw!r} resolves outside corpus/raw/", "$.source.raw_file")], None
-    return [], path
-
-
-def sha256_file(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as f:
-        for chunk in iter(lambda: f.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
-
-
-RECORD_CHECKS = (check_schema_version, check_unicode, check_spans, check_mentions_nest, check_blocks, check_structure, check_layers)
+# ---- all of them -----------------------------------------------------------------------------
 
 
 def check_record(record: dict, root: Path, report: Report, depth_checked: bool = False,
-                 provenance: ProvenanceCache | None = None) -> None:
-    """All per-record checks, in a fixed order (so output is stable)."""
-    check_schema(record, report, depth_checked)
-    for check in RECORD_CHECKS:
-        check(record, report)
-    check_provenance(record, root, report, provenance)
+                 provenance: ProvenanceCache | None = None, *, schema_valid: bool | None = None,
+                 serialized: bytes | None = None) -> None:
+    """All per-record checks, in a fixed order (so output is stable): check_schema,
+    check_schema_version, check_unicode, check_spans, check_mentions_nest, check_blocks,
+    check_structure, check_layers and akhbar.provenance.check_provenance; together they raise
+    every check id of the classes SCHEMA, LABEL, UNICODE, SPAN, STRUCTURE and PROVENANCE.
 
-
-# ---- fast path -------------------------------------------------------------------------------
-#
-# Most records in a corpus are valid and canonical. For those, the checks above spend their
-# time building JSON paths and walking every string. The functions below answer one question
-# per check, "is this record certainly clean for it?", in as few passes as possible, and only
-# on records that (a) passed the compiled schema validator, so every type, required key and
-# enum is already guaranteed, and (b) are byte-identical to their compact orjson
-# serialization, so the raw line can stand in for all the record's strings. Whenever the
-# answer is not a certain yes, the original check runs and reports exactly as before: the
-# fast path can only skip work, never change a diagnostic.
-
-# Characters that are certainly not letters: a span edge next to one of them cannot split a
-# word, so the full edge test (_is_letter on both sides) is skipped for the common case.
-_NOT_LETTERS = frozenset(" \n\t.,;:!?\"'()[]{}<>/-_–—«»“”‘’…،؛؟٪0123456789٠١٢٣٤٥٦٧٨٩")
-assert not any(_is_letter(ch) for ch in _NOT_LETTERS)
-
-
-@cache
-def _key_orders() -> dict[str, tuple[str, ...]]:
-    """The canonical key order of every object in a record, by role."""
-    shape = record_shape()
-    c = shape.children
-    entity, quote, event = c["entities"].items, c["quotes"].items, c["events"].items
-    return {
-        "record": shape.keys, "block": c["blocks"].items.keys, "source": c["source"].keys,
-        "license": c["license"].keys, "annotation": c["annotation"].keys, "entity": entity.keys,
-        "mention": entity.children["mentions"].items.keys, "quote": quote.keys,
-        "fragment": quote.children["content"].items.keys, "cue": quote.children["cue"].keys,
-        "speaker_span": quote.children["speaker_span"].keys, "event": event.keys,
-        "trigger": event.children["trigger"].keys, "argument": event.children["arguments"].items.keys,
-        "magnitude": event.children["magnitude"].keys,
-    }
-
-
-def _raw_unicode_clean(raw: bytes, line: str, text_newlines: int) -> bool:
-    """check_unicode would report nothing, judged on the canonical line itself.
-
-    NFC: U+0022 (the JSON quote) and the ASCII of escapes are stable code points for NFC, so a
-    line in NFC has every string in NFC. Suspect characters: C0 controls can only appear as
-    escapes (orjson writes \\b \\t \\n \\f \\r \\uXXXX, besides \\" and \\\\); DEL, C1
-    controls and directional marks/controls appear literally, found by their UTF-8 lead bytes
-    with memchr-speed searches rather than a regex over the whole line.
-    """
-    newlines = 0
-    i = raw.find(b"\\")
-    while i != -1:
-        c = raw[i + 1]
-        if c == 0x6E:  # \\n: allowed in `text` only, counted below
-            newlines += 1
-        elif c != 0x22 and c != 0x5C:  # anything but \\" and \\\\ encodes a control character
-            return False
-        i = raw.find(b"\\", i + 2)
-    # Every escaped newline must be one of `text`'s paragraph breaks.
-    if newlines != text_newlines or raw.find(b"\x7f") != -1:
-        return False
-    i = raw.find(b"\xc2")  # U+0080-U+009F are C2 80-9F
-    while i != -1:
-        if raw[i + 1] <= 0x9F:
-            return False
-        i = raw.find(b"\xc2", i + 2)
-    i = raw.find(b"\xe2")  # U+200E U+200F U+202A-U+202E U+2066-U+2069
-    while i != -1:
-        b1, b2 = raw[i + 1], raw[i + 2]
-        if (b1 == 0x80 and (b2 == 0x8E or b2 == 0x8F or 0xAA <= b2 <= 0xAE)) or (b1 == 0x81 and 0xA6 <= b2 <= 0xA9):
-            return False
-        i = raw.find(b"\xe2", i + 3)
-    i = raw.find(b"\x9c")  # U+061C is D8 9C
-    while i != -1:
-        if raw[i - 1] == 0xD8:
-            return False
-        i = raw.find(b"\x9c", i + 1)
-    return unicodedata.is_normalized("NFC", line)
-
-
-def _start_clean(text: str, start: int) -> bool:
-    """The start edge of _check_edges reports nothing (text[start - 1] may be a letter)."""
-    if _is_letter(text[start - 1]) and _is_letter(text[start]):
-        word_start = start - 1
-        while word_start > 0 and _is_letter(text[word_start - 1]):
-            word_start -= 1
-        return PROCLITICS.match(text[word_start:start]) is not None
-    return True
-
-
-def _end_clean(text: str, end: int) -> bool:
-    """The end edge of _check_edges reports nothing (text[end] may be a letter)."""
-    if _is_letter(text[end - 1]) and _is_letter(text[end]):
-        word_end = end + 1
-        while word_end < len(text) and _is_letter(text[word_end]):
-            word_end += 1
-        return ENCLITICS.match(text[end:word_end]) is not None
-    return True
-
-
-def _scan_clean(record: dict) -> tuple[bool, bool, bool, bool]:
-    """One pass over a schema-valid record: (keys in canonical order, check_spans,
-    check_mentions_nest, check_blocks would report nothing)."""
-    k = _key_orders()
-    if tuple(record) != k["record"] or tuple(record["source"]) != k["source"] \
-            or tuple(record["license"]) != k["license"] or tuple(record["annotation"]) != k["annotation"]:
-        return False, False, False, False
-    text = record["text"]
-    n = len(text)
-    not_letters = _NOT_LETTERS
-    # Invisible characters are rare: when the text has none, no span can hold one; when it
-    # has some, the full span checks run and say where.
-    spans_ok = INVISIBLE_CHARS.search(text) is None
-    blocks_ok = True
-
-    def span_ok(span: dict, keys: tuple) -> bool | None:
-        """None: keys out of order; else whether the span is clean."""
-        if tuple(span) != keys:
-            return None
-        start, end = span["start"], span["end"]  # integers >= 0: the schema passed
-        return (
-            start < end <= n
-            and span["text"] == text[start:end]
-            and (start == 0 or text[start - 1] in not_letters or _start_clean(text, start))
-            and (end == n or text[end] in not_letters or _end_clean(text, end))
-        )
-
-    previous_end = 0
-    kb = k["block"]
-    for block in record["blocks"]:
-        if tuple(block) != kb:
-            return False, False, False, False
-        start, end = block["start"], block["end"]
-        if not start < end <= n:
-            spans_ok = False
-            continue
-        # find() first: it raises TypeError for an offset like 10.0, which must reach the
-        # full checks even when the block also overlaps the previous one.
-        if text.find("\n", start, end) != -1 or start < previous_end:
-            blocks_ok = False
-        previous_end = max(previous_end, end)
-
-    mentions = []
-    ke, km = k["entity"], k["mention"]
-    for entity in record["entities"]:
-        if tuple(entity) != ke:
-            return False, False, False, False
-        for m in entity["mentions"]:
-            if tuple(m) != km:
-                return False, False, False, False
-            start, end = m["start"], m["end"]
-            if start < end <= n:
-                mentions.append((start, -end))
-                if not (
-                    m["text"] == text[start:end]
-                    and (start == 0 or text[start - 1] in not_letters or _start_clean(text, start))
-                    and (end == n or text[end] in not_letters or _end_clean(text, end))
-                ):
-                    spans_ok = False
-            else:
-                spans_ok = False
-
-    kq, kf, kc, ks = k["quote"], k["fragment"], k["cue"], k["speaker_span"]
-    for q in record["quotes"]:
-        if tuple(q) != kq:
-            return False, False, False, False
-        for fragment in q["content"]:
-            ok = span_ok(fragment, kf)
-            if ok is None:
-                return False, False, False, False
-            spans_ok = spans_ok and ok
-        for key, keys in (("cue", kc), ("speaker_span", ks)):
-            if q[key] is not None:
-                ok = span_ok(q[key], keys)
-                if ok is None:
-                    return False, False, False, False
-                spans_ok = spans_ok and ok
-
-    kv, kt, ka, kmag = k["event"], k["trigger"], k["argument"], k["magnitude"]
-    for v in record["events"]:
-        if tuple(v) != kv or (v["magnitude"] is not None and tuple(v["magnitude"]) != kmag):
-            return False, False, False, False
-        for a in v["arguments"]:
-            if tuple(a) != ka:
-                return False, False, False, False
-        ok = span_ok(v["trigger"], kt)
-        if ok is None:
-            return False, False, False, False
-        spans_ok = spans_ok and ok
-
-    mentions.sort()
-    nest_ok = True
-    open_ends: list[int] = []
-    previous = None
-    for start, neg_end in mentions:
-        end = -neg_end
-        if (start, end) == previous:
-            nest_ok = False
-            break
-        previous = (start, end)
-        while open_ends and open_ends[-1] <= start:
-            open_ends.pop()
-        if open_ends and end > open_ends[-1]:
-            nest_ok = False
-            break
-        open_ends.append(end)
-    return True, spans_ok, nest_ok, blocks_ok
-
-
-@cache
-def _compiled():
-    """akhbar._speedups (built from _speedups.c at install when a C compiler is available),
-    given this module's key orders, character sets, clitic regexes and label inventories, so
-    that the C code holds no copy of them; None when it was not built, or when it cannot use
-    these tables (init raises ValueError, e.g. for an invisible character outside the BMP):
-    the Python functions then answer, as exactly and more slowly."""
-    try:
-        from akhbar import _speedups
-    except ImportError:
-        return None
-    try:
-        _speedups.init(
-            key_orders=_key_orders(), not_letters=_NOT_LETTERS, invisible=INVISIBLE, is_letter=_is_letter,
-            proclitics=PROCLITICS, enclitics=ENCLITICS, cue_lemmas=CUE_LEMMAS,
-            modes_by_category=labels.plover_modes_by_category(), recipient_required=labels.plover_recipient_required(),
-        )
-    except ValueError:
-        return None
-    return _speedups
-
-
-@cache
-def _implementation() -> tuple[Callable[[dict], tuple[bool, bool, bool, bool]], Callable[[dict], list | None]]:
-    """The (_scan_clean, _structure_clean) that check_record_fast uses: the compiled ones when
-    built, else the Python ones, which stay the reference. AKHBAR_PURE_PYTHON=1 forces the
-    Python ones."""
-    compiled = None if os.environ.get("AKHBAR_PURE_PYTHON", "") not in ("", "0") else _compiled()
-    if compiled is None:
-        return _scan_clean, _structure_clean
-    return compiled.scan_clean, compiled.structure_clean
-
-
-def _structure_clean(record: dict) -> list[tuple[str, str]] | None:
-    """None when check_structure would report anything but event-recipient-missing; else the
-    (event id, category) pairs it would report that warning for (in its order; usually none)."""
-    entities, quotes, events = record["entities"], record["quotes"], record["events"]
-    entity_ids = {e["id"] for e in entities}
-    quote_ids = {q["id"] for q in quotes}
-    if len(entity_ids) != len(entities) or len(quote_ids) != len(quotes) or len({v["id"] for v in events}) != len(events):
-        return None
-    mention_count = 0
-    mention_ids = set()
-    for e in entities:
-        mention_count += len(e["mentions"])
-        mention_ids.update(m["id"] for m in e["mentions"])
-    if len(mention_ids) != mention_count:
-        return None
-    lemmas = CUE_LEMMAS
-    any_parent = False
-    for q in quotes:
-        speaker, addressee, parent = q["speaker"], q["addressee"], q["parent"]
-        if (speaker is not None and speaker not in entity_ids) or (addressee is not None and addressee not in entity_ids):
-            return None
-        if parent is not None:
-            any_parent = True
-            if parent not in quote_ids:
-                return None
-        kind = q["speaker_kind"]
-        if (kind == "named" and speaker is None) or (kind == "anonymous" and speaker is not None):
-            return None
-        if q["cue"] is not None and q["cue"]["lemma"] not in lemmas:
-            return None
-    if any_parent:
-        found = []
-        _check_parent_cycles(quotes, lambda *a: found.append(a))
-        if found:
-            return None
-    missing: list[tuple[str, str]] = []
-    modes_by = labels.plover_modes_by_category()
-    needs_recipient = labels.plover_recipient_required()
-    for v in events:
-        if not entity_ids.issuperset(v["actor"]) or not entity_ids.issuperset(v["recipient"]):
-            return None
-        for a in v["arguments"]:
-            if a["entity"] not in entity_ids:
-                return None
-        category, mode = v["category"], v["mode"]
-        if category in modes_by and mode is not None and mode not in modes_by[category]:
-            return None
-        if category in needs_recipient and not v["recipient"]:
-            missing.append((v["id"], category))
-    return missing
-
-
-def check_record_fast(record: dict, raw: bytes, line: str, root: Path, report: Report, provenance: ProvenanceCache | None = None) -> bool:
-    """The per-record checks of a line that is byte-stable under orjson (`raw` is exactly
-    orjson.dumps(record); `line` is raw decoded). Returns False, having reported nothing, when
-    the record is not both schema-valid and canonical: the caller then takes the full path.
-    Otherwise reports exactly what check_record would, in the same order."""
-    if not fast_is_valid()(record):
-        return False
-    try:
-        scan_clean, structure_clean = _implementation()
-        keys_ok, spans_ok, nest_ok, blocks_ok = scan_clean(record)
-        missing_recipients = structure_clean(record) if keys_ok else None
-    except TypeError:
-        # JSON Schema counts 10.0 as an integer; slicing with it fails (and the compiled
-        # scan refuses any offset that is not an int). The full checks report such offsets
-        # precisely.
-        return False
-    if not keys_ok:
-        return False
+    `schema_valid` (the compiled schema's verdict) and `serialized` (orjson.dumps(record))
+    save work when the parser already has them (akhbar.records.ParsedLine)."""
+    check_schema(record, report, depth_checked, schema_valid)
     check_schema_version(record, report)
-    if not _raw_unicode_clean(raw, line, record["text"].count("\n")):
-        check_unicode(record, report)
-    if not spans_ok:
-        check_spans(record, report)
-    if not nest_ok:
-        check_mentions_nest(record, report)
-    if not blocks_ok:
-        check_blocks(record, report)
-    if missing_recipients is None:
-        check_structure(record, report)
-    else:
-        for vid, category in missing_recipients:  # the one structure warning common in valid data
-            report("event-recipient-missing", f"PLOVER requires a recipient for {category}", vid)
+    check_unicode(record, report, serialized)
+    check_spans(record, report)
+    check_mentions_nest(record, report)
+    check_blocks(record, report)
+    check_structure(record, report)
     check_layers(record, report)
     check_provenance(record, root, report, provenance)
-    return True

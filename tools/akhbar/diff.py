@@ -1,23 +1,25 @@
 """Annotation-level diff between two versions of the corpus: `akhbar diff OLD NEW`.
 
-Each side is a file or folder of shards, or a git revision of the repository (its shards
-under corpus/). Articles are matched by id. Inside an article, annotations are matched by
-where they are, not by their ids (tools renumber ids): mentions by offsets; entities by the
-largest overlap of their mention sets; quotes by content fragments (exact, then
-overlapping); events by trigger (exact, then overlapping). Each difference is shown with the
-surrounding Arabic text. A split change of an article that exists on the OLD side is an
-error: splits are frozen once released.
+Each side is a file or folder of shards, a shard or folder as it stood in a git revision
+(`REV:path`), or a git revision of the repository (its shards under corpus/); all of them
+are read by `akhbar.sources`, as for `akhbar agree` and `akhbar render`. Articles are matched
+by id. Inside an article, each layer is compared on its own (`_diff_article`,
+`_diff_entities`, `_diff_mentions`, `_diff_quotes`, `_diff_events`), annotations matched by
+where they are, not by their ids (tools renumber ids), with the one-to-one matcher of
+`akhbar.alignment`: mentions by offsets; entities by their mention sets (equal, then the
+largest overlap); quotes by content fragments and events by trigger (equal, then
+overlapping). Each difference is shown with the surrounding Arabic text. A split change of an
+article that exists on the OLD side is an error: splits are frozen once released.
 """
 
 from __future__ import annotations
 
-import subprocess
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
+from akhbar.alignment import Mention, match, match_mentions
 from akhbar.git import GitError, run_git
-from akhbar.paths import shards_under
-from akhbar.records import parse_line
+from akhbar.sources import InputError, load_collection
 
 CONTEXT = 30
 PLURAL = {"mention": "mentions", "entity": "entities", "quote": "quotes", "event": "events"}
@@ -37,60 +39,41 @@ def _v(value) -> str:
 
 
 class DiffError(Exception):
-    """A side that cannot be read (unknown revision, unparsable line): one message."""
+    """A side that cannot be read (unknown revision, unreadable line): one message."""
 
 
 # ---- loading ---------------------------------------------------------------------------------
 
 
-def _git(repo: Path, *args: str) -> bytes:
+def _is_revision(repo: Path, rev: str) -> bool:
     try:
-        return run_git(repo, *args)
-    except GitError as exc:
-        raise DiffError(f"git {' '.join(args)}: {exc}") from None
-
-
-def _is_revision(repo: Path, spec: str) -> bool:
-    try:
-        subprocess.run(["git", "-C", str(repo), "rev-parse", "--verify", "--quiet", f"{spec}^{{commit}}"],
-                       check=True, capture_output=True)
+        run_git(repo, "rev-parse", "--verify", "--quiet", f"{rev}^{{commit}}")
         return True
-    except (FileNotFoundError, subprocess.CalledProcessError):
+    except GitError:
         return False
 
 
-def _parse(data: bytes, where: str, out: dict) -> None:
-    for number, raw in enumerate(data.split(b"\n"), start=1):
-        raw = raw.rstrip(b"\r")
-        if number == 1:
-            raw = raw.removeprefix(b"\xef\xbb\xbf")
-        if not raw.strip():
-            continue
-        try:
-            record = parse_line(raw).value
-        except UnicodeDecodeError:
-            record = None
-        if not isinstance(record, dict) or not isinstance(record.get("id"), str) or not isinstance(record.get("text"), str):
-            raise DiffError(f"{where}:{number}: not a record (run akhbar validate)")
-        out[record["id"]] = (record, f"{where}:{number}")
+def _source(spec: str, repo: Path) -> tuple[str, Path | None]:
+    """What `akhbar.sources` reads for a side: a file or folder as given, `REV:path` in the
+    repository, or a revision's shards under corpus/."""
+    rev = spec.removeprefix("git:")
+    if rev == spec and Path(spec).exists():
+        return spec, None
+    if ":" in rev:
+        return rev, repo
+    if not _is_revision(repo, rev):
+        raise DiffError(f"{spec}: neither a file or folder nor a git revision of {repo}")
+    return f"{rev}:corpus", repo
 
 
 def load_side(spec: str, repo: Path) -> dict[str, tuple[dict, str]]:
-    """Records by id, with where each was read ("file:line" or "REV:path:line")."""
-    records: dict[str, tuple[dict, str]] = {}
-    path = Path(spec)
-    if not spec.startswith("git:") and path.exists():
-        files = [path] if path.is_file() else shards_under(path)
-        for f in files:
-            _parse(f.read_bytes(), str(f), records)
-        return records
-    rev = spec.removeprefix("git:")
-    if not _is_revision(repo, rev):
-        raise DiffError(f"{spec}: neither a file or folder nor a git revision of {repo}")
-    names = _git(repo, "ls-tree", "-r", "--name-only", rev, "--", "corpus").decode("utf-8").splitlines()
-    for name in sorted(n for n in names if n.endswith(".jsonl") and not n.startswith("corpus/raw/")):
-        _parse(_git(repo, "show", f"{rev}:{name}"), f"{rev}:{name}", records)
-    return records
+    """Records by id, with where each was read ("file:line" or "REV:path:line"), read by
+    `akhbar.sources` as `akhbar agree` and `akhbar render` read theirs."""
+    try:
+        collection = load_collection(*_source(spec, repo))
+    except InputError as exc:
+        raise DiffError(exc.summary()) from None
+    return {article_id: (located.record, located.where) for article_id, located in collection.records.items()}
 
 
 # ---- the diff --------------------------------------------------------------------------------
@@ -156,172 +139,166 @@ def _counts(record: dict) -> dict:
             "events": len(record.get("events", []))}
 
 
-def _overlap(a: list[tuple[int, int]], b: list[tuple[int, int]]) -> int:
-    return sum(max(0, min(e1, e2) - max(s1, s2)) for s1, e1 in a for s2, e2 in b)
+def _overlap(a: list[tuple[int, int]], b: list[tuple[int, int]]) -> int | None:
+    shared = sum(max(0, min(e1, e2) - max(s1, s2)) for s1, e1 in a for s2, e2 in b)
+    return shared or None
 
 
-def _match(old: list, new: list, key, spans) -> list[tuple[object | None, object | None]]:
-    """Pairs (old, new): exact keys first, then the largest span overlap, then the rest alone."""
-    pairs = []
-    new_left = list(new)
-    old_left = []
-    by_key: dict = {}
-    for item in new_left:
-        by_key.setdefault(key(item), []).append(item)
-    for item in old:
-        bucket = by_key.get(key(item))
-        if bucket:
-            other = bucket.pop(0)
-            new_left.remove(other)
-            pairs.append((item, other))
-        else:
-            old_left.append(item)
-    candidates = sorted(((_overlap(spans(o), spans(n)), i, j) for i, o in enumerate(old_left) for j, n in enumerate(new_left)),
-                        key=lambda t: (-t[0], t[1], t[2]))
-    used_o, used_n = set(), set()
-    for score, i, j in candidates:
-        if score <= 0:
-            break
-        if i not in used_o and j not in used_n:
-            used_o.add(i)
-            used_n.add(j)
-            pairs.append((old_left[i], new_left[j]))
-    pairs += [(o, None) for i, o in enumerate(old_left) if i not in used_o]
-    pairs += [(None, n) for j, n in enumerate(new_left) if j not in used_n]
-    return pairs
+def _pair(old: list, new: list, key, spans) -> list[tuple[dict | None, dict | None]]:
+    """Annotations of the two sides paired one to one (`alignment.match`): equal keys first
+    (in order), then, among the rest, by the characters their spans share; then the old ones
+    left over (removed) and the new ones left over (added)."""
+    exact = match(old, new, lambda o, n: 0.0, group=key)
+    old_left = _unpaired(old, (i for i, _ in exact))
+    new_left = _unpaired(new, (j for _, j in exact))
+    score = lambda i, j: _overlap(spans(old[i]), spans(new[j]))  # noqa: E731
+    overlapping = [(old_left[i], new_left[j]) for i, j in match(old_left, new_left, score)]
+    overlapping.sort(key=lambda ij: (-score(*ij), ij))  # the best-sharing pairs first
+    pairs: list[tuple[dict | None, dict | None]] = [(old[i], new[j]) for i, j in exact + overlapping]
+    pairs += [(old[i], None) for i in _unpaired(old, (i for i, _ in exact + overlapping))]
+    return pairs + [(None, new[j]) for j in _unpaired(new, (j for _, j in exact + overlapping))]
 
 
-def diff_records(old: dict, new: dict, width: int = CONTEXT) -> list[Change]:
-    changes: list[Change] = []
-    text_old, text = old["text"], new["text"]
+def _unpaired(items: list, paired) -> list[int]:
+    taken = set(paired)
+    return [i for i in range(len(items)) if i not in taken]
 
-    def ctx(span: dict, t: str | None = None) -> str:
-        return context(t if t is not None else text, span["start"], span["end"], width)
 
+class _Sides:
+    """The two records of one article and what their entities correspond to (old id -> new id,
+    None when the old entity has no counterpart), for naming and comparing references."""
+
+    def __init__(self, old: dict, new: dict, width: int) -> None:
+        self.old, self.new, self.width = old, new, width
+        self.old_entities = {e["id"]: e for e in old.get("entities", [])}
+        self.new_entities = {e["id"]: e for e in new.get("entities", [])}
+        self.entity_pairs = _pair(old.get("entities", []), new.get("entities", []),
+                                  lambda e: (e.get("type"), tuple(_mention_spans(e))), _mention_spans)
+        self.emap = {o["id"]: n["id"] if n is not None else None for o, n in self.entity_pairs if o is not None}
+
+    def ctx(self, span: dict, old_side: bool = False) -> str:
+        return context((self.old if old_side else self.new)["text"], span["start"], span["end"], self.width)
+
+    def ename(self, eid: str | None, new_side: bool = True) -> str:
+        if eid is None:
+            return "—"
+        e = (self.new_entities if new_side else self.old_entities).get(eid)
+        return f"{eid} {e['type']} «{e['name']}»" if e else eid
+
+    def mapped(self, eid: str | None) -> str | None:
+        """The new side's id of an old entity (None: no counterpart, or no entity)."""
+        return self.emap.get(eid) if eid is not None else None
+
+
+def _mention_spans(entity: dict) -> list[tuple[int, int]]:
+    return [(m["start"], m["end"]) for m in entity.get("mentions", [])]
+
+
+def _changed(o: dict, n: dict, keys) -> list[str]:
+    return [f"{k} {_v(o.get(k))} → {_v(n.get(k))}" for k in keys if o.get(k) != n.get(k)]
+
+
+# ---- per layer ---------------------------------------------------------------------------------
+
+
+def _diff_article(old: dict, new: dict) -> list[Change]:
+    """Split (an error: splits are frozen), text and metadata."""
+    changes = []
     if old.get("split") != new.get("split"):
         changes.append(Change("split", "changed", new["id"], f"split {old.get('split')} → {new.get('split')}: "
                               "splits are frozen once an article is released", error=True))
-    if text_old != text:
-        changes.append(Change("text", "changed", "text", f"{len(text_old)} → {len(text)} characters; "
+    if old["text"] != new["text"]:
+        changes.append(Change("text", "changed", "text", f"{len(old['text'])} → {len(new['text'])} characters; "
                               "annotations below are compared by offsets"))
     for key in ("title", "blocks", "source", "license", "annotation", "language", "schema_version"):
-        if old.get(key) != new.get(key):
-            if key == "annotation":
-                parts = [f"{k} {_v(old[key].get(k))} → {_v(new[key].get(k))}" for k in new.get(key, {})
-                         if isinstance(old.get(key), dict) and old[key].get(k) != new[key].get(k)]
-                changes.append(Change("metadata", "changed", key, "; ".join(parts)))
-            else:
-                changes.append(Change("metadata", "changed", key))
-
-    # Entities, matched by their mention sets; the mapping translates references.
-    ents_old, ents_new = old.get("entities", []), new.get("entities", [])
-    mention_spans = lambda e: [(m["start"], m["end"]) for m in e.get("mentions", [])]  # noqa: E731
-    entity_pairs = _match(ents_old, ents_new, lambda e: (e.get("type"), tuple(mention_spans(e))), mention_spans)
-    emap: dict[str, str | None] = {}
-    old_ents = {e["id"]: e for e in ents_old}
-    new_ents = {e["id"]: e for e in ents_new}
-    for o, n in entity_pairs:
-        if o is not None:
-            emap[o["id"]] = n["id"] if n is not None else None
-
-    def ename(eid: str | None, new_side: bool = True) -> str:
-        if eid is None:
-            return "—"
-        e = (new_ents if new_side else old_ents).get(eid)
-        return f"{eid} {e['type']} «{e['name']}»" if e else eid
-
-    def emapped(ids: list[str]) -> list[str | None]:
-        return [emap.get(i) for i in ids]
-
-    for o, n in entity_pairs:
-        if o is None:
-            changes.append(Change("entity", "added", ename(n["id"]), f"{len(n['mentions'])} mention(s)", ctx(n["mentions"][0])))
-        elif n is None:
-            changes.append(Change("entity", "removed", ename(o["id"], False), f"{len(o['mentions'])} mention(s)",
-                                  ctx(o["mentions"][0], text_old)))
-        else:
-            parts = [f"{k} {_v(o.get(k))} → {_v(n.get(k))}" for k in ("type", "name", "wikidata", "subtype") if o.get(k) != n.get(k)]
-            if parts:
-                changes.append(Change("entity", "changed", ename(n["id"]), "; ".join(parts), ctx(n["mentions"][0])))
-
-    # Mentions, by offsets.
-    m_old = {(m["start"], m["end"]): (m, e) for e in ents_old for m in e.get("mentions", [])}
-    m_new = {(m["start"], m["end"]): (m, e) for e in ents_new for m in e.get("mentions", [])}
-    for key in sorted(set(m_old) | set(m_new)):
-        if key not in m_old:
-            m, e = m_new[key]
-            changes.append(Change("mention", "added", f"{e['type']} {m['id']}", f"in {ename(e['id'])}", ctx(m)))
-        elif key not in m_new:
-            m, e = m_old[key]
-            changes.append(Change("mention", "removed", f"{e['type']} {m['id']}", f"was in {ename(e['id'], False)}", ctx(m, text_old)))
-        else:
-            (_, eo), (mn, en) = m_old[key], m_new[key]
-            parts = []
-            if eo["type"] != en["type"]:
-                parts.append(f"type {eo['type']} → {en['type']}")
-            if emap.get(eo["id"]) != en["id"]:
-                parts.append(f"coreference: {ename(eo['id'], False)} → {ename(en['id'])}")
-            if parts:
-                changes.append(Change("mention", "changed", f"{en['type']} {mn['id']}", "; ".join(parts), ctx(mn)))
-
-    # Quotes.
-    q_old, q_new = old.get("quotes", []), new.get("quotes", [])
-    content = lambda q: [(s["start"], s["end"]) for s in q.get("content", [])]  # noqa: E731
-    quote_pairs = _match(q_old, q_new, lambda q: tuple(content(q)), content)
-    qmap = {o["id"]: n["id"] if n else None for o, n in quote_pairs if o is not None}
-    for o, n in quote_pairs:
-        if o is None:
-            changes.append(Change("quote", "added", f"{n['type']} {n['id']}", f"speaker {ename(n.get('speaker'))}", ctx(n["content"][0])))
-        elif n is None:
-            changes.append(Change("quote", "removed", f"{o['type']} {o['id']}", f"speaker {ename(o.get('speaker'), False)}",
-                                  ctx(o["content"][0], text_old)))
-        else:
-            parts = []
-            if content(o) != content(n):
-                parts.append(f"content {content(o)} → {content(n)}")
-            for k in ("type", "speaker_kind"):
-                if o.get(k) != n.get(k):
-                    parts.append(f"{k} {_v(o.get(k))} → {_v(n.get(k))}")
-            for k in ("speaker", "addressee"):
-                if (emap.get(o[k]) if o.get(k) else None) != n.get(k) or (o.get(k) is None) != (n.get(k) is None):
-                    parts.append(f"{k} {ename(o.get(k), False)} → {ename(n.get(k))}")
-            for k in ("cue", "speaker_span"):
-                if o.get(k) != n.get(k):
-                    fmt = lambda s: "—" if not s else f"«{s['text']}» {s['start']}-{s['end']}" + (f" ({s['lemma']})" if s.get("lemma") else "")  # noqa: E731
-                    parts.append(f"{k} {fmt(o.get(k))} → {fmt(n.get(k))}")
-            if (qmap.get(o["parent"]) if o.get("parent") else None) != n.get("parent"):
-                parts.append(f"parent {o.get('parent') or '—'} → {n.get('parent') or '—'}")
-            if parts:
-                changes.append(Change("quote", "changed", f"{n['type']} {n['id']}", "; ".join(parts), ctx(n["content"][0])))
-
-    # Events.
-    v_old, v_new = old.get("events", []), new.get("events", [])
-    trig = lambda v: [(v["trigger"]["start"], v["trigger"]["end"])]  # noqa: E731
-    event_pairs = _match(v_old, v_new, lambda v: tuple(trig(v)), trig)
-    for o, n in event_pairs:
-        if o is None:
-            changes.append(Change("event", "added", f"{n['category']} {n['id']}", _event_summary(n, ename), ctx(n["trigger"])))
-        elif n is None:
-            changes.append(Change("event", "removed", f"{o['category']} {o['id']}", _event_summary(o, lambda i: ename(i, False)),
-                                  ctx(o["trigger"], text_old)))
-        else:
-            parts = []
-            if trig(o) != trig(n):
-                parts.append(f"trigger «{o['trigger']['text']}» → «{n['trigger']['text']}»")
-            for k in ("category", "mode", "context", "negated", "future", "hypothetical", "historical", "magnitude"):
-                if o.get(k) != n.get(k):
-                    parts.append(f"{k} {_v(o.get(k))} → {_v(n.get(k))}")
-            for k in ("actor", "recipient"):
-                if emapped(o.get(k, [])) != n.get(k, []):
-                    parts.append(f"{k} [{', '.join(ename(i, False) for i in o.get(k, []))}] → [{', '.join(ename(i) for i in n.get(k, []))}]")
-            args_o = [(a["role"], emap.get(a["entity"])) for a in o.get("arguments", [])]
-            args_n = [(a["role"], a["entity"]) for a in n.get("arguments", [])]
-            if args_o != args_n:
-                show = lambda args, side: ", ".join(f"{a['role']}={ename(a['entity'], side)}" for a in args) or "—"  # noqa: E731
-                parts.append(f"arguments {show(o.get('arguments', []), False)} → {show(n.get('arguments', []), True)}")
-            if parts:
-                changes.append(Change("event", "changed", f"{n['category']} {n['id']}", "; ".join(parts), ctx(n["trigger"])))
+        if old.get(key) == new.get(key):
+            continue
+        detail = ""
+        if key == "annotation" and isinstance(old.get(key), dict):
+            detail = "; ".join(_changed(old[key], new[key], new.get(key, {})))
+        changes.append(Change("metadata", "changed", key, detail))
     return changes
+
+
+def _diff_entities(sides: _Sides) -> list[Change]:
+    changes = []
+    for o, n in sides.entity_pairs:
+        if o is None:
+            changes.append(Change("entity", "added", sides.ename(n["id"]), f"{len(n['mentions'])} mention(s)", sides.ctx(n["mentions"][0])))
+        elif n is None:
+            changes.append(Change("entity", "removed", sides.ename(o["id"], False), f"{len(o['mentions'])} mention(s)",
+                                  sides.ctx(o["mentions"][0], old_side=True)))
+        elif parts := _changed(o, n, ("type", "name", "wikidata", "subtype")):
+            changes.append(Change("entity", "changed", sides.ename(n["id"]), "; ".join(parts), sides.ctx(n["mentions"][0])))
+    return changes
+
+
+def _mentions(record: dict) -> list[Mention]:
+    return [Mention(m["id"], m["start"], m["end"], e["type"], e["id"]) for e in record.get("entities", []) for m in e.get("mentions", [])]
+
+
+def _diff_mentions(sides: _Sides) -> list[Change]:
+    """Mentions matched by their offsets (`alignment.match_mentions`, exact), in text order."""
+    old, new = _mentions(sides.old), _mentions(sides.new)
+    pairs = match_mentions(old, new, exact=True, typed=False)
+    rows: list[tuple[tuple[int, int], Change]] = []
+    for i, j in pairs:
+        o, n = old[i], new[j]
+        parts = [f"type {o.type} → {n.type}"] if o.type != n.type else []
+        if sides.mapped(o.entity) != n.entity:
+            parts.append(f"coreference: {sides.ename(o.entity, False)} → {sides.ename(n.entity)}")
+        if parts:
+            rows.append(((n.start, n.end), Change("mention", "changed", f"{n.type} {n.id}", "; ".join(parts), sides.ctx(asdict(n)))))
+    for i in _unpaired(old, (i for i, _ in pairs)):
+        o = old[i]
+        rows.append(((o.start, o.end), Change("mention", "removed", f"{o.type} {o.id}", f"was in {sides.ename(o.entity, False)}",
+                                              sides.ctx(asdict(o), old_side=True))))
+    for j in _unpaired(new, (j for _, j in pairs)):
+        n = new[j]
+        rows.append(((n.start, n.end), Change("mention", "added", f"{n.type} {n.id}", f"in {sides.ename(n.entity)}", sides.ctx(asdict(n)))))
+    return [change for _, change in sorted(rows, key=lambda row: row[0])]
+
+
+def _content(quote: dict) -> list[tuple[int, int]]:
+    return [(s["start"], s["end"]) for s in quote.get("content", [])]
+
+
+def _span_text(span: dict | None) -> str:
+    if not span:
+        return "—"
+    return f"«{span['text']}» {span['start']}-{span['end']}" + (f" ({span['lemma']})" if span.get("lemma") else "")
+
+
+def _quote_parts(o: dict, n: dict, sides: _Sides, qmap: dict[str, str | None]) -> list[str]:
+    parts = [f"content {_content(o)} → {_content(n)}"] if _content(o) != _content(n) else []
+    parts += _changed(o, n, ("type", "speaker_kind"))
+    for k in ("speaker", "addressee"):
+        if sides.mapped(o.get(k)) != n.get(k) or (o.get(k) is None) != (n.get(k) is None):
+            parts.append(f"{k} {sides.ename(o.get(k), False)} → {sides.ename(n.get(k))}")
+    parts += [f"{k} {_span_text(o.get(k))} → {_span_text(n.get(k))}" for k in ("cue", "speaker_span") if o.get(k) != n.get(k)]
+    if (qmap.get(o["parent"]) if o.get("parent") else None) != n.get("parent"):
+        parts.append(f"parent {o.get('parent') or '—'} → {n.get('parent') or '—'}")
+    return parts
+
+
+def _diff_quotes(sides: _Sides) -> list[Change]:
+    pairs = _pair(sides.old.get("quotes", []), sides.new.get("quotes", []), lambda q: tuple(_content(q)), _content)
+    qmap = {o["id"]: n["id"] if n else None for o, n in pairs if o is not None}
+    changes = []
+    for o, n in pairs:
+        if o is None:
+            changes.append(Change("quote", "added", f"{n['type']} {n['id']}", f"speaker {sides.ename(n.get('speaker'))}",
+                                  sides.ctx(n["content"][0])))
+        elif n is None:
+            changes.append(Change("quote", "removed", f"{o['type']} {o['id']}", f"speaker {sides.ename(o.get('speaker'), False)}",
+                                  sides.ctx(o["content"][0], old_side=True)))
+        elif parts := _quote_parts(o, n, sides, qmap):
+            changes.append(Change("quote", "changed", f"{n['type']} {n['id']}", "; ".join(parts), sides.ctx(n["content"][0])))
+    return changes
+
+
+def _trigger(event: dict) -> list[tuple[int, int]]:
+    return [(event["trigger"]["start"], event["trigger"]["end"])]
 
 
 def _event_summary(v: dict, name) -> str:
@@ -332,6 +309,39 @@ def _event_summary(v: dict, name) -> str:
         parts.append("recipient " + ", ".join(name(i) for i in v["recipient"]))
     parts += [f"{a['role']} {name(a['entity'])}" for a in v.get("arguments", [])]
     return "; ".join(parts)
+
+
+def _event_parts(o: dict, n: dict, sides: _Sides) -> list[str]:
+    parts = [f"trigger «{o['trigger']['text']}» → «{n['trigger']['text']}»"] if _trigger(o) != _trigger(n) else []
+    parts += _changed(o, n, ("category", "mode", "context", "negated", "future", "hypothetical", "historical", "magnitude"))
+    for k in ("actor", "recipient"):
+        if [sides.emap.get(i) for i in o.get(k, [])] != n.get(k, []):
+            parts.append(f"{k} [{', '.join(sides.ename(i, False) for i in o.get(k, []))}] → [{', '.join(sides.ename(i) for i in n.get(k, []))}]")
+    if [(a["role"], sides.emap.get(a["entity"])) for a in o.get("arguments", [])] != [(a["role"], a["entity"]) for a in n.get("arguments", [])]:
+        show = lambda args, new_side: ", ".join(f"{a['role']}={sides.ename(a['entity'], new_side)}" for a in args) or "—"  # noqa: E731
+        parts.append(f"arguments {show(o.get('arguments', []), False)} → {show(n.get('arguments', []), True)}")
+    return parts
+
+
+def _diff_events(sides: _Sides) -> list[Change]:
+    changes = []
+    for o, n in _pair(sides.old.get("events", []), sides.new.get("events", []), lambda v: tuple(_trigger(v)), _trigger):
+        if o is None:
+            changes.append(Change("event", "added", f"{n['category']} {n['id']}", _event_summary(n, sides.ename), sides.ctx(n["trigger"])))
+        elif n is None:
+            changes.append(Change("event", "removed", f"{o['category']} {o['id']}", _event_summary(o, lambda i: sides.ename(i, False)),
+                                  sides.ctx(o["trigger"], old_side=True)))
+        elif parts := _event_parts(o, n, sides):
+            changes.append(Change("event", "changed", f"{n['category']} {n['id']}", "; ".join(parts), sides.ctx(n["trigger"])))
+    return changes
+
+
+def diff_records(old: dict, new: dict, width: int = CONTEXT) -> list[Change]:
+    """What changed from `old` to `new` (two versions of one article): split, text and metadata,
+    then entities, mentions, quotes and events, each layer matched by position (ids are the
+    tools', not stable)."""
+    sides = _Sides(old, new, width)
+    return [*_diff_article(old, new), *_diff_entities(sides), *_diff_mentions(sides), *_diff_quotes(sides), *_diff_events(sides)]
 
 
 def diff_sides(old: dict, new: dict, old_label: str, new_label: str, width: int = CONTEXT) -> DiffResult:

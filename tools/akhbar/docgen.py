@@ -5,6 +5,7 @@ the corpus statistics. The MkDocs hook (docs/hooks.py) replaces placeholders of 
 
 from __future__ import annotations
 
+import html
 from collections.abc import Callable, Iterator
 
 from akhbar import labels
@@ -180,13 +181,14 @@ def rendered_examples_markdown() -> str:
 
 def quickstart_markdown() -> str:
     """Build the dataset from the corpus into a temporary folder, load every configuration
-    with `datasets.load_dataset` (offline) and show what it prints and one real row."""
+    with `datasets.load_dataset` (offline) and show what it prints and a few real rows,
+    decoded with the features, as tables (tokens beside their tags)."""
     import os
     import tempfile
     from pathlib import Path
 
     from akhbar.hf.build import build
-    from akhbar.hf.card import pretty_json, shorten, to_names
+    from akhbar.hf.card import interesting, to_names
 
     with tempfile.TemporaryDirectory() as tmp:
         os.environ.setdefault("HF_DATASETS_OFFLINE", "1")
@@ -204,17 +206,89 @@ def quickstart_markdown() -> str:
         for config in configs:
             dataset = datasets.load_dataset(str(Path(tmp) / "hf"), config)
             split = next(iter(dataset))
-            row = dataset[split].features
-            first = dataset[split][0]
-            decoded = to_names(first, row)
+            features = dataset[split].features
+            shown = QUICKSTART_TOKEN_ROWS if config in TOKEN_CONFIGS else QUICKSTART_ROWS
+            rows = [to_names(row, features) for row in _first_rows(dataset[split], config, shown, interesting)]
             call = f'load_dataset("build/hf", "{config}")' if config != "articles" else 'load_dataset("build/hf")'
             out.append(
                 f"### `{config}`\n\n```python\nfrom datasets import load_dataset\n\nds = {call}\nprint(ds)\n```\n\n"
                 f"```text\n{_strip_paths(repr(dataset), tmp)}\n```\n\n"
-                f"The first row of `{split}` (class labels decoded with the features; long values shortened):\n\n"
-                f"```json\n{pretty_json(shorten(decoded))}\n```"
+                + (_token_tables(rows, split) if config in TOKEN_CONFIGS else _row_table(config, rows, split))
             )
         return "\n\n".join(out)
+
+
+TOKEN_CONFIGS = ("ner", "ner_conll4")
+QUICKSTART_ROWS = 3
+QUICKSTART_TOKEN_ROWS = 2
+QUICKSTART_TOKENS = 30
+QUICKSTART_CELL = 80
+# The columns shown per configuration (all features are listed by print(ds) above).
+QUICKSTART_COLUMNS = {
+    "articles": ["id", "split", "title", "entities", "quotes", "events"],
+    "quotes": ["article_id", "type", "cue_text", "cue_lemma", "speaker_name", "speaker_kind", "content"],
+    "events": ["article_id", "category", "mode", "context", "trigger_text", "actors", "recipients", "arguments"],
+}
+
+
+def _first_rows(split, config: str, count: int, interesting) -> list[dict]:
+    """The first `count` rows that carry annotation (the first rows when none does)."""
+    rows, fallback = [], []
+    for row in split:
+        if interesting(config, row):
+            rows.append(row)
+            if len(rows) == count:
+                break
+        elif len(fallback) < count:
+            fallback.append(row)
+    return rows or fallback
+
+
+def _quick_cell(value, limit: int = QUICKSTART_CELL) -> str:
+    """A value as one readable table cell."""
+    if value is None or value == [] or value == "":
+        return "—"
+    if isinstance(value, dict):
+        named = [str(value[k]) for k in ("role", "type", "name", "text") if value.get(k) not in (None, "")]
+        return _quick_cell(": ".join(named[:2]) if named else ", ".join(f"{k}={v}" for k, v in value.items()), limit)
+    if isinstance(value, list):
+        parts = [_quick_cell(v, 40) for v in value[:4]]
+        more = f" … (+{len(value) - 4})" if len(value) > 4 else ""
+        return "; ".join(parts) + more
+    text = " ".join(str(value).split())
+    if len(text) > limit:
+        text = text[:limit].rstrip() + " …"
+    return html.escape(text, quote=False).replace("|", "&#124;")
+
+
+def _row_table(config: str, rows: list[dict], split: str) -> str:
+    columns = [c for c in QUICKSTART_COLUMNS.get(config, list(rows[0]) if rows else []) if not rows or c in rows[0]]
+    counted = {"entities", "quotes", "events"} if config == "articles" else set()
+    lines = ["| " + " | ".join(columns) + " |", "|" + "---|" * len(columns)]
+    for row in rows:
+        cells = [f"{len(row[c] or [])}" if c in counted else _quick_cell(row[c]) for c in columns]
+        if config == "articles":
+            cells[0] = f"`{row['id']}`"
+        lines.append("| " + " | ".join(cells) + " |")
+    note = " (list columns give their number of items)" if counted else ""
+    return (f"The first {len(rows)} rows of `{split}`, class labels decoded with the features, long values "
+            f"shortened{note}:\n\n" + "\n".join(lines))
+
+
+def _token_tables(rows: list[dict], split: str) -> str:
+    """Each row's tokens beside their tags, one token a line (so they line up)."""
+    parts = [f"The first {len(rows)} annotated sentences of `{split}`, tags decoded with the features "
+             f"(the first {QUICKSTART_TOKENS} tokens of each):"]
+    for row in rows:
+        tags = row["ner_tags"]
+        lines = ["| # | token | tag |", "|---:|---|---|"]
+        for k, (token, tag) in enumerate(zip(row["tokens"][:QUICKSTART_TOKENS], tags[:QUICKSTART_TOKENS], strict=False)):
+            shown = " / ".join(tag) if isinstance(tag, list) else str(tag)
+            lines.append(f"| {k} | {_quick_cell(token, 40)} | `{shown}` |")
+        more = len(row["tokens"]) - QUICKSTART_TOKENS
+        tail = f" ({more} more tokens)" if more > 0 else ""
+        parts.append(f"`{row['id']}`, sentence {row.get('sentence')}{tail}:\n\n" + "\n".join(lines))
+    return "\n\n".join(parts)
 
 
 def _strip_paths(text: str, tmp: str) -> str:

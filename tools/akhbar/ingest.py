@@ -19,7 +19,7 @@ from pathlib import Path
 
 import orjson
 
-from akhbar.checks import sha256_file
+from akhbar.provenance import sha256_file
 from akhbar.records import write_records
 from akhbar.schema import CURRENT_SCHEMA_VERSION
 
@@ -87,10 +87,12 @@ def assign_split(article_id: str) -> str:
     return "train" if bucket < 80 else "validation" if bucket < 90 else "test"
 
 
-def make_blocks(text: str, title: str | None, author: str | None, lede: bool = True) -> list[dict]:
+def make_blocks(text: str, title: str | None, author: str | None, lede: bool = True,
+                headings: bool = True) -> list[dict]:
     """One block per paragraph. Headline: a first line equal to the title. Lede: the first
     other paragraph (unless disabled). Byline: a paragraph opening with the author's name.
-    Heading: a short line (<= 6 words) that does not end like a sentence. Else paragraph."""
+    Heading: a short line (<= 6 words) that does not end like a sentence (unless `headings`
+    is off: a source whose lines are sentences has no headings). Else paragraph."""
     blocks, offset = [], 0
     for index, line in enumerate(text.split("\n")):
         start, end = offset, offset + len(line)
@@ -101,7 +103,7 @@ def make_blocks(text: str, title: str | None, author: str | None, lede: bool = T
             kind = "byline" if author and line.startswith(author) else "lede"
         elif author and line.startswith(author) and not blocks_of_kind(blocks, ("byline",)):
             kind = "byline"
-        elif len(line.split()) <= HEADING_MAX_WORDS and not line.endswith(SENTENCE_END):
+        elif headings and len(line.split()) <= HEADING_MAX_WORDS and not line.endswith(SENTENCE_END):
             kind = "heading"
         else:
             kind = "paragraph"
@@ -236,7 +238,7 @@ def collection_record(collection, article, raw_rel: str, raw_sha256: str, date: 
         "language": "ar",
         "title": article.title,
         "text": text,
-        "blocks": make_blocks(text, article.title, None, lede=True),
+        "blocks": make_blocks(text, article.title, None, lede=True, headings=collection.headings),
         "source": {
             "publisher": collection.publisher,
             "url": article.url,
@@ -250,7 +252,7 @@ def collection_record(collection, article, raw_rel: str, raw_sha256: str, date: 
             "revision": article.revision,
             "locator": {"lines": list(article.lines)},
             "text_derivation": article.text_derivation,
-            "translation": None,
+            "translation": article.translation,
         },
         "license": {"text": collection.text_license, "attribution": collection.attribution,
                     "annotations": DEFAULT_ANNOTATION_LICENSE},

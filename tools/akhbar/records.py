@@ -3,17 +3,19 @@ what lenient parsers accept silently, canonical serialization, and atomic writes
 
 from __future__ import annotations
 
+import gc
 import json
 import math
 import os
 import tempfile
 from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
 import orjson
 
-from akhbar.schema import canonical_order, record_shape
+from akhbar.schema import canonical_order, fast_is_valid, in_canonical_order, record_shape
 
 BOM = b"\xef\xbb\xbf"
 # Records are a handful of levels deep; anything far deeper is hostile or broken input.
@@ -25,6 +27,25 @@ def iter_lines(path: Path) -> Iterator[tuple[int, bytes]]:
     with open(path, "rb") as f:
         for number, line in enumerate(f, start=1):
             yield number, line[:-1] if line.endswith(b"\n") else line
+
+
+@contextmanager
+def few_collections() -> Iterator[None]:
+    """Run a block with the cyclic garbage collector rarely triggered. Reading records
+    creates millions of short-lived, acyclic objects (a parsed record is a tree of dicts
+    and lists); with the default thresholds the collector runs every 700 of them,
+    rescanning the long-lived objects of the process each time (`datasets` and pyarrow keep
+    hundreds of thousands alive in a build): validation took 15% longer, deriving the
+    build's rows as much (measured). Those long-lived objects are frozen out of its scans,
+    and it runs after 100,000 allocations instead of 700; garbage is still collected."""
+    threshold = gc.get_threshold()
+    gc.freeze()
+    gc.set_threshold(100_000, 50, 1000)
+    try:
+        yield
+    finally:
+        gc.set_threshold(*threshold)
+        gc.unfreeze()
 
 
 def dumps_canonical(record: dict) -> bytes:
@@ -51,30 +72,64 @@ class ParsedLine:
     value: object | None
     canonical: bool  # the line is exactly the canonical serialization of a record
     problems: list[JsonProblem]
+    serialized: bytes | None = None  # orjson.dumps(value), when the parse made it
+    schema_valid: bool | None = None  # the compiled schema's verdict, when the parse needed it
 
 
 def parse_line(raw: bytes) -> ParsedLine:
-    """Parse one JSONL line (already known to be UTF-8).
+    """Parse one JSONL line (its problems: json-invalid, json-duplicate-key,
+    json-nan-infinity, json-lone-surrogate, json-too-deep; raises UnicodeDecodeError for a
+    line that is not UTF-8).
 
-    Fast path: orjson, then a byte comparison with the canonical serialization. A canonical
-    line cannot hide duplicate keys, NaN or lone surrogates (orjson refuses those), so only
-    lines that are not canonical take the slow, strict path that explains what is wrong.
+    orjson reads every line first. Its reading is the strict one, with nothing to report,
+    unless the line holds one of the things the strict parser (parse_strict) exists to
+    explain: orjson refuses NaN, infinities and lone surrogates, but it keeps the last of two
+    equal keys, reads an integer beyond 64 bits as a float and accepts any nesting up to
+    1,024 levels. So a line goes to the strict parser unless it is an object and either
+    - it is orjson's own compact serialization of the value (duplicate keys and big integers
+      would change it), in schema key order: the line is canonical; or
+    - it starts with "{" (the strict parser takes no leading space), has no \\uXXXX escape
+      and as many ':' as that serialization (so no key was dropped), has no integer read
+      as a float (orjson writes those with an exponent, 'e+'), and passes the compiled
+      schema (which allows five levels of nesting at most).
+    Both cost about the same: a valid record is read once by orjson whatever its key order
+    or spacing.
     """
     try:
         value = orjson.loads(raw)
-    except orjson.JSONDecodeError:
-        value = None
-    if isinstance(value, dict):
-        try:
-            if orjson.dumps(canonical_order(value, record_shape())) == raw:
-                return ParsedLine(True, value, True, [])
-        except (orjson.JSONEncodeError, RecursionError):
-            pass
+        serialized = orjson.dumps(value) if type(value) is dict else None
+    except (orjson.JSONDecodeError, orjson.JSONEncodeError):  # JSONEncodeError: nesting beyond orjson's limit
+        serialized = None
+    if serialized is None:
+        return parse_strict(raw.decode("utf-8"))
+    if serialized == raw and in_canonical_order(value, record_shape()):
+        return ParsedLine(True, value, True, [], serialized)
+    if raw[:1] == b"{" and (serialized == raw or _same_keys_and_numbers(raw, serialized)):
+        if fast_is_valid()(value):
+            return ParsedLine(True, value, False, [], serialized, schema_valid=True)
     return parse_strict(raw.decode("utf-8"))
 
 
+def _same_keys_and_numbers(raw: bytes, serialized: bytes) -> bool:
+    """orjson read every key and every integer of `raw` as written (see parse_line)."""
+    i = raw.find(b"\\")
+    while i != -1:
+        if raw[i + 1] == 0x75:  # a \u escape: an escaped ':' would not be counted
+            return False
+        i = raw.find(b"\\", i + 2)
+    if raw.count(b":") != serialized.count(b":"):
+        return False
+    i = serialized.find(b"+")
+    while i != -1:
+        if serialized[i - 1] == 0x65:  # 'e+': a float of 1e16 or more, maybe an integer literal
+            return False
+        i = serialized.find(b"+", i + 1)
+    return True
+
+
 def parse_strict(text: str) -> ParsedLine:
-    """Parse with the standard library, reporting every ambiguity instead of resolving it."""
+    """Parse with the standard library, reporting every ambiguity instead of resolving it:
+    json-invalid, json-duplicate-key, json-nan-infinity, json-lone-surrogate, json-too-deep."""
     problems: list[JsonProblem] = []
 
     def pairs_hook(pairs):

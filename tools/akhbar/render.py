@@ -159,10 +159,40 @@ def _css_name(label: str) -> str:
 
 # --- the page ----------------------------------------------------------------------------------
 
-def _palette() -> dict[str, int]:
-    """A hue per entity type, spread round the colour wheel in inventory order (stable)."""
+# Entity colours: (background, border). The name types get clearly different hues (ORG, GPE,
+# LOC, FAC and EVENT were near-identical greens when hues were spread evenly); dates, times and
+# numbers share muted tones with a dashed border (see VALUE_TYPES). tests/test_render.py checks
+# that the backgrounds differ (CIE76 distance) and that text and borders keep their contrast.
+PALETTE = {
+    "PERS": ("#ffd6d6", "#b03030"),
+    "NORP": ("#ffe1bd", "#a85d00"),
+    "OCC": ("#fbf0a0", "#857000"),
+    "ORG": ("#cfe4ff", "#1f5fa8"),
+    "GPE": ("#c9f2c7", "#23803a"),
+    "LOC": ("#b8efe9", "#0d7166"),
+    "FAC": ("#dcc6ff", "#6a3cb0"),
+    "EVENT": ("#ffc0e0", "#a3267a"),
+    "LAW": ("#d6d6a0", "#5c5c1f"),
+    "PRODUCT": ("#c9c9c9", "#3f3f3f"),
+    "WEAPON": ("#ffc2a8", "#a13a0b"),
+    "DATE": ("#eef1d9", "#5f6a1f"),
+    "TIME": ("#e3ecf2", "#3f5f75"),
+    "CARDINAL": ("#ececec", "#5c5c5c"),
+    "ORDINAL": ("#efe6dc", "#6f5a44"),
+    "PERCENT": ("#e6eef0", "#48656b"),
+    "QUANTITY": ("#ebe4ef", "#634a70"),
+    "MONEY": ("#e4eee0", "#4a6a3e"),
+}
+VALUE_TYPES = {"DATE", "TIME", "CARDINAL", "ORDINAL", "PERCENT", "QUANTITY", "MONEY"}
+
+
+def _palette() -> dict[str, tuple[str, str]]:
+    """(background, border) per entity type, in inventory order; a type missing from PALETTE
+    gets a hue of its own (stable)."""
     types = entity_types()
-    return {t: round(k * 360 / len(types) + 8) % 360 for k, t in enumerate(types)}
+    return {t: PALETTE.get(t) or (f"hsl({round(k * 360 / len(types) + 8) % 360} 85% 90%)",
+                                  f"hsl({round(k * 360 / len(types) + 8) % 360} 55% 35%)")
+            for k, t in enumerate(types)}
 
 
 def css() -> str:
@@ -187,8 +217,9 @@ def css() -> str:
         ".ltr{direction:ltr;unicode-bidi:isolate}",
         ".problems{color:#8e1b0e}",
     ]
-    for label, hue in _palette().items():
-        rules.append(f".ty-{_css_name(label)}{{background:hsl({hue} 85% 90%);border-color:hsl({hue} 55% 40%)}}")
+    for label, (background, border) in _palette().items():
+        style = ";border-style:dashed" if label in VALUE_TYPES else ""
+        rules.append(f".ty-{_css_name(label)}{{background:{background};border-color:{border}{style}}}")
     return "\n".join(rules)
 
 
@@ -200,12 +231,12 @@ def render_html(record: dict) -> str:
     heading = title or str(record.get("id"))
     body = [
         f"<h1>{esc(heading)}</h1>",
-        _metadata(record),
-        _legend(),
-        "<h2>النص · Text</h2>",
+        # the text first, so that the page (and its frame in the docs) opens on it
         '<article class="text">',
         *_blocks(page, spans),
         "</article>",
+        _legend(),
+        _metadata(record),
         _entities(page),
         _quotes(page),
         _events(page),

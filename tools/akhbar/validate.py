@@ -1,14 +1,20 @@
-"""Validation of shards: one streaming pass per file, then the corpus-wide checks.
+"""Validation of shards: the lines of every file, then the corpus-wide checks.
 
-Memory is one record at a time: the article ids, for the corpus-wide duplicate check, go to
-an IdLedger, which spills them to disk in sorted runs and merges them at the end (bounded
-memory whatever the corpus size; see idledger.py).
+One loop reads lines: `_scan_range` validates the lines that start in a byte range of a file
+and streams one `_Line` for each line with something to say (diagnostics, or an article id).
+Validation in one process is that loop over each whole file; with `--jobs N`, worker
+processes run it over byte ranges of about RANGE_BYTES. Either way `_assemble` renumbers the
+lines, runs the checks that need the file in order (records-not-sorted, the final newline,
+the duplicate ids across all files) and yields the diagnostics in the same order.
+
+Memory is one record at a time, plus one entry per article id (id-duplicate-article is known
+only when every file has been read): about 150 bytes an article, measured as 14 MB more peak
+memory at 100,000 articles than at 10,000 (docs/performance.md).
 """
 
 from __future__ import annotations
 
 import hashlib
-import itertools
 import os
 import re
 import subprocess
@@ -18,12 +24,12 @@ from pathlib import Path
 
 import orjson
 
-from akhbar.checks import ProvenanceCache, check_provenance, check_record, check_record_fast
+from akhbar.checks import check_record
 from akhbar.diagnostics import ERROR, Diagnostic
 from akhbar.git import GitError, run_git
-from akhbar.idledger import IdLedger
 from akhbar.paths import corpus_root_of, project_root
-from akhbar.records import BOM, parse_line
+from akhbar.provenance import ProvenanceCache, check_provenance
+from akhbar.records import BOM, few_collections, parse_line
 
 
 @dataclass
@@ -60,134 +66,136 @@ def display_path(path: Path) -> str:
         return str(path)
 
 
+# ---- the entry points ------------------------------------------------------------------------
+
+
+def validate_paths(paths: Iterable[Path], root: Path | None = None, summary: Summary | None = None,
+                   jobs: int = 1, baseline: Baseline | None = None) -> Iterator[Diagnostic]:
+    """Diagnostics for every file, in order; corpus-wide checks span all of them. When a
+    summary is given it is filled in as the diagnostics are consumed. With jobs > 1, byte
+    ranges of the files are validated by worker processes; the diagnostics are the same, in
+    the same order, as with jobs=1. With a baseline (--changed-since), lines unchanged since
+    it are not validated again; their ids still take part in the corpus-wide checks.
+
+    Every check id can come out: those of a line (_validate_line: the FORMAT checks of its
+    bytes, the JSON checks of akhbar.records.parse_line, record-not-canonical and every
+    record check of akhbar.checks.check_record) and those that need the file or the corpus
+    (_assemble: records-not-sorted, file-no-final-newline, file-unreadable,
+    id-duplicate-article)."""
+    paths = [Path(p) for p in paths]
+    summary = summary if summary is not None else Summary()
+    plan = [_File(path, display_path(path), root or corpus_root_of(path) or project_root()) for path in paths]
+    if jobs > 1 and _total_size(paths) >= PARALLEL_MIN_BYTES:
+        for file in plan:
+            file.ranges = _ranges(_size(file.path), jobs)
+        outcomes = _in_workers(plan, jobs, baseline)
+    else:
+        outcomes = _in_this_process(plan, baseline)
+    for diagnostic in _assemble(plan, outcomes, summary):
+        summary.add(diagnostic)
+        yield diagnostic
+
+
+def validate_file(path: Path, root: Path | None = None, summary: Summary | None = None,
+                  baseline: Baseline | None = None) -> Iterator[Diagnostic]:
+    """Diagnostics of one shard, streamed; its duplicate ids come after its other diagnostics."""
+    return validate_paths([path], root, summary, baseline=baseline)
+
+
+# ---- one range of a file ---------------------------------------------------------------------
+
+
 @dataclass
-class _LineResult:
-    """One line's outcome inside a range of a file (line numbers relative to the range)."""
+class _File:
+    path: Path
+    name: str  # as shown in diagnostics
+    root: Path  # raw_file paths are relative to it
+    ranges: list[tuple[int, int | None]] = field(default_factory=lambda: [(0, None)])
+
+
+@dataclass
+class _Line:
+    """One line's outcome inside a range (its number relative to the range)."""
 
     number: int
     diagnostics: list[Diagnostic]
     record_id: str | None
 
 
-def _scan_range(path: Path, name: str, root: Path, start: int, end: int | None,
-                provenance: ProvenanceCache) -> tuple[list[_LineResult], int, int, bool]:
-    """Validate the lines that start in [start, end) of a file (end None: to the end).
-    Returns (results of lines with diagnostics or an id, lines read, records, whether the
-    last line read is non-empty). Results carry range-relative line numbers."""
-    results: list[_LineResult] = []
-    number = records = 0
-    last_nonempty = False
-    with open(path, "rb") as f:
-        offset = start
-        if start > 0:
-            # The range begins at the first line that starts at or after `start`.
-            f.seek(start - 1)
-            offset = start - 1 + len(f.readline())
-        while end is None or offset < end:
-            line = f.readline()
-            if not line:
-                break
-            number += 1
-            raw = line[:-1] if line.endswith(b"\n") else line
-            last_nonempty = bool(raw)
-            if raw.strip():
-                records += 1
-            diagnostics, record_id = _validate_line(raw, number, name, root, provenance, at_file_start=offset == 0)
-            if diagnostics or record_id is not None:
-                results.append(_LineResult(number, diagnostics, record_id))
-            offset += len(line)
-    return results, number, records, last_nonempty
+@dataclass
+class _Tally:
+    """What a range's scan counted, complete once its lines have all been read."""
+
+    lines: int = 0
+    records: int = 0
+    unchanged: int = 0
+    last_nonempty: bool = False
+    error: str | None = None  # the file could not be read
 
 
-def validate_file(
-    path: Path, ledger: IdLedger | None = None, root: Path | None = None, summary: Summary | None = None,
-    provenance: ProvenanceCache | None = None, baseline: Baseline | None = None,
-) -> Iterator[Diagnostic]:
-    """Diagnostics of one shard, streamed. The article ids go to `ledger`, whose owner
-    reports the duplicates across all files at the end; without one, the file's own
-    duplicate ids are reported after its other diagnostics."""
-    if ledger is None:
-        own = IdLedger()
-        try:
-            yield from validate_file(path, own, root, summary, provenance, baseline)
-            yield from own.duplicates()
-        finally:
-            own.close()
-        return
-    summary = summary if summary is not None else Summary()
-    summary.files += 1
-    name = display_path(path)
-    root = root or corpus_root_of(path) or project_root()
-    provenance = provenance if provenance is not None else ProvenanceCache()
-    tracker = _FileTracker(path, name, ledger)
-    number = 0
+@dataclass
+class _Context:
+    """What the scans of one run share: the provenance cache, and the baseline with the
+    hashes of each file's lines at its revision."""
+
+    provenance: ProvenanceCache
+    baseline: Baseline | None = None
+    old_lines: dict[Path, set[bytes]] | None = None  # filled before workers start
+
+    def lines_at_baseline(self, path: Path) -> set[bytes] | None:
+        if self.baseline is None:
+            return None
+        if self.old_lines is not None and path in self.old_lines:
+            return self.old_lines[path]
+        return self.baseline.line_hashes(path)
+
+
+def _scan_range(file: _File, start: int, end: int | None, context: _Context, tally: _Tally) -> Iterator[_Line]:
+    """Validate the lines that start in [start, end) of a file (end None: to the end),
+    yielding the lines with diagnostics or an article id; `tally` is complete at the end."""
     try:
-        old_lines = baseline.line_hashes(path) if baseline is not None else None
-        with open(path, "rb") as f:
-            last_nonempty = False
-            for line in f:
-                number += 1
+        old_lines = context.lines_at_baseline(file.path)
+        with open(file.path, "rb") as f, few_collections():
+            offset = start
+            if start > 0:
+                # The range begins at the first line that starts at or after `start`.
+                f.seek(start - 1)
+                offset = start - 1 + len(f.readline())
+            while end is None or offset < end:
+                line = f.readline()
+                if not line:
+                    break
+                tally.lines += 1
                 raw = line[:-1] if line.endswith(b"\n") else line
-                last_nonempty = bool(raw)
+                tally.last_nonempty = bool(raw)
                 if raw.strip():
-                    summary.records += 1
-                if old_lines and (record_id := baseline.unchanged_id(raw, old_lines)) is not None:
+                    tally.records += 1
+                if old_lines and (record_id := Baseline.unchanged_id(raw, old_lines)) is not None:
                     # The same bytes as at the baseline: only the corpus-wide id checks (and
                     # provenance, when raw files changed since) are run again.
-                    summary.unchanged += 1
-                    if baseline.raw_changed:
-                        yield from _provenance_only(raw, number, name, root, provenance)
-                    yield from tracker.see(record_id, number)
-                    continue
-                diagnostics, record_id = _validate_line(raw, number, name, root, provenance, at_file_start=number == 1)
-                yield from diagnostics
-                if record_id is not None:
-                    yield from tracker.see(record_id, number)
-        if last_nonempty and not _ends_with_newline(path):
-            yield Diagnostic("file-no-final-newline", "the last line has no newline; run akhbar fmt", name, number)
+                    tally.unchanged += 1
+                    diagnostics = _provenance_only(raw, tally.lines, file, context.provenance) if context.baseline.raw_changed else []
+                else:
+                    diagnostics, record_id = _validate_line(raw, tally.lines, file, context.provenance, at_file_start=offset == 0)
+                if diagnostics or record_id is not None:
+                    yield _Line(tally.lines, diagnostics, record_id)
+                offset += len(line)
     except OSError as exc:
-        yield Diagnostic("file-unreadable", f"cannot read the file: {exc.strerror or exc}", name)
+        tally.error = exc.strerror or str(exc)
 
 
-class _FileTracker:
-    """The id checks fed record by record in file order: the ids go to the ledger (for the
-    corpus-wide duplicate check), and the first unsorted record of the file is reported."""
-
-    def __init__(self, path: Path, name: str, ledger: IdLedger) -> None:
-        self.name = name
-        self.ledger = ledger
-        self.file_number = ledger.file_number(name, path)
-        self.previous_id: str | None = None
-        self.unsorted_reported = False
-
-    def see(self, record_id: str, number: int) -> list[Diagnostic]:
-        self.ledger.add(record_id, self.file_number, number)
-        out = []
-        previous = self.previous_id
-        if previous is not None and record_id < previous and not self.unsorted_reported:
-            self.unsorted_reported = True
-            out.append(Diagnostic("records-not-sorted", f"records are not sorted by id ({record_id} after {previous}); run akhbar fmt", self.name, number, record_id))
-        self.previous_id = record_id
-        return out
-
-
-def _ends_with_newline(path: Path) -> bool:
-    with open(path, "rb") as f:
-        f.seek(0, 2)
-        if f.tell() == 0:
-            return True
-        f.seek(-1, 2)
-        return f.read(1) == b"\n"
-
-
-def _validate_line(raw: bytes, number: int, name: str, root: Path, provenance: ProvenanceCache | None = None,
-                   at_file_start: bool | None = None) -> tuple[list[Diagnostic], str | None]:
+def _validate_line(raw: bytes, number: int, file: _File, provenance: ProvenanceCache,
+                   at_file_start: bool) -> tuple[list[Diagnostic], str | None]:
+    """The diagnostics of one line and its article id (None when it has none). Raises
+    file-bom (first line), file-crlf, file-blank-line, file-not-utf8, the JSON checks of
+    parse_line, json-not-object and record-not-canonical, then check_record's."""
     out: list[Diagnostic] = []
+    name = file.name
 
     def add(check, message, column=None, article=None, annotation=None, start=None, end=None):
         out.append(Diagnostic(check, message, name, number, article, annotation, start, end, column))
 
-    if (number == 1 if at_file_start is None else at_file_start) and raw.startswith(BOM):
+    if at_file_start and raw.startswith(BOM):
         add("file-bom", "the file starts with a UTF-8 byte-order mark; remove it")
         raw = raw[len(BOM):]
     if raw.endswith(b"\r"):
@@ -197,30 +205,10 @@ def _validate_line(raw: bytes, number: int, name: str, root: Path, provenance: P
         add("file-blank-line", "blank line (one record per line, no empty lines)")
         return out, None
     try:
-        line = raw.decode("utf-8")
+        parsed = parse_line(raw)  # orjson checks UTF-8 itself; the strict parser decodes
     except UnicodeDecodeError as exc:
         add("file-not-utf8", f"invalid UTF-8 byte 0x{raw[exc.start]:02X} at byte {exc.start + 1}", column=exc.start + 1)
         return out, None
-
-    if not out:
-        # Fast path: a line that orjson reads and writes back byte for byte, whose record
-        # passes the compiled schema and is in canonical key order (see check_record_fast).
-        try:
-            value = orjson.loads(raw)
-            stable = type(value) is dict and orjson.dumps(value) == raw
-        except (orjson.JSONDecodeError, orjson.JSONEncodeError):
-            stable = False
-        if stable:
-            record_id = value["id"] if type(value.get("id")) is str else None
-
-            def report_fast(check, message, annotation=None, start=None, end=None):
-                out.append(Diagnostic(check, message, name, number, record_id, annotation, start, end))
-
-            if check_record_fast(value, raw, line, root, report_fast, provenance):
-                return out, record_id
-            del out[:]
-
-    parsed = parse_line(raw)
     for problem in parsed.problems:
         add(problem.check, problem.message, column=problem.column)
     if not parsed.ok:
@@ -234,10 +222,11 @@ def _validate_line(raw: bytes, number: int, name: str, root: Path, provenance: P
         add("record-not-canonical", "not in canonical form; run akhbar fmt", article=record_id)
 
     def report(check, message, annotation=None, start=None, end=None):
-        add(check, message, article=record_id, annotation=annotation, start=start, end=end)
+        out.append(Diagnostic(check, message, name, number, record_id, annotation, start, end))
 
     # The strict parser (non-canonical lines) has measured the depth already.
-    check_record(record, root, report, depth_checked=not parsed.canonical, provenance=provenance)
+    check_record(record, file.root, report, depth_checked=not parsed.canonical, provenance=provenance,
+                 schema_valid=parsed.schema_valid, serialized=parsed.serialized)
     return out, record_id
 
 
@@ -245,6 +234,109 @@ def _json_type(value) -> str:
     if value is None:
         return "null"
     return {bool: "boolean", int: "number", float: "number", str: "string", list: "array"}.get(type(value), "value")
+
+
+# ---- the files in order ----------------------------------------------------------------------
+
+Outcome = tuple[Iterable[_Line], _Tally]
+
+
+def _in_this_process(plan: list[_File], baseline: Baseline | None) -> Iterator[Outcome]:
+    """Each file as one range, scanned here as its lines are consumed."""
+    context = _Context(ProvenanceCache(), baseline)
+    for file in plan:
+        for start, end in file.ranges:
+            tally = _Tally()
+            yield _scan_range(file, start, end, context, tally), tally
+
+
+def _assemble(plan: list[_File], outcomes: Iterator[Outcome], summary: Summary) -> Iterator[Diagnostic]:
+    """The diagnostics of every range, in file order with file line numbers, with the checks
+    that need the whole file or the whole corpus: records-not-sorted (the first unsorted
+    record of a file), file-no-final-newline, file-unreadable and, after everything else,
+    id-duplicate-article."""
+    ids = _ArticleIds()
+    for file in plan:
+        summary.files += 1
+        file_index = ids.file_index(file.name, file.path)
+        previous_id: str | None = None
+        unsorted_reported = False
+        lines = 0
+        last_nonempty = False
+        failed = None
+        for _ in file.ranges:
+            found, tally = next(outcomes)
+            if failed is not None:
+                continue
+            for item in found:
+                number = item.number + lines
+                for diagnostic in item.diagnostics:
+                    diagnostic.line = number
+                    yield diagnostic
+                record_id = item.record_id
+                if record_id is None:
+                    continue
+                ids.add(record_id, file_index, number)
+                if previous_id is not None and record_id < previous_id and not unsorted_reported:
+                    unsorted_reported = True
+                    yield Diagnostic("records-not-sorted", f"records are not sorted by id ({record_id} after {previous_id}); run akhbar fmt",
+                                     file.name, number, record_id)
+                previous_id = record_id
+            summary.records += tally.records
+            summary.unchanged += tally.unchanged
+            if tally.lines:
+                last_nonempty = tally.last_nonempty
+            lines += tally.lines
+            failed = tally.error
+        if failed is not None:
+            yield Diagnostic("file-unreadable", f"cannot read the file: {failed}", file.name)
+        elif last_nonempty and not _ends_with_newline(file.path):
+            yield Diagnostic("file-no-final-newline", "the last line has no newline; run akhbar fmt", file.name, lines)
+    # The duplicate ids come last: they are known only when every file has been read.
+    yield from ids.duplicates()
+
+
+class _ArticleIds:
+    """Every article id met, with where it was first met (file, line), for
+    id-duplicate-article: a plain table, about 150 bytes an article."""
+
+    def __init__(self) -> None:
+        self.files: list[str] = []  # display names, by file index
+        self._file_indexes: dict[Path, int] = {}
+        self._first: dict[str, int] = {}  # id -> file index << 32 | line
+        self._repeats: list[tuple[str, int, int]] = []  # (id, file index, line) after the first
+
+    def file_index(self, name: str, path: Path) -> int:
+        index = self._file_indexes.get(path)
+        if index is None:
+            index = self._file_indexes[path] = len(self.files)
+            self.files.append(name)
+        return index
+
+    def add(self, record_id: str, file_index: int, line: int) -> None:
+        where = file_index << 32 | line
+        if self._first.setdefault(record_id, where) != where:
+            self._repeats.append((record_id, file_index, line))
+
+    def duplicates(self) -> Iterator[Diagnostic]:
+        """An `id-duplicate-article` error for every occurrence of an id after its first,
+        pointing at the first; by id, then file and line."""
+        for record_id, file_index, line in sorted(self._repeats):
+            first_file, first_line = divmod(self._first[record_id], 1 << 32)
+            yield Diagnostic("id-duplicate-article", f"article id also used at {self.files[first_file]}:{first_line}",
+                             self.files[file_index], line, record_id)
+
+
+def _ends_with_newline(path: Path) -> bool:
+    with open(path, "rb") as f:
+        f.seek(0, 2)
+        if f.tell() == 0:
+            return True
+        f.seek(-1, 2)
+        return f.read(1) == b"\n"
+
+
+# ---- worker processes ------------------------------------------------------------------------
 
 
 def default_jobs() -> int:
@@ -262,37 +354,15 @@ PARALLEL_MIN_BYTES = 4 << 20
 RANGE_BYTES = 8 << 20
 
 
-def validate_paths(paths: Iterable[Path], root: Path | None = None, summary: Summary | None = None,
-                   jobs: int = 1, baseline: Baseline | None = None) -> Iterator[Diagnostic]:
-    """Diagnostics for every file, in order; corpus-wide checks span all of them. When a
-    summary is given it is filled in as the diagnostics are consumed. With jobs > 1, byte
-    ranges of the files are validated by worker processes; the diagnostics are the same, in
-    the same order, as with jobs=1."""
-    paths = [Path(p) for p in paths]
-    ledger = IdLedger()
+def _size(path: Path) -> int:
     try:
-        if jobs > 1 and baseline is None and _total_size(paths) >= PARALLEL_MIN_BYTES:
-            source = _validate_parallel(paths, root, summary, ledger, jobs)
-        else:
-            provenance = ProvenanceCache()
-            source = (d for path in paths for d in validate_file(path, ledger, root, summary, provenance, baseline))
-        # The duplicate ids come last: they are known only when every file has been read.
-        for diagnostic in itertools.chain(source, ledger.duplicates()):
-            if summary is not None:
-                summary.add(diagnostic)
-            yield diagnostic
-    finally:
-        ledger.close()
+        return path.stat().st_size
+    except OSError:
+        return 0  # the scan reports it unreadable
 
 
 def _total_size(paths: list[Path]) -> int:
-    total = 0
-    for path in paths:
-        try:
-            total += path.stat().st_size
-        except OSError:
-            pass
-    return total
+    return sum(map(_size, paths))
 
 
 def _ranges(size: int, jobs: int) -> list[tuple[int, int | None]]:
@@ -302,72 +372,35 @@ def _ranges(size: int, jobs: int) -> list[tuple[int, int | None]]:
     return [(a, b) for a, b in zip(bounds, bounds[1:] + [None], strict=True)]
 
 
-# Each worker process keeps one provenance cache for the whole run (it lives as long as the pool).
-_WORKER_PROVENANCE: ProvenanceCache | None = None
+# Each worker process keeps one context (provenance cache, baseline) for the whole run.
+_WORKER_CONTEXT: _Context | None = None
 
 
-def _worker_init() -> None:
-    global _WORKER_PROVENANCE
-    _WORKER_PROVENANCE = ProvenanceCache()
+def _worker_init(context: _Context) -> None:
+    global _WORKER_CONTEXT
+    _WORKER_CONTEXT = context
 
 
-def _worker(task: tuple[str, str, str, int, int | None]):
-    path, name, root, start, end = task
-    try:
-        return _scan_range(Path(path), name, Path(root), start, end, _WORKER_PROVENANCE)
-    except OSError as exc:
-        return exc.strerror or str(exc)
+def _worker(task: tuple[_File, int, int | None]) -> tuple[list[_Line], _Tally]:
+    file, start, end = task
+    tally = _Tally()
+    return list(_scan_range(file, start, end, _WORKER_CONTEXT, tally)), tally
 
 
-def _validate_parallel(paths: list[Path], root: Path | None, summary: Summary | None, ledger: IdLedger,
-                       jobs: int) -> Iterator[Diagnostic]:
+def _in_workers(plan: list[_File], jobs: int, baseline: Baseline | None) -> Iterator[Outcome]:
+    """The ranges of the files (cut to about RANGE_BYTES), scanned by `jobs` worker
+    processes; the outcomes in the order of the ranges."""
     import multiprocessing
 
-    summary = summary if summary is not None else Summary()
-    plan = []  # (path, name, root, ranges)
-    for path in paths:
-        name = display_path(path)
-        file_root = root or corpus_root_of(path) or project_root()
-        try:
-            size = path.stat().st_size
-        except OSError:
-            size = 0  # the worker reports it unreadable
-        plan.append((path, name, file_root, _ranges(size, jobs)))
-    tasks = [(str(path), name, str(file_root), a, b) for path, name, file_root, ranges in plan for a, b in ranges]
+    context = _Context(ProvenanceCache(), baseline)
+    if baseline is not None:  # read once here; the workers inherit them
+        context.old_lines = {file.path: baseline.line_hashes(file.path) for file in plan}
+    tasks = [(file, start, end) for file in plan for start, end in file.ranges]
     # fork where available: the workers start at once with the schema already compiled.
     methods = multiprocessing.get_all_start_methods()
-    context = multiprocessing.get_context("fork" if "fork" in methods else None)
-    with context.Pool(jobs, initializer=_worker_init) as pool:
-        results = pool.imap(_worker, tasks, chunksize=1)
-        for path, name, _, ranges in plan:
-            summary.files += 1
-            tracker = _FileTracker(path, name, ledger)
-            lines = 0
-            last_nonempty = False
-            failed = None
-            for _ in ranges:
-                result = next(results)
-                if failed is not None:
-                    continue
-                if isinstance(result, str):
-                    failed = result
-                    continue
-                found, count, records, last = result
-                summary.records += records
-                for item in found:
-                    number = item.number + lines
-                    for diagnostic in item.diagnostics:
-                        diagnostic.line = number
-                        yield diagnostic
-                    if item.record_id is not None:
-                        yield from tracker.see(item.record_id, number)
-                if count:
-                    last_nonempty = last
-                lines += count
-            if failed is not None:
-                yield Diagnostic("file-unreadable", f"cannot read the file: {failed}", name)
-            elif last_nonempty and not _ends_with_newline(path):
-                yield Diagnostic("file-no-final-newline", "the last line has no newline; run akhbar fmt", name, lines)
+    pool_context = multiprocessing.get_context("fork" if "fork" in methods else None)
+    with pool_context.Pool(jobs, initializer=_worker_init, initargs=(context,)) as pool:
+        yield from pool.imap(_worker, tasks, chunksize=1)
 
 
 # ---- incremental validation (--changed-since) -----------------------------------------------
@@ -460,7 +493,7 @@ def _git(repo: Path, *args: str) -> bytes:
         raise BaselineError(str(exc)) from None
 
 
-def _provenance_only(raw: bytes, number: int, name: str, root: Path, provenance: ProvenanceCache | None) -> list[Diagnostic]:
+def _provenance_only(raw: bytes, number: int, file: _File, provenance: ProvenanceCache) -> list[Diagnostic]:
     out: list[Diagnostic] = []
     try:
         record = orjson.loads(raw)
@@ -469,7 +502,7 @@ def _provenance_only(raw: bytes, number: int, name: str, root: Path, provenance:
     record_id = record.get("id")
 
     def report(check, message, annotation=None, start=None, end=None):
-        out.append(Diagnostic(check, message, name, number, record_id, annotation, start, end))
+        out.append(Diagnostic(check, message, file.name, number, record_id, annotation, start, end))
 
-    check_provenance(record, root, report, provenance)
+    check_provenance(record, file.root, report, provenance)
     return out

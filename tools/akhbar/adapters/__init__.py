@@ -8,12 +8,13 @@ describes each adapter.
 
 from __future__ import annotations
 
-from akhbar.adapters import wikinews_mewsli, wikinews_qcri
+from akhbar.adapters import ntrex, wikinews_mewsli, wikinews_qcri
 from akhbar.adapters.base import Collection, SourceArticle
 
 ADAPTERS: dict[str, Collection] = {
     wikinews_qcri.COLLECTION.name: wikinews_qcri.COLLECTION,
     wikinews_mewsli.COLLECTION.name: wikinews_mewsli.COLLECTION,
+    ntrex.COLLECTION.name: ntrex.COLLECTION,
 }
 
 __all__ = ["ADAPTERS", "Collection", "SourceArticle"]

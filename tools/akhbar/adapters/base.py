@@ -37,6 +37,7 @@ class SourceArticle:
     revision: str | None = None  # the source's revision id, when it has one
     wikidata: dict[str, str] = field(default_factory=dict)  # surface -> Q id given by the source
     extra_raw_files: list[Path] = field(default_factory=list)  # metadata kept beside the text
+    translation: dict | None = None  # {"from", "outlet", "document"} for a translated text
 
     @property
     def text(self) -> str:
@@ -54,3 +55,4 @@ class Collection:
     attribution: str
     read: Callable[[Path], list[SourceArticle]]  # the collection folder -> its articles
     description: str = ""
+    headings: bool = True  # short unpunctuated lines are section headings (False: every line is a sentence)

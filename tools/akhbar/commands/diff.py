@@ -14,10 +14,11 @@ def register(sub) -> None:
         "diff", help="annotation-level diff between two corpus versions (git revisions, files or folders)",
         description="Articles added and removed; per article, mentions, entities, quotes and events added, removed or changed, "
                     "with the surrounding text. A split change of an existing article is an error (exit 1). "
-                    "OLD and NEW are files or folders of shards, or git revisions (a path that exists wins; prefix git: to force a revision).",
+                    "OLD and NEW are files or folders of shards, git revisions (their corpus/ shards) or REV:path "
+                    "(a path that exists wins; prefix git: to force a revision).",
     )
-    p.add_argument("old", help="the old side: a git revision (e.g. origin/main) or a shard file or folder")
-    p.add_argument("new", help="the new side: a git revision (e.g. HEAD) or a shard file or folder")
+    p.add_argument("old", help="the old side: a git revision (e.g. origin/main), REV:path, or a shard file or folder")
+    p.add_argument("new", help="the new side: a git revision (e.g. HEAD), REV:path, or a shard file or folder")
     p.add_argument("--format", choices=("markdown", "json"), default="markdown", help="output format (default markdown)")
     p.add_argument("--repo", help="git repository for revisions (default: this checkout)")
     p.add_argument("--context", type=int, default=30, metavar="N", help="characters of text shown on each side of a span (default 30)")

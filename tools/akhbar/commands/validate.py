@@ -73,10 +73,16 @@ def run(args) -> int:
             out.write(diagnostic.as_github() + "\n")
         elif not args.quiet:
             out.write(diagnostic.as_text() + "\n")
+    _write_summary(out, args, summary, baseline is not None)
+    return EXIT_OK if summary.errors == 0 else EXIT_INVALID
+
+
+def _write_summary(out, args, summary, incremental: bool) -> None:
+    """The end of the output: the summary object of the JSON document, or the verdict line."""
     counts = {k: v for k, v in sorted(summary.by_check.items()) if v}
     if args.format == "json":
         result = {"files": summary.files, "records": summary.records, "errors": summary.errors,
-                  **({"unchanged": summary.unchanged} if baseline is not None else {}),
+                  **({"unchanged": summary.unchanged} if incremental else {}),
                   "warnings": summary.warnings, "by_check": counts, "passed": summary.errors == 0}
         out.write('\n], "summary": ' + json.dumps(result) + "}\n")
     else:
@@ -84,11 +90,10 @@ def run(args) -> int:
         verdict = "*** PASSED ***" if summary.errors == 0 else "*** FAILED ***"
         out.write(
             f"{verdict} {summary.files} file(s), {summary.records} record(s)"
-            + (f" ({summary.unchanged} unchanged since {args.changed_since}, not re-checked)" if baseline is not None else "")
+            + (f" ({summary.unchanged} unchanged since {args.changed_since}, not re-checked)" if incremental else "")
             + ": "
             f"{summary.errors} error(s), {summary.warnings} warning(s){detail}\n"
         )
-    return EXIT_OK if summary.errors == 0 else EXIT_INVALID
 
 
 def run_checks(args) -> int:

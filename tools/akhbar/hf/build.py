@@ -23,13 +23,10 @@ place at the end; a failure leaves the previous build as it was.
 
 from __future__ import annotations
 
-import gc
-import hashlib
 import os
 import shutil
 import tempfile
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -44,6 +41,8 @@ from akhbar.hf.buildstats import BuildStats
 from akhbar.hf.order import LineRef, index, read_records
 from akhbar.hf.rows import record_batches
 from akhbar.paths import default_shards, project_root
+from akhbar.provenance import sha256_file
+from akhbar.records import few_collections
 from akhbar.validate import Summary, validate_paths
 
 ARTICLES_PER_FILE = 1000  # articles whose rows go to one file of each config
@@ -87,7 +86,7 @@ def write_part(folder: str, shards: list[str], part: Part, sizes: tuple[int, int
     writers = {c: pq.ParquetWriter(os.path.join(folder, part.path(c)), F.arrow_schema(c), **PARQUET_OPTIONS)
                for c in CONFIGS}
     try:
-        with _few_collections():
+        with few_collections():
             for group in _chunks(part.refs, group_articles):
                 batches: dict[str, list[pa.RecordBatch]] = {c: [] for c in CONFIGS}
                 for run in _chunks(group, run_articles):
@@ -112,22 +111,6 @@ def _chunks(items: list, size: int) -> list[list]:
     return [items[i:i + size] for i in range(0, len(items), size)]
 
 
-@contextmanager
-def _few_collections() -> Iterator[None]:
-    """Run a block with the cyclic garbage collector rarely triggered. Deriving rows creates
-    millions of short-lived, acyclic objects; with the default thresholds the collector kept
-    rescanning the long-lived objects of pyarrow and `datasets`. Those are frozen out of its
-    scans, and it runs after 100,000 allocations instead of 700; garbage is still collected."""
-    threshold = gc.get_threshold()
-    gc.freeze()
-    gc.set_threshold(100_000, 50, 1000)
-    try:
-        yield
-    finally:
-        gc.set_threshold(*threshold)
-        gc.unfreeze()
-
-
 def _write_part_task(task: tuple[str, list[str], Part, tuple[int, int]]) -> BuildStats:
     return write_part(*task)
 
@@ -147,14 +130,9 @@ def _written(folder: Path, shards: list[Path], jobs: int) -> Iterator[tuple[Part
         return
     import multiprocessing
 
-    # Workers start from a fresh process (forkserver), which takes the environment as it is
-    # now (`akhbar build` sets MALLOC_ARENA_MAX and the Arrow memory pool there); the server
-    # loads the row code once and forks the workers from it.
-    methods = multiprocessing.get_all_start_methods()
-    context = multiprocessing.get_context("forkserver" if "forkserver" in methods else "spawn")
-    if "forkserver" in methods:
-        context.set_forkserver_preload(["akhbar.hf.build"])
-    with context.Pool(min(jobs, len(parts))) as pool:
+    # Workers start as fresh processes (spawn), which take the environment as it is now
+    # (`akhbar build` sets MALLOC_ARENA_MAX and the Arrow memory pool there).
+    with multiprocessing.get_context("spawn").Pool(min(jobs, len(parts))) as pool:
         yield from zip(parts, pool.imap(_write_part_task, tasks), strict=True)
 
 
@@ -176,8 +154,7 @@ def _write_splits(tmp: Path, shards: list[Path], stats: BuildStats, jobs: int) -
             names = [f"data/{config}/{split}-{k:05d}-of-{len(kept):05d}.parquet" for k in range(len(kept))]
             for part, name in zip(kept, names, strict=True):
                 os.replace(tmp / part.path(config), tmp / name)
-                with open(tmp / name, "rb") as f:
-                    stats.sha256[name] = hashlib.file_digest(f, "sha256").hexdigest()
+                stats.sha256[name] = sha256_file(tmp / name)
                 stats.sizes[name] = (tmp / name).stat().st_size
             # Split policy: `datasets` cannot load a split without rows (one empty split makes
             # the whole DatasetDict fail, huggingface/datasets#8401), so a split is published

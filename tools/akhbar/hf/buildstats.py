@@ -24,6 +24,7 @@ class BuildStats:
     text_licenses: Counter = field(default_factory=Counter)
     annotation_licenses: Counter = field(default_factory=Counter)
     publishers: Counter = field(default_factory=Counter)
+    translated: Counter = field(default_factory=Counter)  # (split, "native" | "translated") -> articles
     statuses: Counter = field(default_factory=Counter)
     entity_types: Counter = field(default_factory=Counter)  # (split, type) -> mentions
     quote_types: Counter = field(default_factory=Counter)
@@ -37,8 +38,8 @@ class BuildStats:
     schema_versions: Counter = field(default_factory=Counter)
 
     # The counters that add_record and add_rows fill (merge adds them up).
-    COUNTERS = ("articles", "rows", "nbytes", "text_licenses", "annotation_licenses", "publishers", "statuses",
-                "entity_types", "quote_types", "event_categories", "tokens", "annotated", "guidelines",
+    COUNTERS = ("articles", "rows", "nbytes", "text_licenses", "annotation_licenses", "publishers", "translated",
+                "statuses", "entity_types", "quote_types", "event_categories", "tokens", "annotated", "guidelines",
                 "schema_versions")
 
     def add_record(self, record: dict) -> None:
@@ -48,6 +49,7 @@ class BuildStats:
         self.text_licenses[record["license"]["text"]] += 1
         self.annotation_licenses[record["license"]["annotations"]] += 1
         self.publishers[record["source"]["publisher"]] += 1
+        self.translated[(split, "translated" if record["source"].get("translation") else "native")] += 1
         self.statuses[record["annotation"]["status"]] += 1
         self.guidelines[record["annotation"]["guidelines_version"]] += 1
         self.schema_versions[record["schema_version"]] += 1

@@ -134,7 +134,7 @@ def to_names(value, feature):
     return value
 
 
-def _interesting(config: str, row: dict) -> bool:
+def interesting(config: str, row: dict) -> bool:
     """A row worth showing: one that carries annotation when any does."""
     if config == "articles":
         return bool(row["entities"] or row["quotes"] or row["events"])
@@ -151,7 +151,7 @@ def example_row(path: Path, config: str) -> tuple[dict, bool]:
         for row in batch.to_pylist():
             if first is None:
                 first = row
-            if _interesting(config, row):
+            if interesting(config, row):
                 return to_names(row, F.features(config)), True
     return to_names(first, F.features(config)), False
 
@@ -254,6 +254,23 @@ def _license_section(stats) -> str:
         if license_yaml(stats)["license"] == "other" else
         "Both layers are under the same licence:\n\n"
         f"- **Article text**: {layer(stats.text_licenses)}\n- **Annotations**: {layer(stats.annotation_licenses)}"
+    )
+
+
+def native_and_translated(stats) -> str:
+    """Native Arabic and translated articles, per split, and the filter that keeps one kind."""
+    if not any(kind == "translated" for _, kind in stats.translated):
+        return ""
+    splits = labels.splits()
+    rows = [[kind] + [str(stats.translated[(s, kind)]) for s in splits] + [str(sum(stats.translated[(s, kind)] for s in splits))]
+            for kind in ("native", "translated")]
+    return (
+        "#### Native and translated text\n\n"
+        "Some articles are professional Arabic translations of English news (NTREX-128), not Arabic journalism: "
+        "`source.translation` says from which language, outlet and document (null for native text). Keep only "
+        "native articles with one filter:\n\n"
+        "```python\nnative = ds.filter(lambda row: row[\"source\"][\"translation\"] is None)\n```\n\n"
+        + _table(["articles"] + splits + ["total"], rows) + "\n\n"
     )
 
 
@@ -396,7 +413,8 @@ def card_text(out: Path, stats, root: Path) -> str:
         "### Source Data\n\n#### Data Collection and Processing\n\n"
         "Articles come from openly licensed collections read by one documented adapter each (`source.collection`: "
         "the Arabic Wikinews articles of QCRI's diacritised evaluation set and of the Mewsli-X test data, "
-        "CC BY 2.5) and from single scraped news pages (the seed article). The raw files are kept in the "
+        "CC BY 2.5; NTREX-128's Arabic translations of the WMT 2019 English news test set, CC BY-SA 4.0) and "
+        "from single scraped news pages (the seed article). The raw files are kept in the "
         "repository byte for byte (`source.raw_file`, with `source.raw_sha256`; a file shared by many articles "
         "is stored once and `source.locator` gives each article's lines); `source.text_derivation` states how "
         "the text was derived (for the QCRI file: the diacritic marks U+064B-U+0652 and U+0670 removed). "
@@ -404,7 +422,8 @@ def card_text(out: Path, stats, root: Path) -> str:
         "or diacritic. All text is NFC. Unknown facts (dates, authors) are null, never guessed.\n\n"
         "#### Who are the source data producers?\n\n"
         f"The journalists and publishers named in each record's `source` ({', '.join(sorted(stats.publishers))}).\n\n"
-        "### Annotations\n\n#### Annotation process\n\n"
+        + native_and_translated(stats)
+        + "### Annotations\n\n#### Annotation process\n\n"
         "Annotators follow the Akhbar guidelines: entities are discourse referents with typed mentions "
         "(proclitics و ف ب ل ك س outside a span, the article ال inside; mentions may nest, never cross); quotes "
         "have content fragments, a cue with its lemma and a speaker entity; events use the PLOVER ontology "

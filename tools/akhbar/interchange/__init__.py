@@ -2,6 +2,9 @@
 
 One module per format (brat standoff, Label Studio, CoNLL BIO), each turning files into
 `ImportedDoc`s (the annotation layers of one article, with where each piece came from) and
-records back into files. `anchoring` re-anchors spans against the article text; `merge`
-puts imported annotations onto existing corpus records or makes new, valid records.
+records back into files. The brat and Label Studio readers parse their files into plain
+items of their own and translate them into neutral items; `assemble` builds entities
+(coreference clusters), quotes and events from those, the same way for both. `anchoring`
+re-anchors spans against the article text; `merge` puts imported annotations onto existing
+corpus records or makes new, valid records.
 """

@@ -22,35 +22,45 @@ Encoding (documented in docs/interchange.md; export then import is the identity)
   `Historical`; magnitude as a note `{"magnitude": {"dead": 3, …}}`.
 
 Offsets are code points, end-exclusive, as in our records; the .txt is the record's text.
+
+Import reads in two steps, as `conllu` separates parsing from building: `parse_ann` turns an
+.ann into plain items, one per line (`TextBound`, `Relation`, `Equiv`, `EventLine`,
+`Attribute`, `Note`, `Reference`), and `ann_items` translates them into the neutral items
+that `akhbar.interchange.assemble` turns into entities, quotes and events (the rules shared
+with Label Studio live there).
 """
 
 from __future__ import annotations
 
 import json
 import re
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from akhbar import labels
-from akhbar.interchange.anchoring import anchor, normalise_surface
-from akhbar.interchange.common import (
-    Components,
-    ImportedDoc,
-    InterchangeError,
-    Origin,
-    Report,
-    empty_event,
-    empty_quote,
-    id_number,
-    next_id,
+from akhbar.interchange.anchoring import normalise_surface
+from akhbar.interchange.assemble import (
+    CUE,
+    MAGNITUDE_KEYS,
+    QUOTE,
+    SPEAKER_SPAN,
+    EventItem,
+    Items,
+    Link,
+    Role,
+    Sink,
+    Span,
+    assemble,
+    unique,
 )
+from akhbar.interchange.common import ERROR, WARNING, ImportedDoc, InterchangeError, Origin, Problem, Report, id_number
 from akhbar.records import atomic_write
 
-QUOTE, CUE, SPEAKER_SPAN = "Quote", "Cue", "SpeakerSpan"
 COREF_TYPES = {"Coref", "Equiv", "Coreference", "coref"}
-QUOTE_RELATIONS = {"Cue", "Speaker", "SpeakerSpan", "Addressee", "Parent", "Fragment"}
+RELATION_KINDS = {"Cue": "cue", "Speaker": "speaker", "SpeakerSpan": "speaker_span", "Addressee": "addressee", "Parent": "parent",
+                  "Fragment": "fragment"}
+QUOTE_ATTRIBUTES = {"QuoteType": "quote_type", "SpeakerKind": "speaker_kind"}
 MARKERS = {"Negated": "negated", "Future": "future", "Hypothetical": "hypothetical", "Historical": "historical"}
-ROLE_OF = {"Actor": "actor", "Recipient": "recipient"}
-MAGNITUDE_KEYS = ("dead", "injured", "arrested")
 
 
 def _context_attr(context: str) -> str:
@@ -64,104 +74,123 @@ def _role_name(role: str) -> str:
 # ---- export ----------------------------------------------------------------------------------
 
 
-def record_to_ann(record: dict) -> str:
-    text = record["text"]
-    lines: list[str] = []
-    counters = {"R": 0, "A": 0, "N": 0, "#": 0}
+class _AnnWriter:
+    """The lines of one record's .ann, with brat's per-kind numbering (R1, A1, N1, #1; T numbers
+    after the last mention's for quotes, cues, speaker spans and triggers)."""
 
-    def nxt(kind: str) -> int:
-        counters[kind] += 1
-        return counters[kind]
+    def __init__(self, record: dict) -> None:
+        self.text = record["text"]
+        self.lines: list[str] = []
+        self.counters = {"R": 0, "A": 0, "N": 0, "#": 0}
+        self.last_t = _last_mention_number(record)
+        self.head: dict[str, str] = {}  # entity id -> T of its first mention
 
-    def surface(start: int, end: int) -> str:
-        return normalise_surface(text[start:end])
+    def number(self, kind: str) -> str:
+        self.counters[kind] += 1
+        return f"{kind}{self.counters[kind]}"
 
-    def note(target: str, data: dict) -> None:
-        lines.append(f"#{nxt('#')}\tAnnotatorNotes {target}\t{json.dumps(data, ensure_ascii=False)}")
+    def new_t(self) -> str:
+        self.last_t += 1
+        return f"T{self.last_t}"
 
-    mention_numbers = []
+    def span(self, t: str, label: str, start: int, end: int) -> None:
+        self.lines.append(f"{t}\t{label} {start} {end}\t{normalise_surface(self.text[start:end])}")
+
+    def note(self, target: str, data: dict) -> None:
+        self.lines.append(f"{self.number('#')}\tAnnotatorNotes {target}\t{json.dumps(data, ensure_ascii=False)}")
+
+    def relation(self, kind: str, arg1: str, arg2: str) -> None:
+        self.lines.append(f"{self.number('R')}\t{kind} Arg1:{arg1} Arg2:{arg2}")
+
+    def attribute(self, name: str, target: str, value: str | None = None) -> None:
+        self.lines.append(f"{self.number('A')}\t{name} {target}" + (f" {value}" if value is not None else ""))
+
+    def entity(self, entity: dict) -> None:
+        first = None
+        for mention in entity["mentions"]:
+            t = f"T{id_number(mention['id'])}"
+            self.span(t, entity["type"], mention["start"], mention["end"])
+            if first is not None:
+                self.relation("Coref", t, first)
+                continue
+            first = t
+            data = {"entity": entity["id"], "name": entity["name"]}
+            if entity.get("subtype") is not None:
+                data["subtype"] = entity["subtype"]
+            self.note(t, data)
+            if entity.get("wikidata"):
+                self.lines.append(f"{self.number('N')}\tReference {t} Wikidata:{entity['wikidata']}\t{entity['name']}")
+        self.head[entity["id"]] = first
+
+    def quote(self, quote: dict, t: str, quote_t: dict[str, str]) -> None:
+        frags = ";".join(f"{s['start']} {s['end']}" for s in quote["content"])
+        surface = " ".join(normalise_surface(self.text[s["start"]:s["end"]]) for s in quote["content"])
+        self.lines.append(f"{t}\t{QUOTE} {frags}\t{surface}")
+        self.note(t, {"quote": quote["id"]})
+        self.attribute("QuoteType", t, quote["type"])
+        self.attribute("SpeakerKind", t, quote["speaker_kind"])
+        if quote.get("cue"):
+            cue, c = quote["cue"], self.new_t()
+            self.span(c, CUE, cue["start"], cue["end"])
+            self.note(c, {"lemma": cue["lemma"]})
+            self.relation("Cue", t, c)
+        if quote.get("speaker") is not None:
+            self.relation("Speaker", t, self.head[quote["speaker"]])
+        if quote.get("speaker_span"):
+            speaker, s = quote["speaker_span"], self.new_t()
+            self.span(s, SPEAKER_SPAN, speaker["start"], speaker["end"])
+            self.relation("SpeakerSpan", t, s)
+        if quote.get("addressee") is not None:
+            self.relation("Addressee", t, self.head[quote["addressee"]])
+        if quote.get("parent") is not None:
+            self.relation("Parent", t, quote_t[quote["parent"]])
+
+    def event(self, event: dict) -> None:
+        trigger, g, e = event["trigger"], self.new_t(), f"E{id_number(event['id'])}"
+        self.span(g, event["category"], trigger["start"], trigger["end"])
+        pairs = [("Actor", x) for x in event["actor"]] + [("Recipient", x) for x in event["recipient"]]
+        pairs += [(_role_name(a["role"]), a["entity"]) for a in event["arguments"]]
+        seen: dict[str, int] = {}
+        roles = ""
+        for name, entity_id in pairs:
+            seen[name] = seen.get(name, 0) + 1
+            roles += f" {name}{seen[name] if seen[name] > 1 else ''}:{self.head[entity_id]}"
+        self.lines.append(f"{e}\t{event['category']}:{g}{roles}")
+        if event.get("mode"):
+            self.attribute("Mode", e, event["mode"])
+        for context in event.get("context", []):
+            self.attribute(_context_attr(context), e)
+        for attr, key in MARKERS.items():
+            if event.get(key):
+                self.attribute(attr, e)
+        magnitude = event.get("magnitude") or {}
+        if any(magnitude.get(k) is not None for k in MAGNITUDE_KEYS):
+            self.note(e, {"magnitude": {k: magnitude.get(k) for k in MAGNITUDE_KEYS}})
+
+
+def _last_mention_number(record: dict) -> int:
+    """The highest mention number (T numbers of mentions are theirs); ids must be m<n>, unique."""
+    numbers = []
     for entity in record.get("entities", []):
         for mention in entity["mentions"]:
             if not re.fullmatch(r"m[1-9][0-9]*", str(mention.get("id"))):
                 raise InterchangeError(f"{record['id']}: mention id {mention.get('id')!r} is not m<n>; run akhbar validate")
-            mention_numbers.append(id_number(mention["id"]))
-    if len(set(mention_numbers)) != len(mention_numbers):
+            numbers.append(id_number(mention["id"]))
+    if len(set(numbers)) != len(numbers):
         raise InterchangeError(f"{record['id']}: duplicate mention ids; run akhbar validate")
-    t_next = max(mention_numbers, default=0)
+    return max(numbers, default=0)
 
-    def new_t() -> str:
-        nonlocal t_next
-        t_next += 1
-        return f"T{t_next}"
 
-    head: dict[str, str] = {}
+def record_to_ann(record: dict) -> str:
+    writer = _AnnWriter(record)
     for entity in record.get("entities", []):
-        first = None
-        for mention in entity["mentions"]:
-            t = f"T{id_number(mention['id'])}"
-            lines.append(f"{t}\t{entity['type']} {mention['start']} {mention['end']}\t{surface(mention['start'], mention['end'])}")
-            if first is None:
-                first = t
-                data = {"entity": entity["id"], "name": entity["name"]}
-                if entity.get("subtype") is not None:
-                    data["subtype"] = entity["subtype"]
-                note(t, data)
-                if entity.get("wikidata"):
-                    lines.append(f"N{nxt('N')}\tReference {t} Wikidata:{entity['wikidata']}\t{entity['name']}")
-            else:
-                lines.append(f"R{nxt('R')}\tCoref Arg1:{t} Arg2:{first}")
-        head[entity["id"]] = first
-
-    quote_t = {q["id"]: new_t() for q in record.get("quotes", [])}
+        writer.entity(entity)
+    quote_t = {q["id"]: writer.new_t() for q in record.get("quotes", [])}
     for quote in record.get("quotes", []):
-        t = quote_t[quote["id"]]
-        frags = ";".join(f"{s['start']} {s['end']}" for s in quote["content"])
-        lines.append(f"{t}\t{QUOTE} {frags}\t{' '.join(surface(s['start'], s['end']) for s in quote['content'])}")
-        note(t, {"quote": quote["id"]})
-        lines.append(f"A{nxt('A')}\tQuoteType {t} {quote['type']}")
-        lines.append(f"A{nxt('A')}\tSpeakerKind {t} {quote['speaker_kind']}")
-        if quote.get("cue"):
-            cue = quote["cue"]
-            c = new_t()
-            lines.append(f"{c}\t{CUE} {cue['start']} {cue['end']}\t{surface(cue['start'], cue['end'])}")
-            note(c, {"lemma": cue["lemma"]})
-            lines.append(f"R{nxt('R')}\tCue Arg1:{t} Arg2:{c}")
-        if quote.get("speaker") is not None:
-            lines.append(f"R{nxt('R')}\tSpeaker Arg1:{t} Arg2:{head[quote['speaker']]}")
-        if quote.get("speaker_span"):
-            sp = quote["speaker_span"]
-            s = new_t()
-            lines.append(f"{s}\t{SPEAKER_SPAN} {sp['start']} {sp['end']}\t{surface(sp['start'], sp['end'])}")
-            lines.append(f"R{nxt('R')}\tSpeakerSpan Arg1:{t} Arg2:{s}")
-        if quote.get("addressee") is not None:
-            lines.append(f"R{nxt('R')}\tAddressee Arg1:{t} Arg2:{head[quote['addressee']]}")
-        if quote.get("parent") is not None:
-            lines.append(f"R{nxt('R')}\tParent Arg1:{t} Arg2:{quote_t[quote['parent']]}")
-
+        writer.quote(quote, quote_t[quote["id"]], quote_t)
     for event in record.get("events", []):
-        trig = event["trigger"]
-        g = new_t()
-        e = f"E{id_number(event['id'])}"
-        lines.append(f"{g}\t{event['category']} {trig['start']} {trig['end']}\t{surface(trig['start'], trig['end'])}")
-        pairs = [("Actor", t) for t in event["actor"]] + [("Recipient", t) for t in event["recipient"]]
-        pairs += [(_role_name(a["role"]), a["entity"]) for a in event["arguments"]]
-        roles: list[str] = []
-        used: dict[str, int] = {}
-        for name, entity_id in pairs:
-            used[name] = used.get(name, 0) + 1
-            roles.append(f"{name}{used[name] if used[name] > 1 else ''}:{head[entity_id]}")
-        lines.append(f"{e}\t{event['category']}:{g}" + "".join(f" {r}" for r in roles))
-        if event.get("mode"):
-            lines.append(f"A{nxt('A')}\tMode {e} {event['mode']}")
-        for context in event.get("context", []):
-            lines.append(f"A{nxt('A')}\t{_context_attr(context)} {e}")
-        for attr, key in MARKERS.items():
-            if event.get(key):
-                lines.append(f"A{nxt('A')}\t{attr} {e}")
-        magnitude = event.get("magnitude") or {}
-        if any(magnitude.get(k) is not None for k in MAGNITUDE_KEYS):
-            note(e, {"magnitude": {k: magnitude.get(k) for k in MAGNITUDE_KEYS}})
-    return "".join(line + "\n" for line in lines)
+        writer.event(event)
+    return "".join(line + "\n" for line in writer.lines)
 
 
 def annotation_conf() -> str:
@@ -210,14 +239,286 @@ def export_brat(records: list[dict], out_dir: Path, report: Report) -> list[Path
     return written + [conf]
 
 
-# ---- import ----------------------------------------------------------------------------------
+# ---- import: parsing -------------------------------------------------------------------------
+#
+# `parse_ann` reads an .ann into plain items, one per line, knowing nothing of Akhbar's labels;
+# `ann_items` translates them into the neutral items of `akhbar.interchange.assemble`.
 
 T_LINE = re.compile(r"^(T\S*)\t(\S+) ([0-9]+ [0-9]+(?:;[0-9]+ [0-9]+)*)\t(.*)$")
 
 
-class _T:
-    def __init__(self, tid, kind, frags, surface, line):
-        self.id, self.kind, self.frags, self.surface, self.line = tid, kind, frags, surface, line
+@dataclass
+class TextBound:
+    """`T3\tPERS 10 24\tsurface` (several `start end` pairs, `;`-separated, when discontinuous)."""
+
+    id: str
+    type: str
+    fragments: list[tuple[int, int]]
+    surface: str
+    line: int
+
+
+@dataclass
+class Relation:
+    """`R1\tCoref Arg1:T5 Arg2:T3`."""
+
+    id: str
+    type: str
+    arg1: str
+    arg2: str
+    line: int
+
+
+@dataclass
+class Equiv:
+    """`*\tEquiv T1 T2 T3`."""
+
+    type: str
+    members: list[str]
+    line: int
+
+
+@dataclass
+class EventLine:
+    """`E3\tASSAULT:T12 Actor:T4 Actor2:T7 Place:T9`."""
+
+    id: str
+    type: str
+    trigger: str
+    roles: list[tuple[str, str]]
+    line: int
+
+
+@dataclass
+class Attribute:
+    """`A1\tMode E3 aerial` (binary attributes have no value); `M` lines too."""
+
+    id: str
+    name: str
+    target: str
+    value: str | None
+    line: int
+
+
+@dataclass
+class Note:
+    """`#1\tAnnotatorNotes T3\ttext`."""
+
+    id: str
+    target: str
+    text: str
+    line: int
+
+
+@dataclass
+class Reference:
+    """`N1\tReference T3 Wikidata:Q42\tname`."""
+
+    id: str
+    target: str
+    db: str
+    ident: str
+    line: int
+
+
+@dataclass
+class Ann:
+    """The items of one .ann file, in file order, and the lines that could not be read."""
+
+    textbounds: list[TextBound] = field(default_factory=list)
+    relations: list[Relation] = field(default_factory=list)
+    equivs: list[Equiv] = field(default_factory=list)
+    events: list[EventLine] = field(default_factory=list)
+    attributes: list[Attribute] = field(default_factory=list)
+    notes: list[Note] = field(default_factory=list)
+    references: list[Reference] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)  # ann-malformed, ann-unsupported; with their lines
+
+
+def _text_bound(ann: Ann, line: str, number: int) -> None:
+    m = T_LINE.match(line)
+    if not m:
+        ann.problems.append(Problem(ERROR, "ann-malformed", f"cannot read text-bound line {line!r}", line=number))
+        return
+    frags = [(int(f.split()[0]), int(f.split()[1])) for f in m.group(3).split(";")]
+    ann.textbounds.append(TextBound(m.group(1), m.group(2), frags, m.group(4), number))
+
+
+def _relation(ann: Ann, line: str, number: int) -> None:
+    rid, rest = line.split("\t", 1)
+    parts = rest.split("\t")[0].split()
+    args = dict(p.split(":", 1) for p in parts[1:])
+    ann.relations.append(Relation(rid, parts[0], args["Arg1"], args["Arg2"], number))
+
+
+def _equiv(ann: Ann, line: str, number: int) -> None:
+    parts = line.split("\t")[1].split()
+    ann.equivs.append(Equiv(parts[0], parts[1:], number))
+
+
+def _event(ann: Ann, line: str, number: int) -> None:
+    eid, rest = line.split("\t", 1)
+    parts = rest.split()
+    etype, trigger = parts[0].split(":", 1)
+    roles = [tuple(p.split(":", 1)) for p in parts[1:]]
+    if any(len(r) != 2 for r in roles):
+        raise ValueError(line)
+    ann.events.append(EventLine(eid, etype, trigger, roles, number))
+
+
+def _attribute(ann: Ann, line: str, number: int) -> None:
+    aid, rest = line.split("\t", 1)
+    parts = rest.split()
+    ann.attributes.append(Attribute(aid, parts[0], parts[1], parts[2] if len(parts) > 2 else None, number))
+
+
+def _note(ann: Ann, line: str, number: int) -> None:
+    nid, rest, *text = line.split("\t")
+    ann.notes.append(Note(nid, rest.split()[1], "\t".join(text), number))
+
+
+def _reference(ann: Ann, line: str, number: int) -> None:
+    nid, rest, *_ = line.split("\t")
+    parts = rest.split()
+    db, ident = parts[2].split(":", 1)
+    ann.references.append(Reference(nid, parts[1], db, ident, number))
+
+
+LINE_PARSERS = {"T": _text_bound, "R": _relation, "*": _equiv, "E": _event, "A": _attribute, "M": _attribute, "#": _note,
+                "N": _reference}
+
+
+def parse_ann(text: str) -> Ann:
+    """The items of an .ann file; a line that cannot be read is a problem with its line number."""
+    ann = Ann()
+    for number, line in enumerate(text.split("\n"), start=1):
+        line = line.rstrip("\r")
+        if not line.strip():
+            continue
+        parser = LINE_PARSERS.get(line[0])
+        if parser is None:
+            ann.problems.append(Problem(WARNING, "ann-unsupported", f"line type {line[0]!r} ignored", line=number))
+            continue
+        try:
+            parser(ann, line, number)
+        except (ValueError, IndexError, KeyError):
+            ann.problems.append(Problem(ERROR, "ann-malformed", f"cannot read {line!r}", line=number))
+    return ann
+
+
+# ---- import: from brat items to the neutral items ------------------------------------------------
+
+
+def _notes(ann: Ann, sink: Sink) -> dict[str, dict]:
+    """Akhbar metadata by target: the JSON objects of its annotator notes, merged; other notes
+    (free text from an annotator) are reported and ignored."""
+    merged: dict[str, dict] = {}
+    for note in ann.notes:
+        try:
+            data = json.loads(note.text)
+        except json.JSONDecodeError:
+            data = None
+        if isinstance(data, dict):
+            merged.setdefault(note.target, {}).update(data)
+        else:
+            sink.info("note-ignored", f"annotator note on {note.target} is not Akhbar metadata: {note.text!r}", note.line)
+    return merged
+
+
+def _span_label(t: TextBound, triggers: set[str], type_map: dict[str, str | None], sink: Sink) -> str | None:
+    """The Akhbar label of a T line (after --map); None when it is dropped (reported)."""
+    if t.id in triggers and t.type not in labels.entity_types():
+        return t.type  # an event trigger: its type is checked with its E line
+    kind = type_map.get(t.type, t.type) if t.type in type_map else t.type
+    if kind in labels.entity_types():
+        return kind
+    if t.type in type_map:
+        sink.report.dropped[f"{t.type} (mapped to nothing)"] += 1
+        return None
+    if t.type in (QUOTE, CUE, SPEAKER_SPAN) or t.type in labels.plover_categories():
+        return t.type
+    sink.error("label-unknown", f"{t.id}: type {t.type!r} is not an Akhbar type (map it with --map)", t.line)
+    sink.report.dropped[f"{t.type} (unknown)"] += 1
+    return None
+
+
+def _spans(ann: Ann, notes: dict[str, dict], type_map: dict[str, str | None], sink: Sink) -> list[Span]:
+    triggers = {e.trigger for e in ann.events}
+    wikidata = {r.target: r.ident for r in ann.references if r.db.lower() == "wikidata"}
+    spans = []
+    for t in ann.textbounds:
+        label = _span_label(t, triggers, type_map, sink)
+        if label is None:
+            continue
+        fields = dict(notes.get(t.id, {}))
+        if t.id in wikidata:
+            fields["wikidata"] = wikidata[t.id]
+        claim = f"m{t.id[1:]}" if label in labels.entity_types() else fields.get("quote") if label == QUOTE else None  # T7 is m7
+        spans.append(Span(t.id, label, t.fragments, t.surface, t.line, claim, fields))
+    return spans
+
+
+def _links(ann: Ann, sink: Sink) -> list[Link]:
+    links = []
+    for r in ann.relations:
+        kind = "coref" if r.type in COREF_TYPES else RELATION_KINDS.get(r.type)
+        if kind is None:
+            sink.warning("ann-unsupported", f"relation type {r.type!r} ignored", r.line)
+            sink.report.dropped[f"relation {r.type}"] += 1
+        else:
+            links.append(Link(kind, r.arg1, r.arg2, r.line))
+    for equiv in ann.equivs:
+        if equiv.type in COREF_TYPES:
+            links += [Link("coref", equiv.members[0], other, equiv.line) for other in equiv.members[1:]]
+        else:
+            sink.warning("ann-unsupported", f"equivalence type {equiv.type!r} ignored", equiv.line)
+    return links
+
+
+def _attributes(ann: Ann, spans: list[Span], events: list[EventItem], sink: Sink) -> None:
+    """Quote attributes onto their spans' fields, event attributes onto the events."""
+    quotes = {s.key: s for s in spans if s.label == QUOTE}
+    by_id = {e.key: e for e in events}
+    contexts = {_context_attr(c): c for c in labels.plover_contexts()}
+    for a in ann.attributes:
+        if a.target in quotes and a.name in QUOTE_ATTRIBUTES:
+            quotes[a.target].fields[QUOTE_ATTRIBUTES[a.name]] = a.value
+        elif a.target in by_id and a.name == "Mode":
+            by_id[a.target].mode = a.value
+        elif a.target in by_id and a.name in contexts:
+            by_id[a.target].context.append(contexts[a.name])
+        elif a.target in by_id and a.name in MARKERS:
+            by_id[a.target].markers.append(MARKERS[a.name])
+        else:
+            what = "a quote" if a.target in quotes else "an event" if a.target in by_id else a.target
+            sink.warning("ann-unsupported", f"attribute {a.name} on {what} ignored", a.line)
+
+
+def _events(ann: Ann, spans: list[Span], notes: dict[str, dict], sink: Sink) -> list[EventItem]:
+    """An event per E line; a trigger span without one is an event with no arguments (warned)."""
+    events = []
+    for e in ann.events:
+        magnitude = notes.get(e.id, {}).get("magnitude")
+        events.append(EventItem(e.id, e.type, e.trigger, e.line, claim=f"v{e.id[1:]}", roles=[Role(r, t, e.line) for r, t in e.roles],
+                                magnitude=magnitude if isinstance(magnitude, dict) else None))
+    triggers = {e.trigger for e in ann.events}
+    for s in spans:
+        if s.label in labels.plover_categories() and s.key not in triggers:
+            sink.warning("trigger-alone", f"{s.key}: a {s.label} trigger without an E line becomes an event with no arguments", s.line)
+            events.append(EventItem(s.key, s.label, s.key, s.line))
+    return events
+
+
+def ann_items(ann: Ann, type_map: dict[str, str | None], sink: Sink) -> Items:
+    """The neutral items of a parsed .ann (labels mapped with `type_map`)."""
+    notes = _notes(ann, sink)
+    spans = unique(_spans(ann, notes, type_map, sink), sink)
+    events = unique(_events(ann, spans, notes, sink), sink)
+    _attributes(ann, spans, events, sink)
+    return Items(spans, _links(ann, sink), events)
+
+
+# ---- import: files -------------------------------------------------------------------------------
 
 
 def read_brat(src: Path, report: Report, type_map: dict[str, str | None] | None = None) -> list[ImportedDoc]:
@@ -256,345 +557,14 @@ def _read_text(path: Path, report: Report) -> str | None:
 
 
 def read_brat_pair(txt: Path, ann: Path, report: Report, type_map: dict[str, str | None] | None = None) -> ImportedDoc | None:
+    """One article: the .txt is its text, the .ann its annotations (parsed, then assembled)."""
     text = _read_text(txt, report)
     ann_text = _read_text(ann, report)
     if text is None or ann_text is None:
         return None
-    name = str(ann)
-    article_id = txt.stem
-    doc = ImportedDoc(article_id, text, [], [], [], source_file=txt, origin=Origin(name, None))
-    entity_types = set(labels.entity_types())
-    categories = set(labels.plover_categories())
-    type_map = type_map or {}
-
-    ts: dict[str, _T] = {}
-    rels: list[tuple[str, str, str, int]] = []  # (type, arg1, arg2, line)
-    equivs: list[tuple[list[str], int]] = []
-    evs: list[tuple[str, str, str, list[tuple[str, str]], int]] = []  # (id, type, trigger, roles, line)
-    attrs: dict[str, list[tuple[str, str | None, int]]] = {}
-    notes: dict[str, list[tuple[str, int]]] = {}
-    refs: dict[str, list[tuple[str, str, int]]] = {}
-
-    def err(code, message, line):
-        report.error(code, message, file=name, line=line, article=article_id)
-
-    for number, line in enumerate(ann_text.split("\n"), start=1):
-        line = line.rstrip("\r")
-        if not line.strip():
-            continue
-        kind = line[0]
-        try:
-            if kind == "T":
-                m = T_LINE.match(line)
-                if not m:
-                    err("ann-malformed", f"cannot read text-bound line {line!r}", number)
-                    continue
-                frags = [tuple(int(x) for x in f.split()) for f in m.group(3).split(";")]
-                ts[m.group(1)] = _T(m.group(1), m.group(2), frags, m.group(4), number)
-            elif kind == "R":
-                rid, rest = line.split("\t", 1)
-                parts = rest.split("\t")[0].split()
-                args = dict(p.split(":", 1) for p in parts[1:])
-                rels.append((parts[0], args["Arg1"], args["Arg2"], number))
-            elif kind == "*":
-                parts = line.split("\t")[1].split()
-                if parts[0] in COREF_TYPES:
-                    equivs.append((parts[1:], number))
-                else:
-                    report.warning("ann-unsupported", f"equivalence type {parts[0]!r} ignored", file=name, line=number, article=article_id)
-            elif kind == "E":
-                eid, rest = line.split("\t", 1)
-                parts = rest.split()
-                etype, trigger = parts[0].split(":", 1)
-                roles = [tuple(p.split(":", 1)) for p in parts[1:]]
-                if any(len(r) != 2 for r in roles):
-                    raise ValueError(line)
-                evs.append((eid, etype, trigger, roles, number))
-            elif kind in "AM":
-                _, rest = line.split("\t", 1)
-                parts = rest.split()
-                attrs.setdefault(parts[1], []).append((parts[0], parts[2] if len(parts) > 2 else None, number))
-            elif kind == "#":
-                _, rest, *note = line.split("\t")
-                target = rest.split()[1]
-                notes.setdefault(target, []).append(("\t".join(note), number))
-            elif kind == "N":
-                _, rest, *_ = line.split("\t")
-                parts = rest.split()
-                refs.setdefault(parts[1], []).append((parts[2].split(":", 1)[0], parts[2].split(":", 1)[1], number))
-            else:
-                report.warning("ann-unsupported", f"line type {kind!r} ignored", file=name, line=number, article=article_id)
-        except (ValueError, IndexError, KeyError):
-            err("ann-malformed", f"cannot read {line!r}", number)
-
-    def json_note(target: str) -> dict:
-        merged: dict = {}
-        for note, number in notes.get(target, []):
-            try:
-                data = json.loads(note)
-            except json.JSONDecodeError:
-                data = None
-            if isinstance(data, dict):
-                merged.update(data)
-            else:
-                report.info("note-ignored", f"annotator note on {target} is not Akhbar metadata: {note!r}", file=name, line=number,
-                            article=article_id)
-        return merged
-
-    def place(t: _T) -> list[dict] | None:
-        """Spans of a T line on the .txt, checked against its surface."""
-        for s, e in t.frags:
-            if not 0 <= s < e <= len(text):
-                err("span-unplaced", f"{t.id}: offsets {s}-{e} outside the text (length {len(text)})", t.line)
-                return None
-        spans = [doc.note({"start": s, "end": e, "text": text[s:e]}, Origin(name, t.line)) for s, e in t.frags]
-        if normalise_surface(" ".join(x["text"] for x in spans)) == normalise_surface(t.surface):
-            return spans
-        if len(spans) == 1:
-            moved = anchor(text, spans[0]["start"], spans[0]["end"], t.surface)
-            if moved is not None:
-                report.warning("span-moved", f"{t.id}: {t.surface!r} re-anchored from {spans[0]['start']} to {moved.start}",
-                               file=name, line=t.line, article=article_id, offset=moved.start)
-                report.repairs["spans re-anchored"] += 1
-                spans[0].update(start=moved.start, end=moved.end, text=text[moved.start:moved.end])
-                return spans
-        err("span-unplaced", f"{t.id}: the text at {t.frags} is {' '.join(x['text'] for x in spans)!r}, not {t.surface!r}", t.line)
-        return None
-
-    # Mentions and clusters.
-    mention_ts = []
-    trigger_ids = {trigger for _, _, trigger, _, _ in evs}
-    for t in ts.values():
-        if t.id in trigger_ids and t.kind not in entity_types:
-            continue  # an event trigger: its type is checked with its E line
-        kind = type_map.get(t.kind, t.kind) if t.kind in type_map else t.kind
-        if kind in entity_types:
-            t.kind = kind
-            mention_ts.append(t)
-        elif t.kind in type_map:  # mapped to null
-            report.dropped[f"{t.kind} (mapped to nothing)"] += 1
-            t.kind = None
-        elif t.kind not in (QUOTE, CUE, SPEAKER_SPAN) and t.kind not in categories:
-            err("label-unknown", f"{t.id}: type {t.kind!r} is not an Akhbar type (map it with --map)", t.line)
-            report.dropped[f"{t.kind} (unknown)"] += 1
-            t.kind = None
-    coref = Components(t.id for t in mention_ts)
-
-    def union(a, b, line):
-        if a not in coref or b not in coref:
-            err("coref-not-mention", f"coreference link {a} - {b}: both ends must be entity mentions", line)
-            return
-        coref.union(a, b)
-
-    quote_rels = []
-    for rtype, a1, a2, number in rels:
-        if rtype in COREF_TYPES:
-            union(a1, a2, number)
-        elif rtype in QUOTE_RELATIONS:
-            quote_rels.append((rtype, a1, a2, number))
-        else:
-            report.warning("ann-unsupported", f"relation type {rtype!r} ignored", file=name, line=number, article=article_id)
-            report.dropped[f"relation {rtype}"] += 1
-    for members, number in equivs:
-        for other in members[1:]:
-            union(members[0], other, number)
-
-    clusters: dict[str, list[_T]] = {}
-    for t in sorted(mention_ts, key=lambda t: t.line):
-        clusters.setdefault(coref.find(t.id), []).append(t)
-    used_entities: set[str] = set()
-    used_mentions: set[str] = set()
-    pending = []
-    for members in clusters.values():
-        meta: dict = {}
-        claimed = None
-        for t in members:
-            data = json_note(t.id)
-            if "entity" in data:
-                if claimed is None and re.fullmatch(r"e[1-9][0-9]*", str(data["entity"])) and data["entity"] not in used_entities:
-                    claimed, meta = data["entity"], data
-                    used_entities.add(claimed)
-                else:
-                    report.info("entities-merged", f"{t.id} carries entity {data['entity']}, merged into {claimed}", file=name,
-                                line=t.line, article=article_id)
-        pending.append((members, claimed, meta))
-    mention_of: dict[str, str] = {}
-    for t in mention_ts:
-        mid = f"m{t.id[1:]}" if re.fullmatch(r"T[1-9][0-9]*", t.id) else None
-        if mid and mid not in used_mentions:
-            used_mentions.add(mid)
-            mention_of[t.id] = mid
-    entity_of: dict[str, str] = {}
-    for members, claimed, meta in pending:
-        entity_id = claimed or next_id("e", used_entities)
-        mentions = []
-        for t in members:
-            spans = place(t)
-            if spans is None:
-                continue
-            if len(spans) > 1:
-                err("mention-discontinuous", f"{t.id}: a mention cannot be discontinuous", t.line)
-                continue
-            mid = mention_of.get(t.id) or next_id("m", used_mentions)
-            mention = spans[0]
-            mention_obj = doc.note({"id": mid, **mention}, Origin(name, t.line))
-            mentions.append(mention_obj)
-            entity_of[t.id] = entity_id
-        if not mentions:
-            continue
-        kinds = {t.kind for t in members}
-        if len(kinds) > 1:
-            err("cluster-mixed-types", f"entity {entity_id}: its mentions have types {', '.join(sorted(kinds))}; kept {members[0].kind}",
-                members[0].line)
-        wikidata = None
-        for t in members:
-            for db, ident, _number in refs.get(t.id, []):
-                if db.lower() == "wikidata":
-                    wikidata = ident
-        doc.entities.append({
-            "id": entity_id, "type": members[0].kind, "subtype": meta.get("subtype"),
-            "name": meta.get("name") or mentions[0]["text"], "wikidata": wikidata, "mentions": mentions,
-        })
-
-    # Quotes.
-    used_quotes: set[str] = set()
-    quote_ts = sorted((t for t in ts.values() if t.kind == QUOTE), key=lambda t: t.line)
-    quote_of: dict[str, str] = {}
-    for t in quote_ts:
-        qid = json_note(t.id).get("quote")
-        if isinstance(qid, str) and re.fullmatch(r"q[1-9][0-9]*", qid) and qid not in used_quotes:
-            used_quotes.add(qid)
-            quote_of[t.id] = qid
-    for t in quote_ts:
-        quote_of.setdefault(t.id, next_id("q", used_quotes))
-    # Tools without discontinuous spans (INCEpTION): later fragments as Quote spans with a
-    # `Fragment` relation to the quote's first span.
-    fragment_of = {a1: a2 for rtype, a1, a2, _ in quote_rels if rtype == "Fragment" and a1 in quote_of and a2 in quote_of}
-
-    def quote_root(tid: str) -> str:
-        seen = {tid}
-        while tid in fragment_of and fragment_of[tid] not in seen:
-            tid = fragment_of[tid]
-            seen.add(tid)
-        return tid
-
-    quotes_by_t: dict[str, dict] = {}
-    for t in quote_ts:
-        if quote_root(t.id) != t.id:
-            continue
-        content = place(t)
-        if content is None:
-            continue
-        quote = empty_quote(quote_of[t.id], content)
-        quote["speaker_kind"] = None
-        for attr, value, number in attrs.get(t.id, []):
-            if attr == "QuoteType":
-                quote["type"] = value
-            elif attr == "SpeakerKind":
-                quote["speaker_kind"] = value
-            else:
-                report.warning("ann-unsupported", f"attribute {attr} on a quote ignored", file=name, line=number, article=article_id)
-        if not any(a == "QuoteType" for a, _, _ in attrs.get(t.id, [])):
-            report.warning("quote-type-missing", f"{t.id}: quote has no QuoteType; direct assumed", file=name, line=t.line,
-                           article=article_id)
-        quotes_by_t[t.id] = quote
-        doc.quotes.append(quote)
-    for t in quote_ts:
-        root = quote_root(t.id)
-        if root != t.id and root in quotes_by_t:
-            spans = place(t)
-            if spans is not None:
-                quotes_by_t[root]["content"] = sorted(quotes_by_t[root]["content"] + spans, key=lambda x: (x["start"], x["end"]))
-                quotes_by_t[t.id] = quotes_by_t[root]
-    for rtype, a1, a2, number in quote_rels:
-        if rtype == "Fragment":
-            if a1 not in fragment_of:
-                err("relation-dangling", f"Fragment relation {a1} -> {a2}: both ends must be Quote spans", number)
-            continue
-        quote = quotes_by_t.get(a1)
-        if quote is None:
-            err("relation-dangling", f"{rtype} relation from {a1}, which is not a quote", number)
-            continue
-        target = ts.get(a2)
-        if rtype in ("Speaker", "Addressee"):
-            if a2 not in entity_of:
-                err("relation-dangling", f"{rtype} of {a1} points at {a2}, which is not an entity mention", number)
-                continue
-            quote[rtype.lower()] = entity_of[a2]
-        elif rtype == "Parent":
-            if a2 not in quotes_by_t:
-                err("relation-dangling", f"Parent of {a1} points at {a2}, which is not a quote", number)
-                continue
-            quote["parent"] = quotes_by_t[a2]["id"]
-        elif target is None or target.kind != (CUE if rtype == "Cue" else SPEAKER_SPAN):
-            err("relation-dangling", f"{rtype} of {a1} points at {a2}, which is not a {rtype} span", number)
-        else:
-            spans = place(target)
-            if spans is None:
-                continue
-            if rtype == "Cue":
-                lemma = json_note(a2).get("lemma") or spans[0]["text"]
-                quote["cue"] = doc.note({**spans[0], "lemma": lemma}, Origin(name, target.line))
-            else:
-                quote["speaker_span"] = spans[0]
-    for quote in doc.quotes:
-        if quote["speaker_kind"] is None:
-            quote["speaker_kind"] = "named" if quote["speaker"] else "anonymous"
-
-    # Events.
-    used_events: set[str] = set()
-    event_ids: dict[str, str] = {}
-    for eid, *_ in evs:
-        vid = f"v{eid[1:]}" if re.fullmatch(r"E[1-9][0-9]*", eid) else None
-        if vid and vid not in used_events:
-            used_events.add(vid)
-            event_ids[eid] = vid
-    triggers_used = set()
-    for eid, etype, trigger, roles, number in evs:
-        vid = event_ids.get(eid) or next_id("v", used_events)
-        if etype not in categories:
-            err("label-unknown", f"{eid}: event type {etype!r} is not a PLOVER category", number)
-            report.dropped[f"event {etype} (unknown)"] += 1
-            continue
-        t = ts.get(trigger)
-        if t is None:
-            err("relation-dangling", f"{eid}: trigger {trigger} does not exist", number)
-            continue
-        triggers_used.add(trigger)
-        spans = place(t)
-        if spans is None:
-            continue
-        event = empty_event(vid, etype, spans[0])
-        for role, target in roles:
-            base = re.sub(r"[0-9]+$", "", role)
-            if target not in entity_of:
-                err("relation-dangling", f"{eid}: {role} points at {target}, which is not an entity mention", number)
-                continue
-            if base in ROLE_OF:
-                event[ROLE_OF[base]].append(entity_of[target])
-            elif base.lower() in labels.argument_roles():
-                event["arguments"].append({"role": base.lower(), "entity": entity_of[target]})
-            else:
-                err("role-unknown", f"{eid}: role {role!r} is not Actor, Recipient or an argument role", number)
-        contexts = {_context_attr(c): c for c in labels.plover_contexts()}
-        for attr, value, anumber in attrs.get(eid, []):
-            if attr == "Mode":
-                event["mode"] = value
-            elif attr in contexts:
-                event["context"].append(contexts[attr])
-            elif attr in MARKERS:
-                event[MARKERS[attr]] = True
-            else:
-                report.warning("ann-unsupported", f"attribute {attr} on an event ignored", file=name, line=anumber, article=article_id)
-        magnitude = json_note(eid).get("magnitude")
-        if isinstance(magnitude, dict):
-            event["magnitude"] = {k: magnitude.get(k) for k in MAGNITUDE_KEYS}
-        doc.events.append(event)
-    for t in ts.values():
-        if t.kind in categories and t.id not in triggers_used:
-            spans = place(t)
-            if spans is not None:
-                report.warning("trigger-alone", f"{t.id}: a {t.kind} trigger without an E line becomes an event with no arguments",
-                               file=name, line=t.line, article=article_id)
-                doc.events.append(empty_event(next_id("v", used_events), t.kind, spans[0]))
-    return doc
+    sink = Sink(report, str(ann), txt.stem)
+    parsed = parse_ann(ann_text)
+    for problem in parsed.problems:
+        sink.add(problem.level, problem.code, problem.message, problem.line)
+    doc = ImportedDoc(txt.stem, text, [], [], [], source_file=txt, origin=Origin(str(ann), None))
+    return assemble(ann_items(parsed, type_map or {}, sink), doc, sink)

@@ -152,15 +152,6 @@ def span(text: str, start: int, end: int) -> dict:
     return {"start": start, "end": end, "text": text[start:end]}
 
 
-def sort_layers(entities: list[dict], quotes: list[dict], events: list[dict]) -> None:
-    """Mentions in text order inside each entity (the schema says so); the lists themselves
-    keep the order they were read in (ids, not positions, identify annotations)."""
-    for entity in entities:
-        entity["mentions"].sort(key=lambda m: (m["start"], -m["end"], id_number(m["id"])))
-    for quote in quotes:
-        quote["content"].sort(key=lambda s: (s["start"], s["end"]))
-
-
 class Components:
     """Connected components of items joined by links (union-find with path halving), used to
     rebuild coreference clusters and discontinuous quotes from pairwise relations. After

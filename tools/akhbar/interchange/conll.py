@@ -99,6 +99,138 @@ def clean_token(token: str, report: Report, where: dict) -> str:
     return out.strip()
 
 
+Token = tuple[str, "str | None", str, int]  # token, tag type, B/I/O, line
+
+
+class _Sentences:
+    """Pass 1 of `read_conll`: the file's lines into documents of sentences of tokens,
+    repairing (and counting) the quirks as it goes."""
+
+    def __init__(self, name: str, report: Report, sentences_per_doc: int) -> None:
+        self.name, self.report, self.sentences_per_doc = name, report, sentences_per_doc
+        self.docs: list[list[list[Token]]] = [[]]
+        self.doc_lines: list[int] = [1]  # where each document starts
+        self.sentence: list[Token] = []
+        self.previous: tuple[str, str | None] = ("O", None)
+        self.crlf = self.tab_sep = self.space_sep = self.tab_only = 0
+
+    def read(self, lines: list[str]) -> None:
+        number = 0
+        for number, line in enumerate(lines, start=1):
+            self.line(line, number)
+        self.end_sentence(number + 1)
+        self.count()
+
+    def new_doc(self, starts_at: int) -> None:
+        self.docs.append([])
+        self.doc_lines.append(starts_at)
+
+    def end_sentence(self, number: int) -> None:
+        if self.sentence:
+            self.docs[-1].append(self.sentence)
+            if self.sentences_per_doc and len(self.docs[-1]) >= self.sentences_per_doc:
+                self.new_doc(number + 1)
+        self.sentence = []
+        self.previous = ("O", None)
+
+    def columns(self, line: str) -> list[str]:
+        if "\t" not in line:
+            self.space_sep += 1
+            return line.split()
+        self.tab_sep += 1
+        return [p for p in (p.strip(" ") for p in line.split("\t")) if p] or [""]
+
+    def line(self, line: str, number: int) -> None:
+        where = {"file": self.name, "line": number}
+        if line.endswith("\r"):
+            line = line[:-1]
+            self.crlf += 1
+        if not line.strip():
+            self.tab_only += bool(line)
+            self.end_sentence(number)
+            return
+        parts = self.columns(line)
+        if parts[0] == "-DOCSTART-":
+            self.end_sentence(number)
+            if self.docs[-1]:
+                self.new_doc(number + 1)
+            return
+        if len(parts) < 2:
+            self.report.error("line-no-tag", f"line {line!r} has no tag column; read as O", **where)
+            parts = [parts[0], "O"]
+        token = clean_token(parts[0], self.report, where)
+        bio, kind = self.tag(parts[-1], where)
+        if not token:
+            self.report.warning("token-empty", f"token {parts[0]!r} is empty once cleaned; skipped", **where)
+            self.report.repairs["empty tokens skipped"] += 1
+            self.previous = ("O", None) if bio == "B" or self.previous[0] == "O" else self.previous
+            return
+        if bio == "I" and (self.previous[0] == "O" or self.previous[1] != kind):
+            after = "O" if self.previous[0] == "O" else f"{self.previous[0]}-{self.previous[1]}"
+            self.report.warning("orphan-inside", f"I-{kind} follows {after if self.sentence else 'a sentence break'}: read as B-{kind}",
+                                **where)
+            self.report.repairs["orphan I- tags read as B-"] += 1
+            bio = "B"
+        self.sentence.append((token, kind, bio, number))
+        self.previous = (bio, kind)
+
+    def tag(self, tag: str, where: dict) -> tuple[str, str | None]:
+        """(B/I/O, type) of a tag; BIOES S-/E- read as B-/I-; anything else is O (reported)."""
+        if tag == "O":
+            return "O", None
+        match = TAG.match(tag)
+        if not match:
+            self.report.error("tag-invalid", f"tag {tag!r} is not O, B-X or I-X; read as O", **where)
+            return "O", None
+        bio, kind = match.group(1), match.group(2)
+        if bio in "SE":
+            self.report.repairs["BIOES tags read as BIO"] += 1
+            bio = "B" if bio == "S" else "I"
+        return bio, kind
+
+    def count(self) -> None:
+        if self.crlf:
+            self.report.repairs["CRLF line ends"] += self.crlf
+        if self.tab_only:
+            self.report.repairs["separator lines holding only whitespace (tab)"] += self.tab_only
+        if self.tab_sep and self.space_sep:
+            self.report.info("mixed-separators", f"{self.tab_sep} tab-separated and {self.space_sep} space-separated lines", file=self.name)
+        self.report.counts["tokens"] += sum(len(s) for d in self.docs for s in d)
+        self.report.counts["sentences"] += sum(len(d) for d in self.docs)
+
+
+def _text_and_mentions(doc: ImportedDoc, sentences: list[list[Token]]) -> list[tuple[int, int, str, int]]:
+    """Pass 2: the document's text (one space between tokens, one line per sentence) and blocks;
+    returns its mentions (start, end, tag type, line): a B- token and the I- tokens after it."""
+    pieces: list[str] = []
+    offset = 0
+    mentions: list[tuple[int, int, str, int]] = []
+    for s_index, sentence in enumerate(sentences):
+        if s_index:
+            pieces.append("\n")
+            offset += 1
+        block_start = offset
+        open_mention: list | None = None  # [start, end, kind, line]
+        for t_index, (token, kind, bio, line) in enumerate(sentence):
+            if t_index:
+                pieces.append(" ")
+                offset += 1
+            start, end = offset, offset + len(token)
+            pieces.append(token)
+            offset = end
+            if bio == "I" and open_mention:
+                open_mention[1] = end
+                continue
+            if open_mention:
+                mentions.append(tuple(open_mention))
+            open_mention = [start, end, kind, line] if bio == "B" else None
+        if open_mention:
+            mentions.append(tuple(open_mention))
+        doc.blocks.append({"start": block_start, "end": offset, "kind": "paragraph"})
+    doc.text = "".join(pieces)
+    return mentions
+
+
 def read_conll(path: Path, mapping: dict[str, str | None], report: Report, map_name: str = "map",
                sentences_per_doc: int = 0) -> list[ImportedDoc]:
     """Documents from one CoNLL BIO file. Documents end at `-DOCSTART-` lines and, when
@@ -110,140 +242,21 @@ def read_conll(path: Path, mapping: dict[str, str | None], report: Report, map_n
         data = data[3:]
         report.repairs["byte-order mark removed"] += 1
         report.warning("bom", "the file starts with a UTF-8 byte-order mark (removed)", file=name, line=1)
-    text = _decode(path, data)
-
-    # Pass 1: sentences of (token, tag-type, bio, line), repairing as we go.
-    docs_sentences: list[list[list[tuple[str, str | None, str, int]]]] = [[]]
-    sentence: list[tuple[str, str | None, str, int]] = []
-    doc_lines: list[int] = [1]
-    crlf = tab_sep = space_sep = tab_only = 0
-    previous: tuple[str, str | None] = ("O", None)
-
-    def end_sentence():
-        nonlocal sentence, previous
-        if sentence:
-            docs_sentences[-1].append(sentence)
-            if sentences_per_doc and len(docs_sentences[-1]) >= sentences_per_doc:
-                docs_sentences.append([])
-                doc_lines.append(number + 1)
-        sentence = []
-        previous = ("O", None)
-
-    number = 0
-    lines = text.split("\n")
+    lines = _decode(path, data).split("\n")
     if lines and lines[-1] == "":
         lines.pop()
-    for number, line in enumerate(lines, start=1):
-        where = {"file": name, "line": number}
-        if line.endswith("\r"):
-            line = line[:-1]
-            crlf += 1
-        if not line.strip():
-            if line:
-                tab_only += 1
-            end_sentence()
-            continue
-        parts = line.split("\t") if "\t" in line else line.split()
-        if "\t" in line:
-            tab_sep += 1
-            parts = [p.strip(" ") for p in parts]
-            parts = [p for p in parts if p] or [""]
-        else:
-            space_sep += 1
-        if parts[0] == "-DOCSTART-":
-            end_sentence()
-            if docs_sentences[-1]:
-                docs_sentences.append([])
-                doc_lines.append(number + 1)
-            continue
-        if len(parts) < 2:
-            report.error("line-no-tag", f"line {line!r} has no tag column; read as O", **where)
-            parts = [parts[0], "O"]
-        token, tag = parts[0], parts[-1]
-        token = clean_token(token, report, where)
-        bio, kind = "O", None
-        if tag != "O":
-            match = TAG.match(tag)
-            if not match:
-                report.error("tag-invalid", f"tag {tag!r} is not O, B-X or I-X; read as O", **where)
-            else:
-                bio, kind = match.group(1), match.group(2)
-                if bio in "SE":
-                    report.repairs["BIOES tags read as BIO"] += 1
-                    bio = "B" if bio == "S" else "I"
-        if not token:
-            report.warning("token-empty", f"token {parts[0]!r} is empty once cleaned; skipped", **where)
-            report.repairs["empty tokens skipped"] += 1
-            previous = ("O", None) if bio == "B" or previous[0] == "O" else previous
-            continue
-        if bio == "I" and (previous[0] == "O" or previous[1] != kind):
-            after = "O" if previous[0] == "O" else f"{previous[0]}-{previous[1]}"
-            report.warning("orphan-inside", f"I-{kind} follows {after if sentence else 'a sentence break'}: read as B-{kind}", **where)
-            report.repairs["orphan I- tags read as B-"] += 1
-            bio = "B"
-        sentence.append((token, kind, bio, number))
-        previous = (bio, kind)
-    number += 1
-    end_sentence()
+    reader = _Sentences(name, report, sentences_per_doc)
+    reader.read(lines)
 
-    if crlf:
-        report.repairs["CRLF line ends"] += crlf
-    if tab_only:
-        report.repairs["separator lines holding only whitespace (tab)"] += tab_only
-    if tab_sep and space_sep:
-        report.info("mixed-separators", f"{tab_sep} tab-separated and {space_sep} space-separated lines", file=name)
-    report.counts["tokens"] += sum(len(s) for d in docs_sentences for s in d)
-    report.counts["sentences"] += sum(len(d) for d in docs_sentences)
-
-    # Pass 2: text with offsets, and mentions.
     docs: list[ImportedDoc] = []
     unmapped: dict[str, int] = {}
-    for sentences, first_line in zip(docs_sentences, doc_lines, strict=True):
+    for sentences, first_line in zip(reader.docs, reader.doc_lines, strict=True):
         if not sentences:
             continue
         doc = ImportedDoc(None, "", [], [], [], source_file=path, origin=Origin(name, first_line), blocks=[])
-        pieces: list[str] = []
-        offset = 0
-        open_mention: list | None = None  # [start, end, kind, line]
-        mentions: list[tuple[int, int, str, int]] = []
-        for s_index, sent in enumerate(sentences):
-            if s_index:
-                pieces.append("\n")
-                offset += 1
-            block_start = offset
-            for t_index, (token, kind, bio, line) in enumerate(sent):
-                if t_index:
-                    pieces.append(" ")
-                    offset += 1
-                start, end = offset, offset + len(token)
-                pieces.append(token)
-                offset = end
-                if bio == "B":
-                    if open_mention:
-                        mentions.append(tuple(open_mention))
-                    open_mention = [start, end, kind, line]
-                elif bio == "I" and open_mention:
-                    open_mention[1] = end
-                else:
-                    if open_mention:
-                        mentions.append(tuple(open_mention))
-                    open_mention = None
-            if open_mention:
-                mentions.append(tuple(open_mention))
-                open_mention = None
-            doc.blocks.append({"start": block_start, "end": offset, "kind": "paragraph"})
-        doc.text = "".join(pieces)
-        for start, end, kind, line in mentions:
-            if kind not in mapping:
-                unmapped[kind] = unmapped.get(kind, 0) + 1
-                if unmapped[kind] == 1:
-                    report.error("label-unmapped", f"label {kind!r} is not in the {map_name} map (map it to a type or to null)",
-                                 file=name, line=line)
-                report.dropped[f"{kind} (unmapped)"] += 1
-                continue
-            target = mapping[kind]
+        for start, end, kind, line in _text_and_mentions(doc, sentences):
+            target = _mapped(kind, line, mapping, map_name, unmapped, report, name)
             if target is None:
-                report.dropped[f"{kind} (mapped to nothing)"] += 1
                 continue
             k = len(doc.entities) + 1
             mention = doc.note({"id": f"m{k}", "start": start, "end": end, "text": doc.text[start:end]}, Origin(name, line))
@@ -255,6 +268,21 @@ def read_conll(path: Path, mapping: dict[str, str | None], report: Report, map_n
         if n > 1:
             report.error("label-unmapped", f"label {kind!r}: {n} mentions in all are unmapped", file=name)
     return docs
+
+
+def _mapped(kind: str, line: int, mapping: dict[str, str | None], map_name: str, unmapped: dict[str, int], report: Report,
+            name: str) -> str | None:
+    """Our type for a tag type; None when the map drops it or lacks it (counted; the first
+    unmapped use of a tag is an error with its line)."""
+    if kind not in mapping:
+        unmapped[kind] = unmapped.get(kind, 0) + 1
+        if unmapped[kind] == 1:
+            report.error("label-unmapped", f"label {kind!r} is not in the {map_name} map (map it to a type or to null)", file=name, line=line)
+        report.dropped[f"{kind} (unmapped)"] += 1
+        return None
+    if mapping[kind] is None:
+        report.dropped[f"{kind} (mapped to nothing)"] += 1
+    return mapping[kind]
 
 
 # ---- export ----------------------------------------------------------------------------------

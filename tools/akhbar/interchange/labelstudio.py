@@ -19,6 +19,10 @@ Encoding (docs/interchange.md):
 - event: a region labelled with the PLOVER category (the trigger); relations `actor`,
   `recipient` and the argument roles to mentions; per-region choices `mode`, `context`,
   `markers`; text area `magnitude` ("dead=3 injured=0").
+
+Import parses a task's result into plain items (`parse_result`: `Region`, `Relation`,
+`RegionField`), translates them into neutral items (`result_items`) and leaves the rest to
+the assembler shared with brat (`akhbar.interchange.assemble`).
 """
 
 from __future__ import annotations
@@ -26,26 +30,29 @@ from __future__ import annotations
 import bisect
 import json
 import re
+from dataclasses import dataclass, field
 from pathlib import Path
 from xml.sax.saxutils import quoteattr
 
 from akhbar import labels
-from akhbar.interchange.common import (
-    ARTICLE_ID,
-    Components,
-    ImportedDoc,
-    InterchangeError,
-    Origin,
-    Report,
-    empty_event,
-    empty_quote,
-    next_id,
+from akhbar.interchange.assemble import (
+    CUE,
+    MAGNITUDE_KEYS,
+    MARKERS,
+    QUOTE,
+    SPEAKER_SPAN,
+    EventItem,
+    Items,
+    Link,
+    Role,
+    Sink,
+    Span,
+    assemble,
+    unique,
 )
+from akhbar.interchange.common import ARTICLE_ID, ERROR, ImportedDoc, InterchangeError, Origin, Problem, Report
 from akhbar.records import atomic_write
 
-QUOTE, CUE, SPEAKER_SPAN = "Quote", "Cue", "SpeakerSpan"
-MARKERS = ("negated", "future", "hypothetical", "historical")
-MAGNITUDE_KEYS = ("dead", "injured", "arrested")
 MODEL_VERSION = "akhbar"
 
 
@@ -87,66 +94,78 @@ def _relation(a: str, b: str, label: str) -> dict:
     return {"from_id": a, "to_id": b, "type": "relation", "direction": "right", "labels": [label]}
 
 
+def _entity_results(entity: dict, conv: Utf16) -> list[dict]:
+    first = entity["mentions"][0]
+    out = []
+    for mention in entity["mentions"]:
+        out.append(_region(mention["id"], conv, mention, entity["type"]))
+        if mention is not first:
+            out.append(_relation(mention["id"], first["id"], "coref"))
+            continue
+        out.append(_per_region(mention["id"], conv, mention, "entity", "textarea", [entity["id"]]))
+        out.append(_per_region(mention["id"], conv, mention, "name", "textarea", [entity["name"]]))
+        for key in ("wikidata", "subtype"):
+            if entity.get(key):
+                out.append(_per_region(mention["id"], conv, mention, key, "textarea", [entity[key]]))
+    return out
+
+
+def _quote_results(quote: dict, conv: Utf16, head: dict[str, str]) -> list[dict]:
+    qid, out = quote["id"], []
+    for i, fragment in enumerate(quote["content"]):
+        rid = qid if i == 0 else f"{qid}-{i + 1}"
+        out.append(_region(rid, conv, fragment, QUOTE))
+        if i:
+            out.append(_relation(rid, qid, "fragment"))
+    first = quote["content"][0]
+    out.append(_per_region(qid, conv, first, "quote_type", "choices", [quote["type"]]))
+    out.append(_per_region(qid, conv, first, "speaker_kind", "choices", [quote["speaker_kind"]]))
+    if quote.get("cue"):
+        out.append(_region(f"{qid}-cue", conv, quote["cue"], CUE))
+        out.append(_per_region(f"{qid}-cue", conv, quote["cue"], "lemma", "textarea", [quote["cue"]["lemma"]]))
+        out.append(_relation(qid, f"{qid}-cue", "cue"))
+    if quote.get("speaker") is not None:
+        out.append(_relation(qid, head[quote["speaker"]], "speaker"))
+    if quote.get("speaker_span"):
+        out.append(_region(f"{qid}-speaker", conv, quote["speaker_span"], SPEAKER_SPAN))
+        out.append(_relation(qid, f"{qid}-speaker", "speaker_span"))
+    if quote.get("addressee") is not None:
+        out.append(_relation(qid, head[quote["addressee"]], "addressee"))
+    if quote.get("parent") is not None:
+        out.append(_relation(qid, quote["parent"], "parent"))
+    return out
+
+
+def _event_results(event: dict, conv: Utf16, head: dict[str, str]) -> list[dict]:
+    vid, trigger = event["id"], event["trigger"]
+    out = [_region(vid, conv, trigger, event["category"])]
+    out += [_relation(vid, head[target], "actor") for target in event["actor"]]
+    out += [_relation(vid, head[target], "recipient") for target in event["recipient"]]
+    out += [_relation(vid, head[arg["entity"]], arg["role"]) for arg in event["arguments"]]
+    if event.get("mode"):
+        out.append(_per_region(vid, conv, trigger, "mode", "choices", [event["mode"]]))
+    if event.get("context"):
+        out.append(_per_region(vid, conv, trigger, "context", "choices", list(event["context"])))
+    markers = [m for m in MARKERS if event.get(m)]
+    if markers:
+        out.append(_per_region(vid, conv, trigger, "markers", "choices", markers))
+    magnitude = event.get("magnitude") or {}
+    if any(magnitude.get(k) is not None for k in MAGNITUDE_KEYS):
+        text = " ".join(f"{k}={magnitude[k]}" for k in MAGNITUDE_KEYS if magnitude.get(k) is not None)
+        out.append(_per_region(vid, conv, trigger, "magnitude", "textarea", [text]))
+    return out
+
+
 def record_to_results(record: dict) -> list[dict]:
     conv = Utf16(record["text"])
+    head = {entity["id"]: entity["mentions"][0]["id"] for entity in record.get("entities", [])}
     out: list[dict] = []
-    head: dict[str, str] = {}
     for entity in record.get("entities", []):
-        first = entity["mentions"][0]
-        head[entity["id"]] = first["id"]
-        for mention in entity["mentions"]:
-            out.append(_region(mention["id"], conv, mention, entity["type"]))
-            if mention is first:
-                out.append(_per_region(mention["id"], conv, mention, "entity", "textarea", [entity["id"]]))
-                out.append(_per_region(mention["id"], conv, mention, "name", "textarea", [entity["name"]]))
-                for key in ("wikidata", "subtype"):
-                    if entity.get(key):
-                        out.append(_per_region(mention["id"], conv, mention, key, "textarea", [entity[key]]))
-            else:
-                out.append(_relation(mention["id"], first["id"], "coref"))
+        out += _entity_results(entity, conv)
     for quote in record.get("quotes", []):
-        qid = quote["id"]
-        for i, fragment in enumerate(quote["content"]):
-            rid = qid if i == 0 else f"{qid}-{i + 1}"
-            out.append(_region(rid, conv, fragment, QUOTE))
-            if i:
-                out.append(_relation(rid, qid, "fragment"))
-        first = quote["content"][0]
-        out.append(_per_region(qid, conv, first, "quote_type", "choices", [quote["type"]]))
-        out.append(_per_region(qid, conv, first, "speaker_kind", "choices", [quote["speaker_kind"]]))
-        if quote.get("cue"):
-            out.append(_region(f"{qid}-cue", conv, quote["cue"], CUE))
-            out.append(_per_region(f"{qid}-cue", conv, quote["cue"], "lemma", "textarea", [quote["cue"]["lemma"]]))
-            out.append(_relation(qid, f"{qid}-cue", "cue"))
-        if quote.get("speaker") is not None:
-            out.append(_relation(qid, head[quote["speaker"]], "speaker"))
-        if quote.get("speaker_span"):
-            out.append(_region(f"{qid}-speaker", conv, quote["speaker_span"], SPEAKER_SPAN))
-            out.append(_relation(qid, f"{qid}-speaker", "speaker_span"))
-        if quote.get("addressee") is not None:
-            out.append(_relation(qid, head[quote["addressee"]], "addressee"))
-        if quote.get("parent") is not None:
-            out.append(_relation(qid, quote["parent"], "parent"))
+        out += _quote_results(quote, conv, head)
     for event in record.get("events", []):
-        vid, trigger = event["id"], event["trigger"]
-        out.append(_region(vid, conv, trigger, event["category"]))
-        for target in event["actor"]:
-            out.append(_relation(vid, head[target], "actor"))
-        for target in event["recipient"]:
-            out.append(_relation(vid, head[target], "recipient"))
-        for arg in event["arguments"]:
-            out.append(_relation(vid, head[arg["entity"]], arg["role"]))
-        if event.get("mode"):
-            out.append(_per_region(vid, conv, trigger, "mode", "choices", [event["mode"]]))
-        if event.get("context"):
-            out.append(_per_region(vid, conv, trigger, "context", "choices", list(event["context"])))
-        markers = [m for m in MARKERS if event.get(m)]
-        if markers:
-            out.append(_per_region(vid, conv, trigger, "markers", "choices", markers))
-        magnitude = event.get("magnitude") or {}
-        if any(magnitude.get(k) is not None for k in MAGNITUDE_KEYS):
-            text = " ".join(f"{k}={magnitude[k]}" for k in MAGNITUDE_KEYS if magnitude.get(k) is not None)
-            out.append(_per_region(vid, conv, trigger, "magnitude", "textarea", [text]))
+        out += _event_results(event, conv, head)
     return out
 
 
@@ -212,6 +231,140 @@ def export_labelstudio(records: list[dict], out_dir: Path, report: Report) -> li
 
 
 # ---- import ----------------------------------------------------------------------------------
+
+
+# ---- import: parsing -------------------------------------------------------------------------
+#
+# `parse_result` reads one annotation's result list into plain items (regions, relations,
+# per-region fields) and knows nothing of Akhbar's labels; `result_items` translates them into
+# the neutral items of `akhbar.interchange.assemble`.
+
+
+@dataclass
+class Region:
+    """A labelled span (`type: labels`): offsets in UTF-16 code units, as Label Studio gives them."""
+
+    id: str
+    label: str | None  # the first of its labels
+    start: int | None
+    end: int | None
+    text: str | None  # value.text, when present
+
+
+@dataclass
+class Relation:
+    """A relation between two regions, once per label (`labels: []` counts as one empty label)."""
+
+    source: str
+    target: str
+    label: str
+
+
+@dataclass
+class RegionField:
+    """A per-region text area or choices: `name` is the control (`from_name`)."""
+
+    region: str
+    name: str
+    values: list[str]
+
+
+@dataclass
+class Result:
+    regions: list[Region] = field(default_factory=list)
+    relations: list[Relation] = field(default_factory=list)
+    fields: list[RegionField] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+
+
+def _offset(value) -> int | None:
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise TypeError(f"offset {value!r} is not a number")
+    return value
+
+
+def parse_result(result: list) -> Result:
+    """The items of one annotation's (or prediction's) `result` list. An item that is not an
+    object is a problem; an item of the wrong shape raises (the task is then reported whole)."""
+    out = Result()
+    for item in result:
+        if not isinstance(item, dict):
+            out.problems.append(Problem(ERROR, "result-malformed", f"result item {item!r} is not an object"))
+            continue
+        kind, value, rid = item.get("type"), item.get("value") or {}, str(item.get("id"))
+        if kind == "relation":
+            out.relations += [Relation(str(item.get("from_id")), str(item.get("to_id")), str(label)) for label in item.get("labels") or [""]]
+        elif kind in ("labels", "hypertextlabels"):
+            text = value.get("text")
+            out.regions.append(Region(rid, (value.get("labels") or [None])[0], _offset(value.get("start")), _offset(value.get("end")),
+                                      text if isinstance(text, str) else None))
+        elif kind in ("textarea", "choices"):
+            values = value.get("text" if kind == "textarea" else "choices") or []
+            out.fields.append(RegionField(rid, str(item.get("from_name")), [str(v) for v in values]))
+    return out
+
+
+# ---- import: from Label Studio items to the neutral items -----------------------------------------
+
+
+def _region_span(region: Region, conv: Utf16, fields: dict[str, list[str]], type_map: dict, sink: Sink) -> Span | None:
+    label = type_map.get(region.label, region.label) if region.label in type_map else region.label
+    if label is None:
+        sink.report.dropped[f"{region.label or '?'} (mapped to nothing)"] += 1
+        return None
+    known = set(labels.entity_types()) | set(labels.plover_categories()) | {QUOTE, CUE, SPEAKER_SPAN}
+    if label not in known:
+        sink.error("label-unknown", f"region {region.id}: label {label!r} is not an Akhbar label (map it with --map)")
+        sink.report.dropped[f"{label} (unknown)"] += 1
+        return None
+    start = conv.to_py(region.start) if region.start is not None else None
+    end = conv.to_py(region.end) if region.end is not None else None
+    if start is None or end is None or start >= end:
+        sink.error("span-unplaced", f"region {region.id}: UTF-16 offsets {region.start}-{region.end} are not a span of the text")
+        return None
+    return Span(region.id, label, [(start, end)], region.text, claim=region.id,
+                fields={name: values[0] for name, values in fields.items() if values}, name=f"region {region.id}")
+
+
+def _magnitude(values: list[str]) -> dict | None:
+    found = {key: int(n) for value in values for key, n in re.findall(r"(dead|injured|arrested)\s*=\s*([0-9]+)", value)}
+    return found or None
+
+
+def _event(span: Span, fields: dict[str, list[str]]) -> EventItem:
+    """A region labelled with a PLOVER category is an event trigger, and the event."""
+    return EventItem(span.key, span.label, span.key, claim=span.key, mode=(fields.get("mode") or [None])[0],
+                     context=list(fields.get("context", [])), markers=[m for m in fields.get("markers", []) if m in MARKERS],
+                     magnitude=_magnitude(fields.get("magnitude", [])), name=span.name)
+
+
+def result_items(result: Result, text: str, type_map: dict[str, str | None], sink: Sink) -> Items:
+    """The neutral items of a parsed result on the task's `text`: offsets converted from UTF-16,
+    labels mapped with `type_map`, relations from an event region as its roles."""
+    conv = Utf16(text)
+    fields: dict[str, dict[str, list[str]]] = {}
+    for f in result.fields:
+        fields.setdefault(f.region, {})[f.name] = f.values
+    items = Items()
+    for region in result.regions:
+        span = _region_span(region, conv, fields.get(region.id, {}), type_map, sink)
+        if span is not None:
+            items.spans.append(span)
+    items.spans = unique(items.spans, sink)
+    categories = set(labels.plover_categories())
+    events = {s.key: _event(s, fields.get(s.key, {})) for s in items.spans if s.label in categories}
+    items.events = list(events.values())
+    for r in result.relations:
+        if r.label not in ("coref", "fragment") and r.source in events:
+            events[r.source].roles.append(Role(r.label, r.target))
+        else:
+            items.links.append(Link(r.label, r.source, r.target))
+    return items
+
+
+# ---- import: files -------------------------------------------------------------------------------
 
 
 def read_tasks(src: Path, report: Report, type_map: dict[str, str | None] | None = None,
@@ -288,204 +441,17 @@ def _pick_result(task: dict, use_predictions: bool, where: dict, report: Report)
 def _read_task(task, index: int, origin: Origin, src: Path, report: Report, type_map: dict, use_predictions: bool) -> ImportedDoc | None:
     data = task.get("data") if isinstance(task, dict) else None
     text = data.get("text") if isinstance(data, dict) else None
-    where = {"file": origin.file, "line": origin.line}
     if not isinstance(text, str):
-        report.error("task-no-text", f"task {index + 1} has no data.text", **where)
+        report.error("task-no-text", f"task {index + 1} has no data.text", **origin.where())
         return None
     article_id = data.get("article_id") or data.get("id")
     article_id = article_id if isinstance(article_id, str) and ARTICLE_ID.match(article_id) else None
-    where["article"] = article_id
-    result = _pick_result(task, use_predictions, where, report)
+    sink = Sink(report, origin.file, article_id, origin.line, prefix=f"task {index + 1}: ")
+    result = _pick_result(task, use_predictions, {**origin.where(), "article": article_id}, report)
     if result is None:
         return None
+    parsed = parse_result(result)
+    for problem in parsed.problems:
+        sink.add(problem.level, problem.code, problem.message)
     doc = ImportedDoc(article_id, text, [], [], [], source_file=src, origin=origin)
-    conv = Utf16(text)
-    entity_types = set(labels.entity_types())
-    categories = set(labels.plover_categories())
-
-    def err(code, message):
-        report.error(code, f"task {index + 1}: {message}", **where)
-
-    regions: dict[str, dict] = {}
-    order: list[str] = []
-    attrs: dict[str, dict[str, list[str]]] = {}
-    relations: list[tuple[str, str, str]] = []
-    for item in result:
-        if not isinstance(item, dict):
-            err("result-malformed", f"result item {item!r} is not an object")
-            continue
-        kind, value, rid = item.get("type"), item.get("value") or {}, str(item.get("id"))
-        if kind == "relation":
-            for label in item.get("labels") or [""]:
-                relations.append((str(item.get("from_id")), str(item.get("to_id")), label))
-        elif kind in ("labels", "hypertextlabels"):
-            label = (value.get("labels") or [None])[0]
-            label = type_map.get(label, label) if label in type_map else label
-            if label is None:
-                report.dropped[f"{(value.get('labels') or ['?'])[0]} (mapped to nothing)"] += 1
-                continue
-            if label not in entity_types and label not in categories and label not in (QUOTE, CUE, SPEAKER_SPAN):
-                err("label-unknown", f"region {rid}: label {label!r} is not an Akhbar label (map it with --map)")
-                report.dropped[f"{label} (unknown)"] += 1
-                continue
-            start, end = conv.to_py(value.get("start", -1)), conv.to_py(value.get("end", -1))
-            if start is None or end is None or start >= end:
-                err("span-unplaced", f"region {rid}: UTF-16 offsets {value.get('start')}-{value.get('end')} are not a span of the text")
-                continue
-            surface = value.get("text") if isinstance(value.get("text"), str) else None
-            span = doc.note({"start": start, "end": end, "text": surface}, origin)
-            if rid in regions:
-                err("region-twice", f"region id {rid} is used twice")
-                continue
-            regions[rid] = {"label": label, "span": span}
-            order.append(rid)
-        elif kind in ("textarea", "choices"):
-            key = "text" if kind == "textarea" else "choices"
-            attrs.setdefault(rid, {})[str(item.get("from_name"))] = [str(v) for v in value.get(key) or []]
-    # Surfaces: when value.text is missing, offsets are trusted; when present, spans are
-    # placed on the task text (re-anchored if the tool's offsets drifted).
-    from akhbar.interchange.anchoring import anchor
-
-    for rid in list(order):
-        span = regions[rid]["span"]
-        placed = anchor(text, span["start"], span["end"], span["text"])
-        if placed is None:
-            err("span-unplaced", f"region {rid}: {span['text']!r} is not at {span['start']}-{span['end']} nor nearby")
-            order.remove(rid)
-            del regions[rid]
-            continue
-        if placed.moved:
-            report.warning("span-moved", f"task {index + 1}: region {rid} re-anchored to {placed.start}-{placed.end}", **where)
-            report.repairs["spans re-anchored"] += 1
-        span.update(start=placed.start, end=placed.end, text=text[placed.start:placed.end])
-
-    def attr(rid: str, name: str) -> list[str]:
-        return attrs.get(rid, {}).get(name, [])
-
-    # Entities: connected components of coref relations among mention regions.
-    mentions = [r for r in order if regions[r]["label"] in entity_types]
-    coref = Components(mentions)
-
-    others = []
-    for a, b, label in relations:
-        if label == "coref":
-            if a in coref and b in coref:
-                coref.union(a, b)
-            else:
-                err("relation-dangling", f"coref relation {a} -> {b} must join two mentions")
-        else:
-            others.append((a, b, label))
-    clusters: dict[str, list[str]] = {}
-    for r in mentions:
-        clusters.setdefault(coref.find(r), []).append(r)
-    used_e: set[str] = set()
-    used_m = {r for r in mentions if re.fullmatch(r"m[1-9][0-9]*", r)}
-    mention_id = {r: (r if re.fullmatch(r"m[1-9][0-9]*", r) else None) for r in mentions}
-    for r in mentions:
-        if mention_id[r] is None:
-            mention_id[r] = next_id("m", used_m)
-    entity_of: dict[str, str] = {}
-    claimed: list[str | None] = []
-    for members in clusters.values():
-        ident = next((attr(r, "entity")[0] for r in members if attr(r, "entity")), None)
-        ok = ident is not None and re.fullmatch(r"e[1-9][0-9]*", ident) and ident not in used_e
-        claimed.append(ident if ok else None)
-        if ok:
-            used_e.add(ident)
-    for members, ident in zip(clusters.values(), claimed, strict=True):
-        entity_id = ident or next_id("e", used_e)
-        meta = {k: next((attr(r, k)[0] for r in members if attr(r, k)), None) for k in ("name", "wikidata", "subtype")}
-        kinds = {regions[r]["label"] for r in members}
-        if len(kinds) > 1:
-            err("cluster-mixed-types", f"entity {entity_id}: its mentions have labels {', '.join(sorted(kinds))}")
-        ms = [{"id": mention_id[r], **regions[r]["span"]} for r in members]
-        for m, r in zip(ms, members, strict=True):
-            doc.note(m, origin)
-            entity_of[r] = entity_id
-        doc.entities.append({"id": entity_id, "type": regions[members[0]]["label"], "subtype": meta["subtype"] or None,
-                             "name": meta["name"] or ms[0]["text"], "wikidata": meta["wikidata"] or None, "mentions": ms})
-
-    # Quotes: Quote regions joined by fragment relations.
-    quote_regions = [r for r in order if regions[r]["label"] == QUOTE]
-    fragments = Components(quote_regions)
-
-    rest = []
-    for a, b, label in others:
-        if label == "fragment" and a in fragments and b in fragments:
-            fragments.union(a, b)
-        else:
-            rest.append((a, b, label))
-    groups: dict[str, list[str]] = {}
-    for r in quote_regions:
-        groups.setdefault(fragments.find(r), []).append(r)
-    used_q = {g for g in groups if re.fullmatch(r"q[1-9][0-9]*", g)}
-    quote_of: dict[str, dict] = {}
-    for root, members in groups.items():
-        qid = root if re.fullmatch(r"q[1-9][0-9]*", root) else next_id("q", used_q)
-        content = sorted((dict(regions[r]["span"]) for r in members), key=lambda s: (s["start"], s["end"]))
-        for s in content:
-            doc.note(s, origin)
-        quote = empty_quote(qid, content)
-        quote["speaker_kind"] = None
-        for r in members:
-            if attr(r, "quote_type"):
-                quote["type"] = attr(r, "quote_type")[0]
-            if attr(r, "speaker_kind"):
-                quote["speaker_kind"] = attr(r, "speaker_kind")[0]
-            quote_of[r] = quote
-        doc.quotes.append(quote)
-
-    # Events: category-labelled regions.
-    used_v = {r for r in order if regions[r]["label"] in categories and re.fullmatch(r"v[1-9][0-9]*", r)}
-    event_of: dict[str, dict] = {}
-    for r in order:
-        if regions[r]["label"] in categories:
-            vid = r if re.fullmatch(r"v[1-9][0-9]*", r) else next_id("v", used_v)
-            event = empty_event(vid, regions[r]["label"], dict(regions[r]["span"]))
-            doc.note(event["trigger"], origin)
-            if attr(r, "mode"):
-                event["mode"] = attr(r, "mode")[0]
-            event["context"] = attr(r, "context")
-            for m in attr(r, "markers"):
-                if m in MARKERS:
-                    event[m] = True
-            for text_value in attr(r, "magnitude"):
-                for key, number in re.findall(r"(dead|injured|arrested)\s*=\s*([0-9]+)", text_value):
-                    event["magnitude"][key] = int(number)
-            event_of[r] = event
-            doc.events.append(event)
-
-    roles = set(labels.argument_roles())
-    for a, b, label in rest:
-        if a in quote_of:
-            quote = quote_of[a]
-            if label in ("speaker", "addressee"):
-                if b in entity_of:
-                    quote[label] = entity_of[b]
-                else:
-                    err("relation-dangling", f"{label} relation {a} -> {b}: the target is not a mention")
-            elif label == "parent" and b in quote_of:
-                quote["parent"] = quote_of[b]["id"]
-            elif label in ("cue", "speaker_span") and b in regions and regions[b]["label"] == (CUE if label == "cue" else SPEAKER_SPAN):
-                span = doc.note(dict(regions[b]["span"]), origin)
-                if label == "cue":
-                    span["lemma"] = (attr(b, "lemma") or [span["text"]])[0]
-                quote[label] = span
-            else:
-                err("relation-dangling", f"{label} relation {a} -> {b} does not fit a quote")
-        elif a in event_of:
-            event = event_of[a]
-            if b not in entity_of:
-                err("relation-dangling", f"{label} relation {a} -> {b}: the target is not a mention")
-            elif label in ("actor", "recipient"):
-                event[label].append(entity_of[b])
-            elif label in roles:
-                event["arguments"].append({"role": label, "entity": entity_of[b]})
-            else:
-                err("role-unknown", f"relation {label!r} from event {a} is not a role")
-        else:
-            err("relation-dangling", f"{label} relation from {a}, which is neither a quote nor an event")
-    for quote in doc.quotes:
-        if quote["speaker_kind"] is None:
-            quote["speaker_kind"] = "named" if quote["speaker"] else "anonymous"
-    return doc
+    return assemble(result_items(parsed, text, type_map, sink), doc, sink)

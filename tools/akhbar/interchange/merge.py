@@ -28,10 +28,10 @@ import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from akhbar.checks import sha256_file
 from akhbar.ingest import GUIDELINES_VERSION, assign_split, slugify
 from akhbar.interchange.anchoring import reanchor_doc
 from akhbar.interchange.common import ARTICLE_ID, ImportedDoc, InterchangeError, Report
+from akhbar.provenance import sha256_file
 from akhbar.records import iter_lines, parse_line
 from akhbar.schema import CURRENT_SCHEMA_VERSION
 

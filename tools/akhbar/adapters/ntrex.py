@@ -1,0 +1,76 @@
+"""NTREX-128's Arabic translations of the WMT 2019 English news test set.
+
+Files (line-aligned): `newstest2019-ref.arb.txt` (Arabic, one sentence per line),
+`DOCUMENT_IDS.tsv` (line N names the document of line N, e.g. bbc.381790; the prefix is the
+English outlet) and `LICENSE.md` (CC BY-SA 4.0). A document's lines are consecutive and its
+first line is its headline. The English source file is not read and not kept: its rights
+belong to the outlets.
+
+The source gives sentences, not paragraphs, so each sentence stays a line of its own (one
+block each; the headline is the first). Text: each line NFC, no-break spaces (U+00A0) as
+plain spaces, trimmed. Every record says it is a translation: from English, which outlet,
+which document.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from akhbar.adapters.base import Collection, SourceArticle, nfc
+from akhbar.adapters.wikinews_qcri import LayoutError
+
+ARABIC = "newstest2019-ref.arb.txt"
+DOCUMENT_IDS = "DOCUMENT_IDS.tsv"
+LICENSE = "LICENSE.md"
+DERIVATION = ("one source sentence per line (the source has no paragraphs); each line NFC, "
+              "no-break spaces U+00A0 as spaces, trimmed")
+
+
+def _lines(path: Path) -> list[str]:
+    try:
+        lines = path.read_text(encoding="utf-8").split("\n")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise LayoutError(f"{path}: cannot read ({exc})") from None
+    return lines[:-1] if lines and lines[-1] == "" else lines
+
+
+def read(folder: Path) -> list[SourceArticle]:
+    arabic_path, ids_path = folder / ARABIC, folder / DOCUMENT_IDS
+    for path in (arabic_path, ids_path):
+        if not path.is_file():
+            raise LayoutError(f"{folder}: no {path.name}")
+    arabic, ids = _lines(arabic_path), _lines(ids_path)
+    if len(arabic) != len(ids):
+        raise LayoutError(f"{arabic_path}: {len(arabic)} lines but {ids_path.name} has {len(ids)}; the files must be line-aligned")
+    articles: list[SourceArticle] = []
+    seen: set[str] = set()
+    current: SourceArticle | None = None
+    for number, (document, line) in enumerate(zip(ids, arabic, strict=True), start=1):
+        document = document.strip()
+        text = nfc(line.replace("\u00a0", " ")).strip()
+        if not document or not text:
+            raise LayoutError(f"{arabic_path}:{number}: empty line or document id")
+        if current is None or current.translation["document"] != document:
+            if document in seen:
+                raise LayoutError(f"{ids_path}:{number}: document {document} appears again after other documents")
+            seen.add(document)
+            current = SourceArticle(title=text, paragraphs=[], raw_file=arabic_path, lines=(number, number),
+                                    text_derivation=DERIVATION, extra_raw_files=[ids_path, folder / LICENSE])
+            current.translation = {"from": "en", "outlet": document.split(".")[0], "document": document}
+            articles.append(current)
+        else:
+            current.paragraphs.append(text)
+            current.lines = (current.lines[0], number)
+    return articles
+
+
+COLLECTION = Collection(
+    name="ntrex-128-arb",
+    publisher="NTREX-128",
+    slug="ntrex",
+    text_license="CC-BY-SA-4.0",
+    attribution="NTREX-128 (Federmann, Kocmi and Xin, 2022), Microsoft; translated from the WMT 2019 news test set",
+    read=read,
+    description="Professional Arabic translations of the 123 documents of the WMT 2019 English news test set",
+    headings=False,
+)
