@@ -205,7 +205,8 @@ def build(
     """Validate and build. Returns None (after passing every diagnostic to `on_diagnostic`)
     when the corpus has errors; nothing is written then. `jobs` worker processes validate
     the corpus and then write the parts (one process below PARALLEL_MIN_BYTES of JSONL);
-    the output does not depend on it."""
+    the output does not depend on it. The part writers are spawned, so a script that calls
+    this with jobs > 1 must guard its entry point (`if __name__ == "__main__":`)."""
     root = root or project_root()
     shards = default_shards(root)
     if not shards:
