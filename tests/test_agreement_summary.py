@@ -6,7 +6,7 @@ from __future__ import annotations
 import copy
 
 from akhbar.agreement import headline, pairs, results
-from akhbar.hf.card import _agreement_section
+from akhbar.hf.card import agreement_section
 from akhbar.records import dumps_canonical
 from synthetic import synthetic_record, write_corpus
 
@@ -37,8 +37,8 @@ def test_pairs_and_headline_figures(tmp_path):
 
 
 def test_card_reports_agreement_or_says_there_is_none(tmp_path):
-    assert "No article has been double-annotated" in _agreement_section(tmp_path)
-    section = _agreement_section(_agreement_root(tmp_path / "r"))
+    assert "No article has been double-annotated" in agreement_section(tmp_path)
+    section = agreement_section(_agreement_root(tmp_path / "r"))
     assert "| `synthetic-00000000000000a1`: annotator-a (A) vs annotator-b (B), before adjudication |" in section
     assert "0.800" in section and "upper bound" in section
 
@@ -57,7 +57,7 @@ def test_pooled_adds_up_the_articles(tmp_path):
     assert total["articles"]["scored"] == 2
     events = total["events"]["typed"]["micro"]
     assert (events["tp"], events["fp"], events["fn"]) == (5, 0, 1)  # 3 + 2 matched, 1 missed
-    assert "pooled" in _agreement_section(root)
+    assert "pooled" in agreement_section(root)
     assert pooled(tmp_path / "nowhere") is None
 
 

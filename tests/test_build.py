@@ -7,6 +7,7 @@ corpus of this checkout.
 from __future__ import annotations
 
 import copy
+import hashlib
 import json
 import os
 import subprocess
@@ -31,6 +32,11 @@ from akhbar.provenance import sha256_file
 from synthetic import synthetic_record, write_corpus  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[1]
+
+
+def sha256_file(path: Path) -> str:
+    with open(path, "rb") as f:
+        return hashlib.file_digest(f, "sha256").hexdigest()
 
 
 def _bare(record: dict) -> dict:
@@ -121,7 +127,7 @@ def test_row_counts_match_the_corpus_and_empty_splits_are_omitted(built):
         ds = load(out, config, cache)
         # The validation article has no quotes or events: that split is left out, not empty.
         assert {s: len(d) for s, d in ds.items()} == {s: n for s, n in expected.items() if n}
-        assert not (out / "data" / config / "validation.parquet").exists()
+        assert not list((out / "data" / config).glob("validation*"))
     ner = load(out, "ner", cache)
     assert set(ner) == {"train", "validation", "test"}
     assert sorted({row["article_id"] for split in ner.values() for row in split}) == sorted(r["id"] for r in records)
@@ -235,7 +241,7 @@ def test_card_front_matter_and_sections(built):
     assert set(configs) == set(CONFIGS) and configs["articles"]["default"] is True
     for config in configs.values():
         for entry in config["data_files"]:
-            assert (out / entry["path"]).is_file()
+            assert list(out.glob(entry["path"])) == [out / f for f in result.stats.files(config["config_name"], entry["split"])]
     assert [s["split"] for s in configs["quotes"]["data_files"]] == ["train", "test"]
     info = {i["config_name"]: i for i in meta["dataset_info"]}
     entities = next(f for f in info["articles"]["features"] if f["name"] == "entities")
@@ -271,8 +277,8 @@ def test_croissant_validates_and_loads(built):
     out, records, result, _ = built
     meta = json.loads((out / "croissant.json").read_text(encoding="utf-8"))
     assert meta["conformsTo"] == "http://mlcommons.org/croissant/1.1"
-    files = {d["contentUrl"]: d["sha256"] for d in meta["distribution"]}
-    assert files == {p: sha256_file(out / p) for p in result.stats.files}
+    files = {d["contentUrl"]: d["sha256"] for d in meta["distribution"] if d["@type"] == "cr:FileObject"}
+    assert files == {p: sha256_file(out / p) for p in result.stats.sha256}
     assert set(files) == {str(p.relative_to(out)) for p in (out / "data").rglob("*.parquet")}
     proc = subprocess.run(
         [str(Path(sys.executable).with_name("mlcroissant")), "validate", "--jsonld", str(out / "croissant.json")],
@@ -316,55 +322,44 @@ def test_two_builds_are_byte_identical(tmp_path, built):
         assert str(out.parent).encode() not in first_tree[name]
 
 
-def test_rows_are_written_in_batches(tmp_path, monkeypatch, built):
-    # Bounded memory: rows go to parquet a batch at a time (several row groups), and the
-    # result loads to the same rows.
-    out, records, _, cache = built
-    monkeypatch.setattr(B, "BATCH_ROWS", 2)
-    monkeypatch.setattr(B, "DEFAULT_ROW_GROUP_ROWS", 3)
-    write_corpus(tmp_path, records)
-    assert B.build(tmp_path / "out", tmp_path) is not None
-    assert pq.ParquetFile(tmp_path / "out" / "data/ner/train.parquet").num_row_groups > 1
-    a = load(out, "ner", cache)["train"].to_list()
-    b = load(tmp_path / "out", "ner", tmp_path / "cache")["train"].to_list()
-    assert a == b
-
-
-def test_large_splits_are_written_as_several_files(tmp_path, monkeypatch, built):
-    # Bounded writer metadata: after MAX_ROW_GROUPS_PER_FILE row groups a split continues in a
-    # new file, named the way the Hub names parts; `datasets` and Croissant read the parts as
-    # one split with the same rows, and every part is listed with its checksum.
+def test_splits_are_written_as_files_of_row_groups(tmp_path, monkeypatch, built):
+    # A split is written as files of ARTICLES_PER_FILE articles, each a row group per
+    # ROW_GROUP_ARTICLES articles, named the way the Hub names shards; `datasets` and Croissant
+    # read the files as one split with the same rows as a build in one file, and every file is
+    # listed with its checksum.
     out, records, result, cache = built
-    monkeypatch.setattr(B, "BATCH_ROWS", 2)
-    monkeypatch.setattr(B, "DEFAULT_ROW_GROUP_ROWS", 3)
-    monkeypatch.setattr(B, "MAX_ROW_GROUPS_PER_FILE", 2)
-    write_corpus(tmp_path, records)
+    monkeypatch.setattr(B, "ARTICLES_PER_FILE", 2)
+    monkeypatch.setattr(B, "ROW_GROUP_ARTICLES", 1)
+    monkeypatch.setattr(B, "RUN_ARTICLES", 1)
+    extra = synthetic_record("synthetic-00000000000000a3", "train")
+    write_corpus(tmp_path, [*records, extra])
     parted = B.build(tmp_path / "out", tmp_path)
     assert parted is not None
-    files = parted.stats.parts[("ner", "train")]
-    count = len(files)
-    assert count > 1 and files == [f"data/ner/train-{i:05d}-of-{count:05d}.parquet" for i in range(count)]
-    assert all(pq.ParquetFile(tmp_path / "out" / f).num_row_groups <= 2 for f in files)
-    # A split that fits in one file keeps its plain name.
-    assert parted.stats.parts[("articles", "test")] == ["data/articles/test.parquet"]
+    files = parted.stats.files("ner", "train")
+    assert files == ["data/ner/train-00000-of-00002.parquet", "data/ner/train-00001-of-00002.parquet"]
+    assert [pq.ParquetFile(tmp_path / "out" / f).num_row_groups for f in files] == [2, 1]
+    # A split that fits in one file is one shard of one.
+    assert parted.stats.files("articles", "test") == ["data/articles/test-00000-of-00001.parquet"]
     on_disk = {str(p.relative_to(tmp_path / "out")) for p in (tmp_path / "out" / "data").rglob("*")}
-    assert not any(".part" in p for p in on_disk)
+    assert not any(p.split("/")[-1].startswith(".") for p in on_disk)
+    write_corpus(tmp_path / "one", [*records, extra])
+    monkeypatch.undo()
+    whole = B.build(tmp_path / "one" / "out", tmp_path / "one")
     for config in CONFIGS:
-        for split in ("train", "test"):
-            if result.stats.rows.get((config, split)):
-                a = load(out, config, cache)[split].to_list()
+        for split in ("train", "validation", "test"):
+            if whole.stats.rows.get((config, split)):
+                a = load(tmp_path / "one" / "out", config, tmp_path / "cache")[split].to_list()
                 b = load(tmp_path / "out", config, tmp_path / "cache")[split].to_list()
                 assert a == b, (config, split)
-    front = yaml.safe_load((tmp_path / "out" / "README.md").read_text(encoding="utf-8").split("---")[1])
+    front = _front_matter(tmp_path / "out")
     ner = next(c for c in front["configs"] if c["config_name"] == "ner")
-    assert {"split": "train", "path": "data/ner/train-*-of-*.parquet"} in ner["data_files"]
+    assert {"split": "train", "path": "data/ner/train-*.parquet"} in ner["data_files"]
     info = next(c for c in front["dataset_info"] if c["config_name"] == "ner")
     assert info["download_size"] == sum((tmp_path / "out" / f).stat().st_size
-                                        for s in ("train", "validation", "test") for f in parted.stats.parts[("ner", s)]
-                                        if parted.stats.rows[("ner", s)])
+                                        for s in ("train", "validation", "test") for f in parted.stats.files("ner", s))
     meta = json.loads((tmp_path / "out" / "croissant.json").read_text(encoding="utf-8"))
     listed = {d["contentUrl"]: d["sha256"] for d in meta["distribution"] if d["@type"] == "cr:FileObject"}
-    assert listed == {p: sha256_file(tmp_path / "out" / p) for p in parted.stats.files}
+    assert listed == {p: sha256_file(tmp_path / "out" / p) for p in parted.stats.sha256}
     proc = subprocess.run(
         [str(Path(sys.executable).with_name("mlcroissant")), "validate", "--jsonld", str(tmp_path / "out" / "croissant.json")],
         capture_output=True, text=True, timeout=120,
@@ -375,7 +370,24 @@ def test_large_splits_are_written_as_several_files(tmp_path, monkeypatch, built)
 
     dataset = mlc.Dataset(jsonld=str(tmp_path / "out" / "croissant.json"))
     ids = [r["ner_train/id"].decode() for r in dataset.records("ner_train")]
-    assert sorted(ids) == sorted(r["id"] for r in load(out, "ner", cache)["train"].to_list())
+    assert sorted(ids) == sorted(r["id"] for r in load(tmp_path / "out", "ner", tmp_path / "cache")["train"].to_list())
+
+
+def test_workers_write_the_same_bytes_as_one_process(tmp_path, monkeypatch):
+    # Several parts per split, written by two worker processes, against one process; row
+    # groups made of several runs of articles.
+    records = [synthetic_record(f"synthetic-{i:016x}", ["train", "validation", "train", "test"][i % 4]) for i in range(13)]
+    write_corpus(tmp_path / "root", records)
+    monkeypatch.setattr(B, "ARTICLES_PER_FILE", 4)
+    monkeypatch.setattr(B, "ROW_GROUP_ARTICLES", 3)
+    monkeypatch.setattr(B, "RUN_ARTICLES", 2)
+    assert B.build(tmp_path / "one", tmp_path / "root", jobs=1) is not None
+    monkeypatch.setattr(B, "PARALLEL_MIN_BYTES", 0)
+    assert B.build(tmp_path / "two", tmp_path / "root", jobs=2) is not None
+    assert _tree(tmp_path / "one") == _tree(tmp_path / "two")
+    files = sorted((tmp_path / "two" / "data" / "ner").glob("train-*"))
+    assert [pq.ParquetFile(f).metadata.num_rows for f in files] == [4 * 4, 3 * 4]  # 4 sentences an article
+    assert [pq.ParquetFile(f).num_row_groups for f in files] == [2, 1]
 
 
 def test_invalid_corpus_is_refused_and_the_old_build_kept(tmp_path, capsys):
@@ -413,29 +425,20 @@ def test_cli_default_out_and_load_hint(tmp_path, capsys):
     assert "load_dataset(" in printed and "articles: train 1" in printed
 
 
-def test_cli_build_takes_arrow_buffers_from_the_system_allocator(tmp_path, monkeypatch):
-    # Read when pyarrow is first imported (already done here): the build CLI sets it unless
-    # the user chose a pool.
+def test_cli_build_sets_the_allocator_environment_unless_the_user_chose(tmp_path, monkeypatch):
+    # Read by pyarrow and glibc as a process starts: the build CLI sets them for itself and its
+    # worker processes (Arrow's system allocator, two malloc arenas); a user's own choice wins.
     from akhbar.commands import build as command
 
     monkeypatch.delenv("ARROW_DEFAULT_MEMORY_POOL", raising=False)
+    monkeypatch.setenv("MALLOC_ARENA_MAX", "4")
     write_corpus(tmp_path, [synthetic_record()])
     assert main(["build", "--root", str(tmp_path), "--out", str(tmp_path / "out")]) == 0
-    assert os.environ["ARROW_DEFAULT_MEMORY_POOL"] == command.ARROW_POOL[1] == "system"
-    monkeypatch.setenv("ARROW_DEFAULT_MEMORY_POOL", "mimalloc")
-    assert main(["build", "--root", str(tmp_path), "--out", str(tmp_path / "out")]) == 0
-    assert os.environ["ARROW_DEFAULT_MEMORY_POOL"] == "mimalloc"
-
-
-def test_malloc_arenas_are_capped_on_glibc_unless_the_user_chose(monkeypatch):
-    import platform
-
-    from akhbar.commands import build as command
-
-    monkeypatch.setenv("MALLOC_ARENA_MAX", "4")
-    assert command.cap_malloc_arenas() is False
+    assert os.environ["ARROW_DEFAULT_MEMORY_POOL"] == command.ENVIRONMENT["ARROW_DEFAULT_MEMORY_POOL"] == "system"
+    assert os.environ["MALLOC_ARENA_MAX"] == "4"
     monkeypatch.delenv("MALLOC_ARENA_MAX")
-    assert command.cap_malloc_arenas() is (platform.libc_ver()[0] == "glibc")
+    assert main(["build", "--root", str(tmp_path), "--out", str(tmp_path / "out")]) == 0
+    assert os.environ["MALLOC_ARENA_MAX"] == "2"
 
 
 def test_no_corpus_is_a_usage_error(tmp_path, capsys):
@@ -482,9 +485,9 @@ def test_push_to_hub_uploads_the_build(tmp_path, capsys, fake_hub):
     assert kind == "create_repo" and repo == "akhbar-corpus/akhbar" and kwargs["repo_type"] == "dataset"
     assert kind2 == "upload_folder" and upload["repo_type"] == "dataset" and Path(upload["folder_path"]) == out
     assert upload["delete_patterns"] == ["data/**"]
-    assert "README.md" in files and "croissant.json" in files and "data/articles/train.parquet" in files
+    assert "README.md" in files and "croissant.json" in files and "data/articles/train-00000-of-00001.parquet" in files
     printed = capsys.readouterr().out
-    assert "data/articles/train.parquet" in printed and "commit/0000" in printed
+    assert "data/articles/train-00000-of-00001.parquet" in printed and "commit/0000" in printed
 
 
 def test_push_to_hub_failure_is_a_message(tmp_path, capsys, fake_hub):

@@ -21,36 +21,22 @@ def register(sub) -> None:
     p.set_defaults(func=run)
 
 
-# Arrow's buffers from the system allocator unless the user chose (read when pyarrow is first
-# imported, below): gigabytes of record batches flow through a build a run at a time, and with
-# mimalloc, pyarrow's default on Linux, about 80 MB more stayed resident in the build process
-# and 40 MB in each worker, at the same speed (10,000 articles; docs/performance.md).
-ARROW_POOL = ("ARROW_DEFAULT_MEMORY_POOL", "system")
-# glibc's malloc gives threads their own arenas (up to 8 per core), and the build's
-# background parquet writers each grew one: capping them at 2 (M_ARENA_MAX) lowered the peak
-# memory by about 45 MB at 10,000 and at 100,000 articles at the same speed. A user's own
-# MALLOC_ARENA_MAX wins; elsewhere than glibc this does nothing.
-MALLOC_ARENAS = 2
-_M_ARENA_MAX = -8  # from glibc's malloc.h
-
-
-def cap_malloc_arenas(arenas: int = MALLOC_ARENAS) -> bool:
-    """Limit glibc's malloc arenas for this process and the workers it forks. Returns
-    whether the limit was set."""
-    import ctypes
-    import platform
-
-    if "MALLOC_ARENA_MAX" in os.environ or platform.libc_ver()[0] != "glibc":
-        return False
-    try:
-        return ctypes.CDLL(None).mallopt(_M_ARENA_MAX, arenas) == 1
-    except (OSError, AttributeError):
-        return False
+# Read by the libraries as a process starts, so set in the environment before pyarrow is
+# imported here and before the build starts its worker processes (which start fresh and
+# inherit it). A user's own settings win.
+ENVIRONMENT = {
+    # Arrow's buffers from the system allocator: gigabytes of record batches flow through a
+    # build a run at a time, and with mimalloc, pyarrow's default on Linux, more stayed
+    # resident at the same speed.
+    "ARROW_DEFAULT_MEMORY_POOL": "system",
+    # glibc's malloc arenas (up to 8 per core) capped at 2 in the worker processes.
+    "MALLOC_ARENA_MAX": "2",
+}
 
 
 def run(args) -> int:
-    os.environ.setdefault(*ARROW_POOL)
-    cap_malloc_arenas()
+    for name, value in ENVIRONMENT.items():
+        os.environ.setdefault(name, value)
     from akhbar.hf.build import BuildError, build
     from akhbar.hf.hub import HubError, check_repo_id, files_to_upload, push
     from akhbar.paths import project_root

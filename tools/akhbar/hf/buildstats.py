@@ -1,8 +1,8 @@
-"""What the dataset card and Croissant need to know about a build, gathered while streaming.
+"""What the dataset card and Croissant need to know about a build, gathered while writing.
 
-Worker processes gather the record counts of the articles they derive; the build merges them
-in article order, so every counter ends up as if one process had seen the records in turn
-(same counts, same key order)."""
+Each part of a split (akhbar.hf.build) is counted by the process that writes it; the build
+merges the counts in part order, so every counter ends up as if one process had seen the
+records in turn (same counts, same key order)."""
 
 from __future__ import annotations
 
@@ -16,10 +16,10 @@ from akhbar.hf import CONFIGS
 @dataclass
 class BuildStats:
     articles: Counter = field(default_factory=Counter)  # split -> articles
-    rows: dict = field(default_factory=dict)  # (config, split) -> rows
-    nbytes: dict = field(default_factory=dict)  # (config, split) -> in-memory Arrow bytes
+    rows: Counter = field(default_factory=Counter)  # (config, split) -> rows
+    nbytes: Counter = field(default_factory=Counter)  # (config, split) -> Arrow bytes of its record batches
     parts: dict = field(default_factory=dict)  # (config, split) -> its files (relative paths), in row order
-    files: dict = field(default_factory=dict)  # relative path -> sha256
+    sha256: dict = field(default_factory=dict)  # relative path -> sha256
     sizes: dict = field(default_factory=dict)  # relative path -> bytes
     text_licenses: Counter = field(default_factory=Counter)
     annotation_licenses: Counter = field(default_factory=Counter)
@@ -37,13 +37,13 @@ class BuildStats:
     latest_update: str | None = None  # the newest annotation.updated: the release date
     schema_versions: Counter = field(default_factory=Counter)
 
-    # The counters that add_record fills (merge adds them up).
-    RECORD_COUNTERS = ("articles", "text_licenses", "annotation_licenses", "publishers", "translated", "statuses",
-                       "entity_types", "quote_types", "event_categories", "tokens", "annotated",
-                       "guidelines", "schema_versions")
+    # The counters that add_record and add_rows fill (merge adds them up).
+    COUNTERS = ("articles", "rows", "nbytes", "text_licenses", "annotation_licenses", "publishers", "translated", "statuses",
+                "entity_types", "quote_types", "event_categories", "tokens", "annotated", "guidelines",
+                "schema_versions")
 
-    def add_record(self, record: dict, tokens: int) -> None:
-        """Count one record; `tokens` is the number of tokens of its `ner` rows."""
+    def add_record(self, record: dict) -> None:
+        """Count one record (its tokens are counted as its `ner` rows are written)."""
         split = record["split"]
         self.articles[split] += 1
         self.text_licenses[record["license"]["text"]] += 1
@@ -65,11 +65,16 @@ class BuildStats:
         # Counter.update counts an iterable in C.
         self.quote_types.update((split, q["type"]) for q in record["quotes"])
         self.event_categories.update((split, v["category"]) for v in record["events"])
-        self.tokens[split] += tokens
+
+    def add_rows(self, config: str, split: str, rows: int, nbytes: int) -> None:
+        """Count a record batch written: its rows and its size in memory (what `datasets`
+        adds up as a split's `num_bytes` when it writes Arrow data)."""
+        self.rows[(config, split)] += rows
+        self.nbytes[(config, split)] += nbytes
 
     def merge(self, other: BuildStats) -> None:
-        """Add the record counts of `other` (records that come after these ones)."""
-        for name in self.RECORD_COUNTERS:
+        """Add the counts of `other` (records that come after these ones)."""
+        for name in self.COUNTERS:
             getattr(self, name).update(getattr(other, name))
         self.multi_annotator += other.multi_annotator
         if other.latest_update is not None and (self.latest_update is None or other.latest_update > self.latest_update):
@@ -83,3 +88,12 @@ class BuildStats:
             if splits:
                 result.append((config, splits))
         return result
+
+    def files(self, config: str, split: str) -> list[str]:
+        """The files (relative paths) holding a published split's rows, in row order."""
+        return self.parts[(config, split)]
+
+    @staticmethod
+    def pattern(config: str, split: str) -> str:
+        """The glob naming a split's files, in the card's `data_files` and in Croissant."""
+        return f"data/{config}/{split}-*.parquet"

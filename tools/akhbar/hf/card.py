@@ -11,8 +11,10 @@ import re
 from pathlib import Path
 
 import pyarrow.parquet as pq
-import yaml
-from datasets import ClassLabel, List
+from datasets import ClassLabel, DatasetInfo, List, SplitDict, SplitInfo
+from datasets.info import DatasetInfosDict
+from datasets.utils.metadata import MetadataConfigs
+from huggingface_hub import DatasetCard, DatasetCardData
 
 from akhbar import __version__, labels
 from akhbar.hf import CONFIGS, DEFAULT_CONFIG
@@ -79,41 +81,40 @@ def size_category(n: int) -> str:
     return "1M<n<10M"
 
 
-def front_matter(stats) -> dict:
-    published = stats.published()
-    data = {
-        "pretty_name": PRETTY_NAME,
-        "language": ["ar"],
+def card_data(stats) -> DatasetCardData:
+    """The card's YAML metadata: the Hub's fields, and the `configs` (data files per split)
+    and `dataset_info` (features, rows and sizes) that `datasets` reads, written by
+    `datasets`' own helpers."""
+    data = DatasetCardData(
+        pretty_name=PRETTY_NAME,
+        language=["ar"],
         **license_yaml(stats),
-        "annotations_creators": ["machine-generated"],  # AI-assisted, adjudicated (see the card)
-        "language_creators": ["found"],
-        "multilinguality": ["monolingual"],
-        "source_datasets": ["original"],
-        "size_categories": [size_category(sum(stats.articles.values()))],
-        "task_categories": ["token-classification", "text-classification"],
-        "task_ids": ["named-entity-recognition", "multi-label-classification"],
-        "tags": ["arabic", "news", "named-entity-recognition", "coreference", "quotation-attribution",
-                 "event-extraction", "plover"],
-        "configs": [],
-        "dataset_info": [],
-    }
-    from akhbar.hf.build import split_files, split_pattern
-
-    for config, splits in published:
-        entry = {"config_name": config}
-        if config == DEFAULT_CONFIG:
-            entry["default"] = True
-        entry["data_files"] = [{"split": s, "path": split_pattern(config, s, split_files(stats, config, s))} for s in splits]
-        data["configs"].append(entry)
-        data["dataset_info"].append({
-            "config_name": config,
-            # `list:` for lists of structs, as the Hub expects (datasets writes it that way).
-            "features": F.features(config)._to_yaml_list(),
-            "splits": [{"name": s, "num_bytes": stats.nbytes[(config, s)], "num_examples": stats.rows[(config, s)]}
-                       for s in splits],
-            "download_size": sum(stats.sizes[f] for s in splits for f in split_files(stats, config, s)),
-            "dataset_size": sum(stats.nbytes[(config, s)] for s in splits),
-        })
+        annotations_creators=["machine-generated"],  # AI-assisted, adjudicated (see the card)
+        language_creators=["found"],
+        multilinguality=["monolingual"],
+        source_datasets=["original"],
+        size_categories=[size_category(sum(stats.articles.values()))],
+        task_categories=["token-classification", "text-classification"],
+        task_ids=["named-entity-recognition", "multi-label-classification"],
+        tags=["arabic", "news", "named-entity-recognition", "coreference", "quotation-attribution",
+              "event-extraction", "plover"],
+    )
+    published = stats.published()
+    MetadataConfigs({
+        config: {"data_files": [{"split": s, "path": stats.pattern(config, s)} for s in splits],
+                 **({"default": True} if config == DEFAULT_CONFIG else {})}
+        for config, splits in published
+    }).to_dataset_card_data(data)
+    DatasetInfosDict({
+        config: DatasetInfo(
+            features=F.features(config),
+            splits=SplitDict({s: SplitInfo(s, num_bytes=stats.nbytes[(config, s)], num_examples=stats.rows[(config, s)])
+                              for s in splits}),
+            download_size=sum(stats.sizes[f] for s in splits for f in stats.files(config, s)),
+            dataset_size=sum(stats.nbytes[(config, s)] for s in splits),
+        )
+        for config, splits in published
+    }).to_dataset_card_data(data)
     return data
 
 
@@ -155,31 +156,31 @@ def example_row(path: Path, config: str) -> tuple[dict, bool]:
     return to_names(first, F.features(config)), False
 
 
-def _shorten(value):
+def shorten(value):
     if isinstance(value, str) and len(value) > EXAMPLE_STRING_LIMIT:
         return value[:EXAMPLE_STRING_LIMIT] + f"… [{len(value) - EXAMPLE_STRING_LIMIT} more characters]"
     if isinstance(value, list):
         limit = EXAMPLE_LIST_LIMIT if any(isinstance(v, dict | list) for v in value) else EXAMPLE_SCALAR_LIST_LIMIT
-        shown = [_shorten(v) for v in value[:limit]]
+        shown = [shorten(v) for v in value[:limit]]
         if len(value) > limit:
             shown.append(f"… [{len(value) - limit} more items]")
         return shown
     if isinstance(value, dict):
-        return {k: _shorten(v) for k, v in value.items()}
+        return {k: shorten(v) for k, v in value.items()}
     return value
 
 
-def _json(value, indent: str = "") -> str:
+def pretty_json(value, indent: str = "") -> str:
     """JSON with objects one key a line and lists of scalars on one line (token and tag
     lists stay aligned and short)."""
     inner = indent + "  "
     if isinstance(value, dict):
         if not value:
             return "{}"
-        items = [f"{inner}{json.dumps(k, ensure_ascii=False)}: {_json(v, inner)}" for k, v in value.items()]
+        items = [f"{inner}{json.dumps(k, ensure_ascii=False)}: {pretty_json(v, inner)}" for k, v in value.items()]
         return "{\n" + ",\n".join(items) + f"\n{indent}}}"
     if isinstance(value, list) and any(isinstance(v, dict | list) for v in value):
-        return "[\n" + ",\n".join(f"{inner}{_json(v, inner)}" for v in value) + f"\n{indent}]"
+        return "[\n" + ",\n".join(f"{inner}{pretty_json(v, inner)}" for v in value) + f"\n{indent}]"
     return json.dumps(value, ensure_ascii=False)
 
 
@@ -287,7 +288,7 @@ def _mixed_text_licences(stats) -> str:
     )
 
 
-def _agreement_section(root: Path) -> str:
+def agreement_section(root: Path) -> str:
     """Headline F1 figures of the double annotations under agreement/ (akhbar.agreement)."""
     from akhbar.agreement import headline, results
 
@@ -314,13 +315,10 @@ def _f1(value) -> str:
 
 
 def card_text(out: Path, stats, root: Path) -> str:
-    from akhbar.hf.build import split_files
-
     splits = labels.splits()
     published = dict(stats.published())
     total_articles = sum(stats.articles.values())
     annotated = sum(stats.annotated.values())
-    meta = yaml.safe_dump(front_matter(stats), allow_unicode=True, sort_keys=False, width=1000)
     parts = [f"# Dataset Card for {PRETTY_NAME}\n"]
 
     parts.append(
@@ -400,11 +398,11 @@ def card_text(out: Path, stats, root: Path) -> str:
             parts.append(f"_No example: {WHAT_IS_EMPTY.get(config, 'the configuration has no rows')} in this build._\n\n")
             continue
         split = published[config][0]
-        row, annotated_row = example_row(out / split_files(stats, config, split)[0], config)
+        row, annotated_row = example_row(out / stats.files(config, split)[0], config)
         if not annotated_row and config in ("articles", "ner", "ner_conll4"):
             parts.append("_No article of this build carries annotations yet, so this example has none "
                          "(every tag is `O`, the annotation lists are empty). It is shown as it is, not made up._\n\n")
-        parts.append(f"From split `{split}`:\n\n```json\n{_json(_shorten(row))}\n```\n\n")
+        parts.append(f"From split `{split}`:\n\n```json\n{pretty_json(shorten(row))}\n```\n\n")
 
     parts.append(
         "## Dataset Creation\n\n### Curation Rationale\n\n"
@@ -440,7 +438,7 @@ def card_text(out: Path, stats, root: Path) -> str:
         "review pass by another session. The maintainers wrote the rules that settled the disagreements "
         "(guidelines hard cases) and set the statuses. Human double annotation is the next step.\n\n"
         "#### Agreement\n\n"
-        + _agreement_section(root)
+        + agreement_section(root)
         + "\n\n### Personal and Sensitive Information\n\n"
         "The articles name public figures, officials and sometimes private persons as the press reported them, "
         "and mention political and religious affiliations (NORP). Nothing was added beyond what was published.\n\n"
@@ -480,7 +478,7 @@ def card_text(out: Path, stats, root: Path) -> str:
         "## Dataset Card Authors\n\nGenerated by `akhbar build` from the corpus.\n\n"
         f"## Dataset Card Contact\n\nThe Akhbar project: {DOCS_URL}\n"
     )
-    return f"---\n{meta}---\n\n" + _space_headings("".join(parts))
+    return _space_headings("".join(parts))
 
 
 TOKENIZATION_POLICY = """\
@@ -531,5 +529,6 @@ def license_text(stats, root: Path) -> str:
 
 
 def write_card(out: Path, stats, root: Path) -> None:
-    atomic_write(out / "README.md", [card_text(out, stats, root).encode("utf-8")])
+    card = DatasetCard(f"---\n{card_data(stats).to_yaml()}\n---\n\n{card_text(out, stats, root)}")
+    atomic_write(out / "README.md", [str(card).encode("utf-8")])
     atomic_write(out / "LICENSE.md", [license_text(stats, root).encode("utf-8")])

@@ -1,8 +1,8 @@
 """croissant.json: Croissant 1.1 metadata of the build folder.
 
-One FileObject per parquet file, with its sha256; one RecordSet per published config and
-split (`articles_train`, `ner_test`…), because a field's source is one file and the hashes
-are per file. Fields are the flat columns: scalars, and lists of scalars as arrays
+One FileObject per parquet file, with its sha256; one FileSet and one RecordSet per
+published config and split (`articles_train`, `ner_test`…): a field's source is the split's
+files, and the hashes are per file. Fields are the flat columns: scalars, and lists of scalars as arrays
 (`isArray`); columns holding structs (the nested annotations of `articles`, the mentions
 of `ner`, the parties of `events`) are left to the parquet files and `datasets`, since
 mlcroissant cannot read nested repeated fields. Written as plain JSON, so `akhbar build`
@@ -107,45 +107,38 @@ def _licenses(stats) -> list[str]:
 
 
 def croissant(stats) -> dict:
-    from akhbar.hf.build import split_files, split_pattern
-
     distribution, record_sets = [], []
     for config, splits in stats.published():
         for split in splits:
-            files = split_files(stats, config, split)
+            files = stats.files(config, split)
             for number, rel in enumerate(files):
-                part = "" if len(files) == 1 else f" (file {number + 1} of {len(files)})"
                 distribution.append({
                     "@type": "cr:FileObject",
                     "@id": rel,
                     "name": rel,
-                    "description": f"The `{split}` split of the `{config}` configuration{part}.",
+                    "description": f"The `{split}` split of the `{config}` configuration (file {number + 1} of {len(files)}).",
                     "contentUrl": rel,
                     "contentSize": f"{stats.sizes[rel]} B",
                     "encodingFormat": "application/x-parquet",
-                    "sha256": stats.files[rel],
+                    "sha256": stats.sha256[rel],
                 })
-            source = {"fileObject": {"@id": files[0]}}
-            if len(files) > 1:
-                # A split written as several files is read through a FileSet of its parts
-                # (each part is also listed above with its checksum).
-                pattern = split_pattern(config, split, files)
-                distribution.append({
-                    "@type": "cr:FileSet",
-                    "@id": pattern,
-                    "name": pattern,
-                    "description": f"The {len(files)} files of the `{split}` split of the `{config}` configuration.",
-                    "encodingFormat": "application/x-parquet",
-                    "includes": pattern,
-                })
-                source = {"fileSet": {"@id": pattern}}
+            # The split is read through a FileSet of its files (each listed above with its checksum).
+            pattern = stats.pattern(config, split)
+            distribution.append({
+                "@type": "cr:FileSet",
+                "@id": pattern,
+                "name": pattern,
+                "description": f"The {len(files)} file(s) of the `{split}` split of the `{config}` configuration.",
+                "encodingFormat": "application/x-parquet",
+                "includes": pattern,
+            })
             name = f"{config}_{split}"
             record_sets.append({
                 "@type": "cr:RecordSet",
                 "@id": name,
                 "name": name,
                 "description": f"`{config}` rows of the `{split}` split ({stats.rows[(config, split)]} rows); flat columns only.",
-                "field": _fields(name, source, config),
+                "field": _fields(name, {"fileSet": {"@id": pattern}}, config),
             })
     year = (stats.latest_update or "")[:4]
     metadata = {

@@ -1,16 +1,12 @@
-"""The records of each split in id order, found by where their lines are.
+"""The records of each split in id order: where their lines are, and reading them back.
 
 A line is named by (shard number, byte offset, length, id, split), read off the start of a
-canonical line without parsing the record; the records themselves are parsed by whoever
-derives their rows (akhbar.hf.parallel). Sorted shards are merged as they stream; an
-unsorted one goes through an index of every line (the validator warns about it).
+canonical line without parsing the record (any other line is parsed); whoever derives the
+rows reads and parses the records of the lines it is given.
 """
 
 from __future__ import annotations
 
-import heapq
-import mmap
-import os
 import re
 from collections.abc import Iterator
 from pathlib import Path
@@ -25,56 +21,49 @@ LineRef = tuple[int, int, int, str, str]
 # A canonical line (what `akhbar fmt` writes and the schema's key order) starts with its id,
 # schema version and split; strings without a backslash are their own JSON.
 _KEYS = re.compile(rb'\{"id":"([^"\\]*)","schema_version":"[^"\\]*","split":"([^"\\]*)"')
-SCAN_BLOCK = 8 << 20  # pages of a shard given back after each this many bytes scanned
 
 
 def line_keys(path: Path) -> Iterator[tuple[int, int, str, str]]:
-    """(byte offset, length, id, split) of every non-blank line of a shard. The id and split
-    come from the start of a canonical line without parsing the record (tens of kilobytes);
-    any other line is parsed. The file is mapped, not read: only the pages holding newlines
-    and line starts are touched, and they are given back as the scan moves on (a mapped page
-    counts in the process's resident memory)."""
+    """(byte offset, length, id, split) of every non-blank line of a shard."""
+    offset = 0
     with open(path, "rb") as f:
-        size = os.fstat(f.fileno()).st_size
-        if not size:
-            return
-        with mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ) as mapped:
-            pos = released = 0
-            while pos < size:
-                nl = mapped.find(b"\n", pos)
-                end = size if nl == -1 else nl + 1
-                key = _KEYS.match(mapped, pos, end)
-                if key:
-                    yield pos, end - pos, key.group(1).decode("utf-8"), key.group(2).decode("utf-8")
-                elif mapped[pos:end].strip():
-                    record = orjson.loads(mapped[pos:end])
-                    yield pos, end - pos, record["id"], record["split"]
-                pos = end
-                if pos - released >= SCAN_BLOCK and hasattr(mmap, "MADV_DONTNEED"):
-                    upto = pos - pos % mmap.PAGESIZE
-                    mapped.madvise(mmap.MADV_DONTNEED, released, upto - released)
-                    released = upto
-
-
-def merged(shards: list[Path], split: str) -> Iterator[LineRef]:
-    """The lines of one split in id order, as a k-way merge of shards that are each sorted
-    by id (what `akhbar fmt` writes): memory holds one line's place per shard, whatever the
-    size of the corpus."""
-
-    def stream(number: int, path: Path) -> Iterator[LineRef]:
-        for offset, length, article_id, line_split in line_keys(path):
-            if line_split == split:
-                yield number, offset, length, article_id, line_split
-
-    return heapq.merge(*(stream(n, path) for n, path in enumerate(shards)), key=lambda ref: ref[3])
+        for line in f:
+            key = _KEYS.match(line)
+            if key:
+                yield offset, len(line), key[1].decode("utf-8"), key[2].decode("utf-8")
+            elif line.strip():
+                record = orjson.loads(line)
+                yield offset, len(line), record["id"], record["split"]
+            offset += len(line)
 
 
 def index(shards: list[Path]) -> dict[str, list[LineRef]]:
-    """split -> the places of its lines, sorted by id."""
-    index: dict[str, list[LineRef]] = {s: [] for s in labels.splits()}
+    """split -> the places of its lines, sorted by id (whatever the shards and their order)."""
+    by_split: dict[str, list[LineRef]] = {s: [] for s in labels.splits()}
     for number, shard in enumerate(shards):
         for offset, length, article_id, split in line_keys(shard):
-            index[split].append((number, offset, length, article_id, split))
-    for entries in index.values():
-        entries.sort(key=lambda ref: ref[3])
-    return index
+            by_split[split].append((number, offset, length, article_id, split))
+    for refs in by_split.values():
+        refs.sort(key=lambda ref: ref[3])
+    return by_split
+
+
+def read_records(shards: list[str], refs: list[LineRef]) -> Iterator[dict]:
+    """The records of `refs`, in that order."""
+    files = {}
+    try:
+        for number, offset, length, article_id, split in refs:
+            if number not in files:
+                files[number] = open(shards[number], "rb")
+            f = files[number]
+            f.seek(offset)
+            record = orjson.loads(f.read(length))
+            # The line was found by its id and split without parsing it; a validated record
+            # cannot disagree, but a row is never written under the wrong article.
+            if record["id"] != article_id or record["split"] != split:
+                raise RuntimeError(f"{shards[number]} at byte {offset}: expected {article_id} ({split}), "
+                                   f"read {record['id']} ({record['split']})")
+            yield record
+    finally:
+        for f in files.values():
+            f.close()

@@ -1,17 +1,19 @@
 """Validated records -> the rows of every config, as Arrow record batches of the declared
 features (ClassLabels as ids).
 
-The rows are appended column by column (arrow.Columns) rather than built as a dict per row:
-at some 35 sentences, 200 mentions, 45 quotes and 55 events an article, dicts and their
-encoding cost more than the derivation. `RowBuilder` takes records in order and gives the
-batches of the records it was given; the build calls it per run of articles (in worker
-processes when there are several cores).
+Each config's rows are made by one function per config (`article_row`, `ner_batches`,
+`quote_rows`, `event_rows`), as plain dicts that pyarrow turns into a record batch of the
+config's schema (`pa.RecordBatch.from_pylist`); the token lists of `ner` are cut out of
+arrays instead (a thousand tokens an article). Label names become
+ClassLabel ids here, by lookup in the inventories, so no encoding pass over the rows is
+needed. The records are validated: spans lie in the text, mentions nest or are disjoint,
+blocks are sorted and disjoint.
 """
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from functools import cache
-from itertools import accumulate
 
 import numpy as np
 import pyarrow as pa
@@ -19,20 +21,22 @@ import pyarrow as pa
 from akhbar import labels
 from akhbar.hf import CONFIGS
 from akhbar.hf import features as F
-from akhbar.hf.arrow import ArticlesBatcher, Columns, utf8_slices
-from akhbar.hf.tokenize import Layer, TokenView, token_view
+from akhbar.hf.tokenize import Layer, token_view
+
+
+def _ids(names) -> dict[str, int]:
+    return {name: i for i, name in enumerate(names)}
 
 
 class Labels:
-    """ClassLabel ids by name, from the features (the inventory order)."""
+    """ClassLabel ids by name, in the inventory order (the order of the features' names)."""
 
     def __init__(self):
         self.entity_type = _ids(labels.entity_types())
         self.quote_type = _ids(labels.quote_types())
         self.speaker_kind = _ids(labels.speaker_kinds())
         self.category = _ids(labels.plover_categories())
-        ner_tags = _ids(F.ner_tag_names())
-        conll_tags = _ids(F.conll4_tag_names())
+        ner_tags, conll_tags = _ids(F.ner_tag_names()), _ids(F.conll4_tag_names())
         mapping = F.conll4_mapping()
         types = labels.entity_types()
         # The tag ids of B- and I- by entity type id, in each tag set; -1 where the type has
@@ -43,346 +47,201 @@ class Labels:
         self.conll_i = np.array([conll_tags[f"I-{mapping[t]}"] if mapping[t] else -1 for t in types], dtype=np.int64)
 
 
-def _ids(names) -> dict[str, int]:
-    return {name: i for i, name in enumerate(names)}
-
-
 @cache
 def _labels() -> Labels:
     return Labels()
 
 
-@cache
-def _articles_batcher() -> ArticlesBatcher:
-    return ArticlesBatcher(F.articles(), F.DERIVED_ARTICLE_FIELDS)
-
-
 class Analysis:
-    """What the derived configs share for one record: the entities by id (as parties), the
-    mentions as arrays in record order, the token view (sentences, tokens, tags in both tag
-    sets)."""
+    """What the derived configs share for one record: the entities by id, the mentions in
+    record order, the token view (sentences, tokens, tags in both tag sets)."""
 
     def __init__(self, record: dict):
         lab = _labels()
         self.record = record
-        type_ids = lab.entity_type
-        # (entity id, name, type id) by entity id; None for no entity. A lookup of an id no
-        # entity has gives (id, None, None): use self.parties.get(x, (x, None, None)).
-        self.parties: dict = {e["id"]: (e["id"], e["name"], type_ids[e["type"]]) for e in record["entities"]}
-        self.parties[None] = None
-        # Every mention in record order, its entity's position, offsets and type id.
         entities = record["entities"]
-        per_entity = [len(e["mentions"]) for e in entities]
-        self.mention_records: list[dict] = [m for e in entities for m in e["mentions"]]
-        self.mention_entity = np.repeat(np.arange(len(entities)), per_entity)
-        self.starts = np.array([m["start"] for m in self.mention_records], dtype=np.int64)
-        self.ends = np.array([m["end"] for m in self.mention_records], dtype=np.int64)
-        self.types = np.repeat(np.array([type_ids[e["type"]] for e in entities], dtype=np.int64), per_entity)
-        ner_layer = Layer(self.starts, self.ends, lab.ner_b[self.types], lab.ner_i[self.types])
+        # {entity, name, type id} by entity id, as the rows name parties.
+        self.parties = {e["id"]: {"entity": e["id"], "name": e["name"], "type": lab.entity_type[e["type"]]}
+                        for e in entities}
+        self.mentions = [(e, m) for e in entities for m in e["mentions"]]
+        starts = np.array([m["start"] for _, m in self.mentions], dtype=np.int64)
+        ends = np.array([m["end"] for _, m in self.mentions], dtype=np.int64)
+        types = np.array([lab.entity_type[e["type"]] for e, _ in self.mentions], dtype=np.int64)
         # CoNLL-4 is computed from the mentions, not from the tags: where an outermost mention
         # has no CoNLL counterpart (OCC, DATE…), the mentions nested in it surface instead.
-        mapped = np.flatnonzero(lab.conll_b[self.types] >= 0)
-        conll_types = self.types[mapped]
-        conll_layer = Layer(self.starts[mapped], self.ends[mapped], lab.conll_b[conll_types], lab.conll_i[conll_types])
-        self.view: TokenView = token_view(record["text"], [ner_layer, conll_layer], outside=0)
-        self.outermost_ids = {self.mention_records[i]["id"] for i in self.view.outermost[0].tolist()}
+        mapped = np.flatnonzero(lab.conll_b[types] >= 0)
+        self.view = token_view(record["text"], [
+            Layer(starts, ends, lab.ner_b[types], lab.ner_i[types]),
+            Layer(starts[mapped], ends[mapped], lab.conll_b[types[mapped]], lab.conll_i[types[mapped]]),
+        ])
+        self.outermost = set(self.view.outermost[0].tolist())
 
-    def party(self, entity_id: str | None) -> tuple[str, str | None, int | None] | None:
-        """(entity id, its name, its type id), or None without an entity."""
-        return self.parties.get(entity_id, (entity_id, None, None))
-
-
-class RowBuilder:
-    """Appends records' rows to one Columns per derived config, and turns them into record
-    batches (with the `articles` batch of the same records)."""
-
-    def __init__(self):
-        self.columns = {c: Columns(F.arrow_schema(c)) for c in CONFIGS if c != "articles"}
-        self.articles = _articles_batcher()
-        self.records: list[dict] = []
-        self.event_types: list[list[int]] = []
-        self.tokens: list[int] = []  # tokens per record (the card's counts)
-
-    def add(self, record: dict) -> None:
-        analysis = Analysis(record)
-        self.records.append(record)
-        # Sorted by class id (inventory order), the order of a multi-hot vector over the labels.
-        self.event_types.append(sorted({_labels().category[e["category"]] for e in record["events"]}))
-        self.tokens.append(int(analysis.view.bounds[-1] - analysis.view.bounds[0]))
-        add_ner(analysis, self.columns["ner"], self.columns["ner_conll4"])
-        add_quotes(analysis, self.columns["quotes"])
-        add_events(analysis, self.columns["events"])
-
-    def batches(self) -> dict[str, pa.RecordBatch]:
-        """Every config's batch for the records added, in CONFIGS order."""
-        event_types = pa.ListArray.from_arrays(
-            pa.array(accumulate(map(len, self.event_types), initial=0), pa.int32()),
-            pa.array([i for ids in self.event_types for i in ids], pa.int64()),
-            type=F.arrow_schema("articles").field("event_types").type,
-        )
-        result = {"articles": self.articles.to_batch(self.records, {"event_types": event_types})}
-        for config, columns in self.columns.items():
-            # ner_conll4 has the very tokens of ner (add_ner leaves its buffer empty).
-            given = {"tokens": result["ner"].column("tokens")} if config == "ner_conll4" else None
-            result[config] = columns.to_batch(given)
-        return result
-
-    def counts(self) -> dict[str, list[int]]:
-        """Rows per record, per config."""
-        result = {"articles": [1] * len(self.records)}
-        for config, columns in self.columns.items():
-            result[config] = columns.counts
-        return result
+    def party(self, entity_id: str | None) -> dict | None:
+        """{entity, name, type id} of an entity id (name and type null for an id no entity
+        has); None without an entity."""
+        if entity_id is None:
+            return None
+        return self.parties.get(entity_id) or {"entity": entity_id, "name": None, "type": None}
 
 
-def add_ner(analysis: Analysis, ner: Columns, conll: Columns) -> None:
-    """One row per sentence in both token views."""
-    record, view = analysis.record, analysis.view
-    text, aid = record["text"], record["id"]
-    sents = view.sentences
-    n = len(sents)
-    first, last = int(view.bounds[0]), int(view.bounds[-1])
-    lengths = np.diff(view.bounds).tolist()
-    ids = [f"{aid}/s{k:04d}" for k in range(n)]
-    for cols in (ner, conll):
-        d = cols.data
-        d["id"].extend(ids)
-        d["article_id"].extend([aid] * n)
-        d["sentence"].extend(range(n))
-        cols.lengths["ner_tags"].extend(lengths)
-        cols.counts.append(n)
-    ner.chunks["start"].append(view.sentence_starts)
-    ner.chunks["end"].append(view.sentence_ends)
-    ner.data["text"].extend([text[s:e] for s, e in sents])
-    # Token columns straight from the arrays; ner_conll4 takes the tokens column of ner as
-    # it is (RowBuilder.batches).
-    starts, ends = view.starts[first:last], view.ends[first:last]
-    ner.chunks["tokens"].append(utf8_slices(text, starts, ends))
-    ner.chunks["token_starts"].append(starts)
-    ner.chunks["token_ends"].append(ends)
-    ner.chunks["ner_tags"].append(view.tags[0][first:last])
-    conll.chunks["ner_tags"].append(view.tags[1][first:last])
-    for column in ("tokens", "token_starts", "token_ends"):
-        ner.lengths[column].extend(lengths)
-    _add_sentence_mentions(analysis, ner)
+def article_row(record: dict) -> dict:
+    """The record as it is, labels as ids, plus `event_types`: the categories of its events,
+    sorted by class id (the order of a multi-hot vector over the labels)."""
+    lab = _labels()
+    return {
+        **record,
+        "entities": [{**e, "type": lab.entity_type[e["type"]]} for e in record["entities"]],
+        "quotes": [{**q, "type": lab.quote_type[q["type"]], "speaker_kind": lab.speaker_kind[q["speaker_kind"]]}
+                   for q in record["quotes"]],
+        "events": [{**v, "category": lab.category[v["category"]]} for v in record["events"]],
+        "event_types": sorted({lab.category[v["category"]] for v in record["events"]}),
+    }
 
 
-def _add_sentence_mentions(analysis: Analysis, ner: Columns) -> None:
-    """Every mention overlapping each sentence, nested ones too, ordered by (start, -end,
-    mention id)."""
-    starts, ends = analysis.starts, analysis.ends
-    sents = analysis.view.sentences
-    order = np.lexsort((-ends, starts))
-    s, e = starts[order], ends[order]
-    if ((s[1:] == s[:-1]) & (e[1:] == e[:-1])).any():  # equal spans: the mention id decides
-        records = analysis.mention_records
-        order = np.array(sorted(range(len(records)), key=lambda i: (starts[i], -ends[i], records[i]["id"])),
-                         dtype=np.int64)
-        s, e = starts[order], ends[order]
-    sent_starts = np.array([a for a, _ in sents], dtype=np.int64)
-    sent_ends = np.array([b for _, b in sents], dtype=np.int64)
-    k = np.searchsorted(sent_starts, s, "right") - 1
-    if len(sents) and (k >= 0).all() and (s < e).all() and (e <= sent_ends[np.maximum(k, 0)]).all():
-        # Every mention lies in one sentence (breaks inside mentions are not made): the
-        # sentences' lists are runs of the sorted mentions.
-        lengths = np.bincount(k, minlength=len(sents)).tolist()
-    else:
-        order, lengths = _sweep(order.tolist(), starts, ends, sents)
-    ner.lengths["mentions"].extend(lengths)
-    ner.chunks["mentions.type"].append(analysis.types[order])
-    ner.chunks["mentions.start"].append(starts[order])
-    ner.chunks["mentions.end"].append(ends[order])
-    # The string columns gathered in row order by NumPy (object arrays of the same strings).
-    records, outer = analysis.mention_records, analysis.outermost_ids
-    ids = [m["id"] for m in records]
-    entity_ids = np.array([e["id"] for e in analysis.record["entities"]] or [""], dtype=object)
-    ner.chunks["mentions.entity"].append(entity_ids[analysis.mention_entity[order]])
-    ner.chunks["mentions.mention"].append(np.array(ids, dtype=object)[order])
-    ner.chunks["mentions.text"].append(np.array([m["text"] for m in records], dtype=object)[order])
-    ner.chunks["mentions.outermost"].append(np.array([i in outer for i in ids], dtype=bool)[order])
+def ner_batches(analyses: list[Analysis]) -> tuple[pa.RecordBatch, pa.RecordBatch]:
+    """One row per sentence, in both token views (`ner`, `ner_conll4`). The tokens, their
+    offsets and tags of a run of sentences are arrays cut into one list per sentence
+    (`pa.ListArray`), not a Python value per token; the other columns are rows."""
+    rows, tokens, lengths = [], [], []
+    starts, ends, tags, conll_tags = [], [], [], []
+    for a in analyses:
+        record, view = a.record, a.view
+        text, aid = record["text"], record["id"]
+        first, last = int(view.bounds[0]), int(view.bounds[-1])
+        starts.append(view.starts[first:last])
+        ends.append(view.ends[first:last])
+        tags.append(view.tags[0][first:last])
+        conll_tags.append(view.tags[1][first:last])
+        tokens.append(_slices(text, starts[-1], ends[-1]))
+        lengths += np.diff(view.bounds).tolist()
+        mentions = _sentence_mentions(a)
+        for k, (s, e) in enumerate(view.sentences):
+            rows.append({"id": f"{aid}/s{k:04d}", "article_id": aid, "sentence": k, "start": s, "end": e,
+                         "text": text[s:e], "mentions": mentions[k]})
+    schema, conll_schema = F.arrow_schema("ner"), F.arrow_schema("ner_conll4")
+    offsets = pa.array(np.cumsum([0, *lengths]), pa.int32())
+
+    def lists(name: str, values) -> pa.ListArray:
+        type_ = schema.field(name).type
+        return pa.ListArray.from_arrays(offsets, pa.array(values, type_.value_type), type=type_)
+
+    row_fields = ("id", "article_id", "sentence", "start", "end", "text", "mentions")
+    columns = pa.RecordBatch.from_pylist(rows, schema=pa.schema([schema.field(n) for n in row_fields]))
+    lists_of = {"tokens": lists("tokens", pa.concat_arrays(tokens)), "token_starts": lists("token_starts", np.concatenate(starts)),
+                "token_ends": lists("token_ends", np.concatenate(ends)), "ner_tags": lists("ner_tags", np.concatenate(tags))}
+    ner = pa.RecordBatch.from_arrays(
+        [lists_of[f.name] if f.name in lists_of else columns.column(f.name) for f in schema], schema=schema)
+    conll = dict(lists_of, ner_tags=pa.ListArray.from_arrays(
+        offsets, pa.array(np.concatenate(conll_tags), pa.int64()), type=conll_schema.field("ner_tags").type))
+    return ner, pa.RecordBatch.from_arrays(
+        [conll[f.name] if f.name in conll else ner.column(f.name) for f in conll_schema], schema=conll_schema)
 
 
-def _sweep(order: list[int], starts: np.ndarray, ends: np.ndarray, sents: list[tuple[int, int]]):
-    """For each sentence, the mentions overlapping it (start before its end, end after its
-    start), in `order`: the concatenated positions and the count per sentence."""
-    starts, ends = starts.tolist(), ends.tolist()
-    chosen: list[int] = []
-    lengths: list[int] = []
-    active: list[int] = []  # mentions starting before the sentence ends, not ended before it starts
-    p = 0
-    for s, e in sents:
-        while p < len(order) and starts[order[p]] < e:
-            active.append(order[p])
-            p += 1
-        active = [i for i in active if ends[i] > s]
-        chosen.extend(active)
-        lengths.append(len(active))
-    return np.array(chosen, dtype=np.int64), lengths
+def _slices(text: str, starts: np.ndarray, ends: np.ndarray) -> pa.StringArray:
+    """[text[s:e] for s, e in zip(starts, ends)] as an Arrow string array, cut out of the
+    text's UTF-8 bytes (offsets are code points) without a Python string per slice."""
+    code_points = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+    width = 1 + (code_points >= 0x80).astype(np.int64) + (code_points >= 0x800) + (code_points >= 0x10000)
+    byte_at = np.concatenate([[0], np.cumsum(width)])
+    first, lengths = byte_at[starts], byte_at[ends] - byte_at[starts]
+    offsets = np.concatenate([[0], np.cumsum(lengths)]).astype(np.int32)
+    data = np.frombuffer(text.encode("utf-8", "surrogatepass"), dtype=np.uint8)
+    picked = data[np.repeat(first - offsets[:-1], lengths) + np.arange(offsets[-1])]
+    return pa.StringArray.from_buffers(len(starts), pa.py_buffer(offsets), pa.py_buffer(picked))
 
 
-def _paragraphs(record: dict, lo: np.ndarray, hi: np.ndarray) -> list[tuple[int, int, str | None]]:
-    """For each stretch [lo, hi): the blocks it touches (start < max(hi, lo + 1) and end >
-    lo), joined: (start of the first, end of the last, kind of the first). Without blocks
-    there, the newline-delimited line(s) around the stretch. Blocks are sorted and disjoint
-    in a valid record, so the touched ones are a run found by bisection for all stretches at
-    once; otherwise every block is tested."""
+def _sentence_mentions(a: Analysis) -> list[list[dict]]:
+    """For each sentence, its mentions, nested ones too, ordered by (start, -end, mention id).
+    A mention lies in one sentence: sentence breaks are not made inside outermost mentions,
+    and mentions nest or are disjoint."""
+    sent_starts = a.view.sentence_starts.tolist()
+    lab = _labels()
+    result: list[list[dict]] = [[] for _ in sent_starts]
+    keys = [(m["start"], -m["end"], m["id"]) for _, m in a.mentions]
+    for i in sorted(range(len(keys)), key=keys.__getitem__):
+        entity, m = a.mentions[i]
+        result[bisect_right(sent_starts, m["start"]) - 1].append({
+            "entity": entity["id"], "mention": m["id"], "type": lab.entity_type[entity["type"]],
+            "start": m["start"], "end": m["end"], "text": m["text"], "outermost": i in a.outermost,
+        })
+    return result
+
+
+def _paragraph(record: dict, lo: int, hi: int) -> tuple[int, int, str | None]:
+    """The blocks the stretch [lo, hi) touches (start < max(hi, lo + 1) and end > lo),
+    joined: (start of the first, end of the last, kind of the first). Without blocks there,
+    the newline-delimited line(s) around the stretch."""
     blocks = record["blocks"]
-    limit = np.maximum(hi, lo + 1)
-    starts = np.array([b["start"] for b in blocks], dtype=np.int64)
-    ends = np.array([b["end"] for b in blocks], dtype=np.int64)
-    if (starts <= ends).all() and (ends[:-1] <= starts[1:]).all():
-        first = np.searchsorted(ends, lo, "right")
-        stop = np.maximum(np.searchsorted(starts, limit, "left"), first)
-        runs = zip(first.tolist(), stop.tolist(), strict=True)
-    else:
-        runs = []
-        for a, b in zip(lo.tolist(), limit.tolist(), strict=True):
-            hit = [i for i, block in enumerate(blocks) if block["start"] < b and block["end"] > a]
-            runs.append((hit[0], hit[-1] + 1) if hit else (0, 0))
+    first = bisect_right(blocks, lo, key=lambda b: b["end"])
+    last = first
+    while last < len(blocks) and blocks[last]["start"] < max(hi, lo + 1):
+        last += 1
+    if last > first:
+        return blocks[first]["start"], blocks[last - 1]["end"], blocks[first]["kind"]
     text = record["text"]
-    result = []
-    for (i, j), a, b in zip(runs, lo.tolist(), hi.tolist(), strict=True):
-        if i < j:
-            result.append((blocks[i]["start"], blocks[j - 1]["end"], blocks[i]["kind"]))
-        else:
-            line_end = text.find("\n", b)
-            result.append((text.rfind("\n", 0, a) + 1, len(text) if line_end == -1 else line_end, None))
-    return result
+    line_end = text.find("\n", hi)
+    return text.rfind("\n", 0, lo) + 1, len(text) if line_end == -1 else line_end, None
 
 
-def _slices(text: str, spans: list[tuple]) -> list[str]:
-    """text[a:b] for each span, one string per distinct span (quotes and events often share
-    a paragraph or a sentence; Arrow then encodes each string once)."""
-    cache: dict[tuple[int, int], str] = {}
-    result = []
-    for span in spans:
-        key = (span[0], span[1])
-        piece = cache.get(key)
-        if piece is None:
-            piece = cache[key] = text[key[0]:key[1]]
-        result.append(piece)
-    return result
+def quote_rows(a: Analysis) -> list[dict]:
+    """One row per quote."""
+    record, lab = a.record, _labels()
+    text, aid = record["text"], record["id"]
+    rows = []
+    for q in record["quotes"]:
+        content, cue = q["content"], q["cue"]
+        # The paragraph: around the content fragments and the cue.
+        spans = content + ([cue] if cue else [])
+        start, end, kind = _paragraph(record, min(s["start"] for s in spans), max(s["end"] for s in spans))
+        speaker = a.party(q["speaker"])
+        rows.append({
+            "id": f"{aid}/{q['id']}", "article_id": aid, "quote": q["id"], "type": lab.quote_type[q["type"]],
+            # Fragments of a discontinuous quote are joined with one space.
+            "content": " ".join(c["text"] for c in content), "content_fragments": content,
+            "speaker": q["speaker"], "speaker_name": speaker and speaker["name"],
+            "speaker_type": speaker and speaker["type"], "speaker_kind": lab.speaker_kind[q["speaker_kind"]],
+            "speaker_span": q["speaker_span"],
+            "cue_text": cue and cue["text"], "cue_lemma": cue and cue["lemma"],
+            "cue_start": cue and cue["start"], "cue_end": cue and cue["end"],
+            "addressee": q["addressee"], "addressee_name": (a.party(q["addressee"]) or {}).get("name"),
+            "parent": q["parent"],
+            "paragraph": text[start:end], "paragraph_start": start, "paragraph_end": end, "paragraph_kind": kind,
+        })
+    return rows
 
 
-def add_quotes(analysis: Analysis, cols: Columns) -> None:
-    """One row per quote. Column by column: a comprehension per column costs less than a
-    dozen appends per row."""
-    record = analysis.record
-    quotes = record["quotes"]
-    cols.counts.append(len(quotes))
-    if not quotes:
-        return
-    aid, text = record["id"], record["text"]
-    lab = _labels()
-    d, lengths = cols.data, cols.lengths
-    cues = [q["cue"] for q in quotes]
-    fragments = [c for q in quotes for c in q["content"]]
-    counts = [len(q["content"]) for q in quotes]
-    if 0 in counts:  # the schema requires a fragment
-        raise ValueError(f"{aid}: a quote without content")
-    # The paragraph of each quote: around its content fragments and its cue.
-    firsts = np.cumsum([0, *counts[:-1]])
-    lo = np.minimum.reduceat(np.array([c["start"] for c in fragments], dtype=np.int64), firsts)
-    hi = np.maximum.reduceat(np.array([c["end"] for c in fragments], dtype=np.int64), firsts)
-    has_cue = np.array([c is not None for c in cues])
-    if has_cue.any():
-        lo = np.where(has_cue, np.minimum(lo, [c["start"] if c else 0 for c in cues]), lo)
-        hi = np.where(has_cue, np.maximum(hi, [c["end"] if c else 0 for c in cues]), hi)
-    paragraphs = _paragraphs(record, lo, hi)
-    get = analysis.parties.get
-    speakers = [get(q["speaker"], (q["speaker"], None, None)) for q in quotes]
-    addressees = [get(q["addressee"], (q["addressee"], None, None)) for q in quotes]
-    spans = [q["speaker_span"] for q in quotes]
-    d["id"].extend([f"{aid}/{q['id']}" for q in quotes])
-    d["article_id"].extend([aid] * len(quotes))
-    d["quote"].extend([q["id"] for q in quotes])
-    d["type"].extend([lab.quote_type[q["type"]] for q in quotes])
-    # Fragments of a discontinuous quote are joined with one space.
-    d["content"].extend([q["content"][0]["text"] if n == 1 else " ".join(c["text"] for c in q["content"])
-                         for q, n in zip(quotes, counts, strict=True)])
-    lengths["content_fragments"].extend(counts)
-    d["content_fragments.start"].extend([c["start"] for c in fragments])
-    d["content_fragments.end"].extend([c["end"] for c in fragments])
-    d["content_fragments.text"].extend([c["text"] for c in fragments])
-    d["speaker"].extend([q["speaker"] for q in quotes])
-    d["speaker_name"].extend([p[1] if p else None for p in speakers])
-    d["speaker_type"].extend([p[2] if p else None for p in speakers])
-    d["speaker_kind"].extend([lab.speaker_kind[q["speaker_kind"]] for q in quotes])
-    # An absent speaker_span holds empty values, as pa.Table.from_pylist fills them.
-    cols.valid["speaker_span"].extend([s is not None for s in spans])
-    d["speaker_span.start"].extend([s["start"] if s else 0 for s in spans])
-    d["speaker_span.end"].extend([s["end"] if s else 0 for s in spans])
-    d["speaker_span.text"].extend([s["text"] if s else "" for s in spans])
-    d["cue_text"].extend([c["text"] if c else None for c in cues])
-    d["cue_lemma"].extend([c["lemma"] if c else None for c in cues])
-    d["cue_start"].extend([c["start"] if c else None for c in cues])
-    d["cue_end"].extend([c["end"] if c else None for c in cues])
-    d["addressee"].extend([q["addressee"] for q in quotes])
-    d["addressee_name"].extend([p[1] if p else None for p in addressees])
-    d["parent"].extend([q["parent"] for q in quotes])
-    d["paragraph"].extend(_slices(text, paragraphs))
-    d["paragraph_start"].extend([a for a, _, _ in paragraphs])
-    d["paragraph_end"].extend([b for _, b, _ in paragraphs])
-    d["paragraph_kind"].extend([k for _, _, k in paragraphs])
-
-
-def _add_parties(cols: Columns, column: str, parties: list[tuple], per_row: list[int]) -> None:
-    cols.lengths[column].extend(per_row)
-    d = cols.data
-    d[f"{column}.entity"].extend([p[0] for p in parties])
-    d[f"{column}.name"].extend([p[1] for p in parties])
-    d[f"{column}.type"].extend([p[2] for p in parties])
-
-
-def add_events(analysis: Analysis, cols: Columns) -> None:
-    """One row per event, column by column."""
-    record = analysis.record
-    events = record["events"]
-    cols.counts.append(len(events))
-    if not events:
-        return
-    aid, text = record["id"], record["text"]
-    lab = _labels()
-    sents = analysis.view.sentences
-    d, lengths = cols.data, cols.lengths
-    triggers = [v["trigger"] for v in events]
-    # The sentence holding each trigger (sentence_index_at, for all triggers at once).
-    at = np.array([t["start"] for t in triggers], dtype=np.int64)
-    k = np.minimum(np.searchsorted(analysis.view.sentence_starts, at, "right") - 1,
-                   np.searchsorted(analysis.view.sentence_ends, at, "right")).tolist()
-    where = [sents[i] if i >= 0 else (t["start"], t["end"]) for i, t in zip(k, triggers, strict=True)]
-    magnitudes = [v["magnitude"] or {} for v in events]
-    d["id"].extend([f"{aid}/{v['id']}" for v in events])
-    d["article_id"].extend([aid] * len(events))
-    d["event"].extend([v["id"] for v in events])
-    d["category"].extend([lab.category[v["category"]] for v in events])
-    d["mode"].extend([v["mode"] for v in events])
-    lengths["context"].extend([len(v["context"]) for v in events])
-    d["context"].extend([c for v in events for c in v["context"]])
-    d["trigger_text"].extend([t["text"] for t in triggers])
-    d["trigger_start"].extend([t["start"] for t in triggers])
-    d["trigger_end"].extend([t["end"] for t in triggers])
-    get = analysis.parties.get
-    _add_parties(cols, "actors", [get(a, (a, None, None)) for v in events for a in v["actor"]],
-                 [len(v["actor"]) for v in events])
-    _add_parties(cols, "recipients", [get(r, (r, None, None)) for v in events for r in v["recipient"]],
-                 [len(v["recipient"]) for v in events])
-    arguments = [a for v in events for a in v["arguments"]]
-    entities = [a["entity"] for a in arguments]
-    _add_parties(cols, "arguments", [get(x, (x, None, None)) for x in entities], [len(v["arguments"]) for v in events])
-    d["arguments.role"].extend([a["role"] for a in arguments])
-    for flag in ("negated", "future", "hypothetical", "historical"):
-        d[flag].extend([v[flag] for v in events])
-    for key in ("dead", "injured", "arrested"):
-        d[key].extend([m.get(key) for m in magnitudes])
-    d["sentence"].extend(_slices(text, where))
-    d["sentence_start"].extend([a for a, _ in where])
-    d["sentence_end"].extend([b for _, b in where])
+def event_rows(a: Analysis) -> list[dict]:
+    """One row per event, with the sentence holding its trigger (or the nearest one before
+    it, when the trigger starts between sentences)."""
+    record, lab = a.record, _labels()
+    text, aid = record["text"], record["id"]
+    sent_starts, sent_ends = a.view.sentence_starts.tolist(), a.view.sentence_ends.tolist()
+    rows = []
+    for v in record["events"]:
+        trigger, magnitude = v["trigger"], v["magnitude"] or {}
+        k = min(bisect_right(sent_starts, trigger["start"]) - 1, bisect_right(sent_ends, trigger["start"]))
+        start, end = (sent_starts[k], sent_ends[k]) if k >= 0 else (trigger["start"], trigger["end"])
+        rows.append({
+            "id": f"{aid}/{v['id']}", "article_id": aid, "event": v["id"], "category": lab.category[v["category"]],
+            "mode": v["mode"], "context": v["context"],
+            "trigger_text": trigger["text"], "trigger_start": trigger["start"], "trigger_end": trigger["end"],
+            "actors": [a.party(x) for x in v["actor"]], "recipients": [a.party(x) for x in v["recipient"]],
+            "arguments": [{"role": x["role"], **a.party(x["entity"])} for x in v["arguments"]],
+            "negated": v["negated"], "future": v["future"], "hypothetical": v["hypothetical"],
+            "historical": v["historical"],
+            "dead": magnitude.get("dead"), "injured": magnitude.get("injured"), "arrested": magnitude.get("arrested"),
+            "sentence": text[start:end], "sentence_start": start, "sentence_end": end,
+        })
+    return rows
 
 
 def record_batches(records: list[dict]) -> dict[str, pa.RecordBatch]:
     """Every config's rows for `records` (in that order), one record batch per config."""
-    builder = RowBuilder()
-    for record in records:
-        builder.add(record)
-    return builder.batches()
+    analyses = [Analysis(record) for record in records]
+    batches = {"articles": pa.RecordBatch.from_pylist([article_row(r) for r in records], schema=F.arrow_schema("articles"))}
+    batches["ner"], batches["ner_conll4"] = ner_batches(analyses)
+    batches["quotes"] = pa.RecordBatch.from_pylist([row for a in analyses for row in quote_rows(a)],
+                                                   schema=F.arrow_schema("quotes"))
+    batches["events"] = pa.RecordBatch.from_pylist([row for a in analyses for row in event_rows(a)],
+                                                   schema=F.arrow_schema("events"))
+    return {config: batches[config] for config in CONFIGS}

@@ -29,7 +29,6 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from bisect import bisect_right
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import cache
@@ -356,20 +355,3 @@ def segment(text: str, layers: Sequence[Sequence[Mention]]) -> list[Sentence]:
         toks = list(zip(starts[a:b], ends[a:b], strict=True))
         result.append(Sentence(index, s, e, toks, [t[a:b] for t in tags]))
     return result
-
-
-def sentence_index_at(starts: Sequence[int], ends: Sequence[int], offset: int) -> int | None:
-    """The index of the sentence holding `offset`, or of the nearest one before it (offsets in
-    whitespace between sentences), given the sentences' sorted starts and ends; None before
-    the first sentence."""
-    # The last sentence starting at or before the offset, unless an earlier one already
-    # reaches past it.
-    index = min(bisect_right(starts, offset) - 1, bisect_right(ends, offset))
-    return index if index >= 0 else None
-
-
-def sentence_at(sents: Sequence[Sentence], offset: int) -> Sentence | None:
-    """The sentence holding `offset`, or the nearest one before it (offsets in whitespace
-    between sentences)."""
-    index = sentence_index_at([s.start for s in sents], [s.end for s in sents], offset)
-    return None if index is None else sents[index]
