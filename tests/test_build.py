@@ -28,7 +28,6 @@ from akhbar.hf import build as B  # noqa: E402
 from akhbar.hf import features as F  # noqa: E402
 from akhbar.hf.card import to_names  # noqa: E402
 from akhbar.paths import default_shards  # noqa: E402
-from akhbar.provenance import sha256_file
 from synthetic import synthetic_record, write_corpus  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[1]
@@ -558,9 +557,9 @@ def test_card_shows_native_and_translated_articles_apart():
     translated = synthetic_record("synthetic-00000000000000a2", split="test")
     translated["source"]["translation"] = {"from": "en", "outlet": "bbc", "document": "bbc.1"}
     assert _native_and_translated(stats) == ""
-    stats.add_record(native, 0)
+    stats.add_record(native)
     assert _native_and_translated(stats) == ""  # nothing translated: no section
-    stats.add_record(translated, 0)
+    stats.add_record(translated)
     section = _native_and_translated(stats)
     assert 'row["source"]["translation"] is None' in section
     assert "| native | 1 | 0 | 0 | 1 |" in section and "| translated | 0 | 0 | 1 | 1 |" in section

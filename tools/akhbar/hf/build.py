@@ -23,13 +23,11 @@ place at the end; a failure leaves the previous build as it was.
 
 from __future__ import annotations
 
-import gc
 import hashlib
 import os
 import shutil
 import tempfile
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -44,7 +42,6 @@ from akhbar.hf.buildstats import BuildStats
 from akhbar.hf.order import LineRef, index, read_records
 from akhbar.hf.rows import record_batches
 from akhbar.paths import default_shards, project_root
-from akhbar.provenance import sha256_file
 from akhbar.records import few_collections
 from akhbar.validate import Summary, validate_paths
 
@@ -89,7 +86,7 @@ def write_part(folder: str, shards: list[str], part: Part, sizes: tuple[int, int
     writers = {c: pq.ParquetWriter(os.path.join(folder, part.path(c)), F.arrow_schema(c), **PARQUET_OPTIONS)
                for c in CONFIGS}
     try:
-        with _few_collections():
+        with few_collections():
             for group in _chunks(part.refs, group_articles):
                 batches: dict[str, list[pa.RecordBatch]] = {c: [] for c in CONFIGS}
                 for run in _chunks(group, run_articles):
@@ -114,20 +111,6 @@ def _chunks(items: list, size: int) -> list[list]:
     return [items[i:i + size] for i in range(0, len(items), size)]
 
 
-@contextmanager
-def _few_collections() -> Iterator[None]:
-    """Run a block with the cyclic garbage collector rarely triggered. Deriving rows creates
-    millions of short-lived, acyclic objects; with the default thresholds the collector kept
-    rescanning the long-lived objects of pyarrow and `datasets`. Those are frozen out of its
-    scans, and it runs after 100,000 allocations instead of 700; garbage is still collected."""
-    threshold = gc.get_threshold()
-    gc.freeze()
-    gc.set_threshold(100_000, 50, 1000)
-    try:
-        yield
-    finally:
-        gc.set_threshold(*threshold)
-        gc.unfreeze()
 
 
 def _write_part_task(task: tuple[str, list[str], Part, tuple[int, int]]) -> BuildStats:
