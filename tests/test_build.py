@@ -7,7 +7,6 @@ corpus of this checkout.
 from __future__ import annotations
 
 import copy
-import hashlib
 import json
 import os
 import subprocess
@@ -28,14 +27,10 @@ from akhbar.hf import build as B  # noqa: E402
 from akhbar.hf import features as F  # noqa: E402
 from akhbar.hf.card import to_names  # noqa: E402
 from akhbar.paths import default_shards  # noqa: E402
+from akhbar.provenance import sha256_file
 from synthetic import synthetic_record, write_corpus  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[1]
-
-
-def sha256_file(path: Path) -> str:
-    with open(path, "rb") as f:
-        return hashlib.file_digest(f, "sha256").hexdigest()
 
 
 def _bare(record: dict) -> dict:
@@ -550,16 +545,16 @@ def test_unsorted_shards_build_the_same_bytes(tmp_path):
 
 def test_card_shows_native_and_translated_articles_apart():
     from akhbar.hf.buildstats import BuildStats
-    from akhbar.hf.card import _native_and_translated
+    from akhbar.hf.card import native_and_translated
 
     stats = BuildStats()
     native = synthetic_record("synthetic-00000000000000a1", split="train")
     translated = synthetic_record("synthetic-00000000000000a2", split="test")
     translated["source"]["translation"] = {"from": "en", "outlet": "bbc", "document": "bbc.1"}
-    assert _native_and_translated(stats) == ""
+    assert native_and_translated(stats) == ""
     stats.add_record(native)
-    assert _native_and_translated(stats) == ""  # nothing translated: no section
+    assert native_and_translated(stats) == ""  # nothing translated: no section
     stats.add_record(translated)
-    section = _native_and_translated(stats)
+    section = native_and_translated(stats)
     assert 'row["source"]["translation"] is None' in section
     assert "| native | 1 | 0 | 0 | 1 |" in section and "| translated | 0 | 0 | 1 | 1 |" in section

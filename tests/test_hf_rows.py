@@ -353,3 +353,15 @@ def test_build_stats_merged_in_order_equal_one_pass():
     assert merged == whole
     assert [list(getattr(merged, name)) for name in BuildStats.COUNTERS] == [
         list(getattr(whole, name)) for name in BuildStats.COUNTERS]
+
+
+def test_few_collections_restores_the_collector():
+    import gc
+
+    from akhbar.records import few_collections
+
+    before = gc.get_threshold()
+    with few_collections():
+        assert gc.get_threshold()[0] == 100_000
+    assert gc.get_threshold() == before
+    assert gc.get_freeze_count() == 0

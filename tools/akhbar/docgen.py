@@ -188,7 +188,7 @@ def quickstart_markdown() -> str:
     from pathlib import Path
 
     from akhbar.hf.build import build
-    from akhbar.hf.card import _interesting, to_names
+    from akhbar.hf.card import interesting, to_names
 
     with tempfile.TemporaryDirectory() as tmp:
         os.environ.setdefault("HF_DATASETS_OFFLINE", "1")
@@ -208,7 +208,7 @@ def quickstart_markdown() -> str:
             split = next(iter(dataset))
             features = dataset[split].features
             shown = QUICKSTART_TOKEN_ROWS if config in TOKEN_CONFIGS else QUICKSTART_ROWS
-            rows = [to_names(row, features) for row in _first_rows(dataset[split], config, shown, _interesting)]
+            rows = [to_names(row, features) for row in _first_rows(dataset[split], config, shown, interesting)]
             call = f'load_dataset("build/hf", "{config}")' if config != "articles" else 'load_dataset("build/hf")'
             out.append(
                 f"### `{config}`\n\n```python\nfrom datasets import load_dataset\n\nds = {call}\nprint(ds)\n```\n\n"

@@ -38,8 +38,8 @@ class BuildStats:
     schema_versions: Counter = field(default_factory=Counter)
 
     # The counters that add_record and add_rows fill (merge adds them up).
-    COUNTERS = ("articles", "rows", "nbytes", "text_licenses", "annotation_licenses", "publishers", "translated", "statuses",
-                "entity_types", "quote_types", "event_categories", "tokens", "annotated", "guidelines",
+    COUNTERS = ("articles", "rows", "nbytes", "text_licenses", "annotation_licenses", "publishers", "translated",
+                "statuses", "entity_types", "quote_types", "event_categories", "tokens", "annotated", "guidelines",
                 "schema_versions")
 
     def add_record(self, record: dict) -> None:

@@ -134,7 +134,7 @@ def to_names(value, feature):
     return value
 
 
-def _interesting(config: str, row: dict) -> bool:
+def interesting(config: str, row: dict) -> bool:
     """A row worth showing: one that carries annotation when any does."""
     if config == "articles":
         return bool(row["entities"] or row["quotes"] or row["events"])
@@ -151,7 +151,7 @@ def example_row(path: Path, config: str) -> tuple[dict, bool]:
         for row in batch.to_pylist():
             if first is None:
                 first = row
-            if _interesting(config, row):
+            if interesting(config, row):
                 return to_names(row, F.features(config)), True
     return to_names(first, F.features(config)), False
 
@@ -257,7 +257,7 @@ def _license_section(stats) -> str:
     )
 
 
-def _native_and_translated(stats) -> str:
+def native_and_translated(stats) -> str:
     """Native Arabic and translated articles, per split, and the filter that keeps one kind."""
     if not any(kind == "translated" for _, kind in stats.translated):
         return ""
@@ -422,7 +422,7 @@ def card_text(out: Path, stats, root: Path) -> str:
         "or diacritic. All text is NFC. Unknown facts (dates, authors) are null, never guessed.\n\n"
         "#### Who are the source data producers?\n\n"
         f"The journalists and publishers named in each record's `source` ({', '.join(sorted(stats.publishers))}).\n\n"
-        + _native_and_translated(stats)
+        + native_and_translated(stats)
         + "### Annotations\n\n#### Annotation process\n\n"
         "Annotators follow the Akhbar guidelines: entities are discourse referents with typed mentions "
         "(proclitics و ف ب ل ك س outside a span, the article ال inside; mentions may nest, never cross); quotes "
