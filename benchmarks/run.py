@@ -45,14 +45,36 @@ sys.path.insert(0, str(HERE))
 
 import generate  # noqa: E402
 
-# Runs a command and reports its wall time and the peak RSS of its largest process.
+# Runs a command and reports its wall time and the peak RSS of its largest process. Processes
+# that are not waited for by their parent (a multiprocessing forkserver and the workers it
+# forks) escape getrusage(RUSAGE_CHILDREN), so the high-water mark (VmHWM) of every process
+# of the command's session is also read while it runs.
 WRAPPER = """
-import json, resource, subprocess, sys, time
+import json, os, resource, subprocess, sys, time
+def session_peak(sid):
+    peak = 0
+    for pid in filter(str.isdigit, os.listdir("/proc")):
+        try:
+            if os.getsid(int(pid)) == sid:
+                with open(f"/proc/{pid}/status") as f:
+                    peak = max([peak] + [int(line.split()[1]) for line in f if line.startswith("VmHWM:")])
+        except (OSError, ValueError):
+            pass
+    return peak
 t = time.perf_counter()
-rc = subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL).returncode
+proc = subprocess.Popen(sys.argv[1:], stdout=subprocess.DEVNULL, start_new_session=True)
+peak = 0
+while True:
+    peak = max(peak, session_peak(proc.pid))
+    try:
+        proc.wait(timeout=0.2)
+        break
+    except subprocess.TimeoutExpired:
+        pass
 wall = time.perf_counter() - t
+rss = max(peak, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)
 usage = resource.getrusage(resource.RUSAGE_CHILDREN)
-print(json.dumps({"rc": rc, "seconds": wall, "cpu": usage.ru_utime + usage.ru_stime, "rss_kb": usage.ru_maxrss}))
+print(json.dumps({"rc": proc.returncode, "seconds": wall, "cpu": usage.ru_utime + usage.ru_stime, "rss_kb": rss}))
 """
 
 FLOOR = """

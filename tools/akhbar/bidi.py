@@ -92,17 +92,10 @@ def _balanced(items: list[tuple[str, str]]) -> bool:
     return not stack
 
 
-def _isolate_run(pieces: list[str], opaque_depth: int, marks: tuple[str, str]) -> str:
-    """Isolate the Arabic phrases of one run of inline content (text and inline tags)."""
-    if not any(ARABIC.search(p) for p in pieces if not p.startswith("<")):
-        return "".join(pieces)
-    text = "".join(p for p in pieces if not p.startswith("<"))
-    spans = _phrases(text)
-    if not spans:
-        return "".join(pieces)
-    cuts = sorted({pos for span in spans for pos in span})
-    # items: [kind, piece, opaque depth before it, text position before it]; text pieces are
-    # split at every span boundary, so that boundaries fall between items
+def _items(pieces: list[str], cuts: list[int], opaque_depth: int) -> tuple[list[list], int, int]:
+    """[kind, piece, opaque depth before it, text position before it] for every piece, text
+    pieces split at every cut so that phrase boundaries fall between items; also the text
+    length and the opaque depth at the end."""
     items: list[list] = []
     depth, pos = opaque_depth, 0
     for piece in pieces:
@@ -119,40 +112,65 @@ def _isolate_run(pieces: list[str], opaque_depth: int, marks: tuple[str, str]) -
                 start = cut
         items.append(["text", piece[start - pos:], depth, start])
         pos += len(piece)
+    return items, pos, depth
+
+
+def _boundaries(items: list[list], end: int, end_depth: int, span: tuple[int, int], floor: int) -> tuple[int, int] | None:
+    """The item boundaries (innermost first) where an isolate for `span` can open and close
+    with balanced markup between them, at or after `floor`; None when the markup does not
+    nest inside the phrase."""
     n = len(items)
 
     def position(k: int) -> int:
-        return items[k][3] if k < n else pos
+        return items[k][3] if k < n else end
 
     def in_code(k: int) -> bool:
-        return (items[k][2] if k < n else depth) > 0
+        return (items[k][2] if k < n else end_depth) > 0
 
+    s, e = span
+    starts = [k for k in range(floor, n + 1) if position(k) == s and not in_code(k)]
+    ends = [k for k in range(floor, n + 1) if position(k) == e and not in_code(k)]
+    return next(((ks, ke) for ks in reversed(starts) for ke in ends
+                 if ke > ks and _balanced([(i[0], i[1]) for i in items[ks:ke]])), None)
+
+
+def _isolate_pieces(items: list[list], floor: int, span: tuple[int, int], marks: tuple[str, str]) -> None:
+    """Isolate each Arabic text piece of `span` on its own (the markup crosses the phrase)."""
     opener, closer = marks
+    s, e = span
+    for item in items[floor:]:
+        if item[0] == "text" and item[2] == 0 and s <= item[3] < e and ARABIC.search(item[1]):
+            piece = item[1]
+            lead, trail = len(piece) - len(piece.lstrip()), len(piece) - len(piece.rstrip())
+            item[1] = piece[:lead] + opener + piece[lead: len(piece) - trail] + closer + piece[len(piece) - trail:]
+
+
+def _isolate_run(pieces: list[str], opaque_depth: int, marks: tuple[str, str]) -> str:
+    """Isolate the Arabic phrases of one run of inline content (text and inline tags)."""
+    if not any(ARABIC.search(p) for p in pieces if not p.startswith("<")):
+        return "".join(pieces)
+    spans = _phrases("".join(p for p in pieces if not p.startswith("<")))
+    if not spans:
+        return "".join(pieces)
+    items, end, end_depth = _items(pieces, sorted({pos for span in spans for pos in span}), opaque_depth)
     opens: dict[int, int] = {}   # boundary k (before item k) -> isolates opening there
     closes: dict[int, int] = {}  # boundary k -> isolates closing there
     floor = 0  # isolates never overlap: a later one starts at or after the previous end
-    for s, e in spans:
-        starts = [k for k in range(floor, n + 1) if position(k) == s and not in_code(k)]
-        ends = [k for k in range(floor, n + 1) if position(k) == e and not in_code(k)]
-        chosen = next(((ks, ke) for ks in reversed(starts) for ke in ends  # innermost first
-                       if ke > ks and _balanced([(i[0], i[1]) for i in items[ks:ke]])), None)
-        if chosen:
-            ks, ke = chosen
-            opens[ks] = opens.get(ks, 0) + 1
-            closes[ke] = closes.get(ke, 0) + 1
-            floor = ke
+    for span in spans:
+        chosen = _boundaries(items, end, end_depth, span, floor)
+        if chosen is None:
+            _isolate_pieces(items, floor, span, marks)
             continue
-        # the markup does not nest inside the phrase: isolate each Arabic text piece alone
-        for item in items[floor:]:
-            if item[0] == "text" and item[2] == 0 and s <= item[3] < e and ARABIC.search(item[1]):
-                piece = item[1]
-                lead, trail = len(piece) - len(piece.lstrip()), len(piece) - len(piece.rstrip())
-                item[1] = piece[:lead] + opener + piece[lead: len(piece) - trail] + closer + piece[len(piece) - trail:]
+        ks, ke = chosen
+        opens[ks] = opens.get(ks, 0) + 1
+        closes[ke] = closes.get(ke, 0) + 1
+        floor = ke
+    opener, closer = marks
     out = []
     for k, item in enumerate(items):
         out.append(closer * closes.get(k, 0) + opener * opens.get(k, 0))
         out.append(item[1])
-    out.append(closer * closes.get(n, 0))
+    out.append(closer * closes.get(len(items), 0))
     return "".join(out)
 
 

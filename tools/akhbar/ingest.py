@@ -189,8 +189,6 @@ def build_record(raw_path: Path, raw_rel: str, options: IngestOptions) -> dict:
 def ingest(raw_path: Path, root: Path, options: IngestOptions, shard: Path | None = None) -> tuple[dict, Path]:
     """Copy the raw file under corpus/raw/<slug>/, build the record and add it to the shard
     (corpus/articles/<slug>.jsonl by default), rewriting the shard atomically and sorted."""
-    from akhbar.fmt import canonical_bytes
-
     raw_path = Path(raw_path)
     if not raw_path.is_file():
         raise IngestError(f"{raw_path}: no such file")
@@ -199,25 +197,11 @@ def ingest(raw_path: Path, root: Path, options: IngestOptions, shard: Path | Non
     record = build_record(raw_path, raw_rel, options)
     shard = shard or root / "corpus" / "articles" / f"{slug}.jsonl"
 
-    existing: list[dict] = []
-    if shard.exists():
-        content, problems = canonical_bytes(shard)
-        if content is None:
-            where = "; ".join(d.as_text() for d in problems[:3])
-            raise IngestError(f"{shard}: cannot add to a shard that does not parse ({where}); fix it first")
-        existing = [orjson.loads(line) for line in content.splitlines()]
+    existing = existing_records(shard)
     if any(r.get("id") == record["id"] for r in existing):
         raise IngestError(f"{record['id']}: an article with this id is already in {shard}; ids are never reused")
 
-    target = root / raw_rel
-    if target.exists():
-        if sha256_file(target) != record["source"]["raw_sha256"]:
-            raise IngestError(f"{target} exists with different content; refusing to overwrite a raw file")
-    else:
-        target.parent.mkdir(parents=True, exist_ok=True)
-        tmp = target.with_name(f".{target.name}.tmp")
-        shutil.copyfile(raw_path, tmp)
-        tmp.replace(target)
+    copy_raw(raw_path, root / raw_rel)
 
     shard.parent.mkdir(parents=True, exist_ok=True)
     write_records(shard, sorted(existing + [record], key=lambda r: str(r.get("id"))))
@@ -269,6 +253,20 @@ def collection_record(collection, article, raw_rel: str, raw_sha256: str, date: 
     }
 
 
+def existing_records(shard: Path) -> list[dict]:
+    """The records of a shard a new article is added to (none when it does not exist yet);
+    a shard that does not parse is refused, so nothing in it is lost."""
+    from akhbar.fmt import canonical_bytes
+
+    if not shard.exists():
+        return []
+    content, problems = canonical_bytes(shard)
+    if content is None:
+        where = "; ".join(d.as_text() for d in problems[:3])
+        raise IngestError(f"{shard}: cannot add to a shard that does not parse ({where}); fix it first")
+    return [orjson.loads(line) for line in content.splitlines()]
+
+
 def copy_raw(source: Path, target: Path) -> str:
     """Copy a raw file byte for byte (atomically); refuse to overwrite different content.
     Returns its SHA-256."""
@@ -291,7 +289,6 @@ def ingest_collection(name: str, folder: Path, root: Path, shard: Path | None = 
     Articles already present (same id) are left as they are, so re-running is safe."""
     from akhbar.adapters import ADAPTERS
     from akhbar.adapters.wikinews_qcri import LayoutError
-    from akhbar.fmt import canonical_bytes
 
     if name not in ADAPTERS:
         raise IngestError(f"unknown source {name!r}; known: {', '.join(sorted(ADAPTERS))}")
@@ -304,13 +301,7 @@ def ingest_collection(name: str, folder: Path, root: Path, shard: Path | None = 
     except LayoutError as exc:
         raise IngestError(str(exc)) from None
     shard = shard or root / "corpus" / "articles" / f"{collection.slug}.jsonl"
-    existing: list[dict] = []
-    if shard.exists():
-        content, problems = canonical_bytes(shard)
-        if content is None:
-            where = "; ".join(d.as_text() for d in problems[:3])
-            raise IngestError(f"{shard}: cannot add to a shard that does not parse ({where}); fix it first")
-        existing = [orjson.loads(line) for line in content.splitlines()]
+    existing = existing_records(shard)
     known = {r.get("id") for r in existing}
     added, hashes = [], {}
     for article in articles:

@@ -64,50 +64,15 @@ def read_docs(args, report):
 
 
 def run(args) -> int:
-    from akhbar.interchange.common import InterchangeError, Report
-    from akhbar.interchange.merge import NewRecordOptions, copy_raw_files, merge_docs, read_shards
-    from akhbar.paths import corpus_root_of, default_shards, project_root
+    from akhbar.interchange.common import Report
+    from akhbar.interchange.merge import copy_raw_files
     from akhbar.records import write_records
-    from akhbar.validate import Summary, display_path, validate_paths
+    from akhbar.validate import display_path
 
-    out = Path(args.out)
-    if out.exists() and not out.is_file():
-        raise UsageError(f"--out {out}: not a file")
-    if not out.parent.is_dir():
-        raise UsageError(f"--out {out}: folder {out.parent} does not exist")
-    if args.sentences_per_doc < 0:
-        raise UsageError("--sentences-per-doc must be >= 0")
+    out = _checked_out(args)
     report = Report()
-    try:
-        docs = read_docs(args, report)
-        existing = read_shards([out]) if out.exists() else {}
-        base_paths = [Path(p) for p in args.base] if args.base is not None else default_shards(project_root())
-        base = read_shards([p for p in base_paths if p.resolve() != out.resolve()])
-        for key, value in existing.items():
-            base[key] = value
-        root = Path(args.root).resolve() if args.root else corpus_root_of(out)
-        options = NewRecordOptions(publisher=args.publisher, slug=args.slug, text_license=args.text_license,
-                                   annotation_license=args.annotation_license, status=args.status,
-                                   annotators=args.annotator, date=args.date)
-        records, changed, copies = merge_docs(docs, base, root, options, report)
-    except InterchangeError as exc:
-        for problem in report.problems:
-            print(problem.as_text(), file=sys.stderr)
-        raise UsageError(str(exc)) from None
-
-    for record in records:
-        shard = base.get(record["id"], (None, None))[1]
-        if shard is not None and shard.resolve() != out.resolve():
-            report.warning("other-shard", f"article lives in {display_path(shard)}; writing it to {display_path(out)} too would "
-                                          "duplicate its id: import into that shard instead", article=record["id"])
-    for problem in report.problems:
-        print(problem.as_text(), file=sys.stderr)
-    for line in report.summary_lines():
-        print(line)
-    if args.report:
-        from akhbar.records import atomic_write
-
-        atomic_write(Path(args.report), [json.dumps(report.as_json(), ensure_ascii=False, indent=1).encode("utf-8") + b"\n"])
+    records, changed, existing, copies = _merged(args, out, report)
+    _print_report(report, args)
     blocking = [p for p in report.errors if p.code != "other-shard"]
     if any(p.code == "other-shard" for p in report.problems):
         print(f"nothing written to {display_path(out)}: articles belong to other shards", file=sys.stderr)
@@ -122,6 +87,67 @@ def run(args) -> int:
     copy_raw_files(copies)
     write_records(out, sorted(merged.values(), key=lambda r: r["id"]))
     print(f"{len(records)} article(s) imported ({len(changed)} new or changed) -> {display_path(out)}")
+    if not _written_valid(out, args):
+        return EXIT_INVALID
+    return EXIT_INVALID if blocking else EXIT_OK
+
+
+def _checked_out(args) -> Path:
+    out = Path(args.out)
+    if out.exists() and not out.is_file():
+        raise UsageError(f"--out {out}: not a file")
+    if not out.parent.is_dir():
+        raise UsageError(f"--out {out}: folder {out.parent} does not exist")
+    if args.sentences_per_doc < 0:
+        raise UsageError("--sentences-per-doc must be >= 0")
+    return out
+
+
+def _merged(args, out: Path, report) -> tuple[list[dict], list, dict, list]:
+    """The imported records merged with their base versions, those new or changed, the
+    records already in --out, and the raw files to copy. An article that lives in another shard is reported."""
+    from akhbar.interchange.common import InterchangeError
+    from akhbar.interchange.merge import NewRecordOptions, merge_docs, read_shards
+    from akhbar.paths import corpus_root_of, default_shards, project_root
+    from akhbar.validate import display_path
+
+    try:
+        docs = read_docs(args, report)
+        existing = read_shards([out]) if out.exists() else {}
+        base_paths = [Path(p) for p in args.base] if args.base is not None else default_shards(project_root())
+        base = read_shards([p for p in base_paths if p.resolve() != out.resolve()])
+        base.update(existing)
+        root = Path(args.root).resolve() if args.root else corpus_root_of(out)
+        options = NewRecordOptions(publisher=args.publisher, slug=args.slug, text_license=args.text_license,
+                                   annotation_license=args.annotation_license, status=args.status,
+                                   annotators=args.annotator, date=args.date)
+        records, changed, copies = merge_docs(docs, base, root, options, report)
+    except InterchangeError as exc:
+        for problem in report.problems:
+            print(problem.as_text(), file=sys.stderr)
+        raise UsageError(str(exc)) from None
+    for record in records:
+        shard = base.get(record["id"], (None, None))[1]
+        if shard is not None and shard.resolve() != out.resolve():
+            report.warning("other-shard", f"article lives in {display_path(shard)}; writing it to {display_path(out)} too would "
+                                          "duplicate its id: import into that shard instead", article=record["id"])
+    return records, changed, existing, copies
+
+
+def _print_report(report, args) -> None:
+    for problem in report.problems:
+        print(problem.as_text(), file=sys.stderr)
+    for line in report.summary_lines():
+        print(line)
+    if args.report:
+        from akhbar.records import atomic_write
+
+        atomic_write(Path(args.report), [json.dumps(report.as_json(), ensure_ascii=False, indent=1).encode("utf-8") + b"\n"])
+
+
+def _written_valid(out: Path, args) -> bool:
+    """Validate the written shard; print its errors (at most 20)."""
+    from akhbar.validate import Summary, display_path, validate_paths
 
     summary = Summary()
     diagnostics = [d for d in validate_paths([out], Path(args.root).resolve() if args.root else None, summary) if d.level == "error"]
@@ -129,5 +155,5 @@ def run(args) -> int:
         print(diagnostic.as_text(), file=sys.stderr)
     if summary.errors:
         print(f"{display_path(out)}: {summary.errors} validation error(s); run akhbar validate", file=sys.stderr)
-        return EXIT_INVALID
-    return EXIT_INVALID if blocking else EXIT_OK
+        return False
+    return True

@@ -23,52 +23,68 @@ def register(sub) -> None:
 
 
 def run(args) -> int:
-    from akhbar.interchange import brat, labelstudio
-    from akhbar.interchange.common import InterchangeError, Report
-    from akhbar.interchange.merge import read_shards
     from akhbar.paths import project_root
     from akhbar.preannotate import build_lexicon, evaluate, preannotate
-    from akhbar.records import write_records
     from akhbar.validate import display_path
 
-    root = project_root()
-    try:
-        targets = [rec for rec, _ in read_shards(expand_shards(args.paths, root)).values()]
-        known = targets if not args.lexicon else [rec for rec, _ in read_shards(expand_shards(args.lexicon, root)).values()]
-    except InterchangeError as exc:
-        raise UsageError(str(exc)) from None
+    targets, known = _read(args, project_root())
     if args.evaluate:
         sys.stdout.write(json.dumps(evaluate(known), ensure_ascii=False, indent=2) + "\n")
         return EXIT_OK
     if not args.out:
         raise UsageError("--out is required (a .jsonl file for --format record, a folder otherwise)")
-    if args.ids:
-        missing = sorted(set(args.ids) - {r["id"] for r in targets})
-        if missing:
-            raise UsageError(f"no such article(s): {', '.join(missing)}")
-        targets = [r for r in targets if r["id"] in set(args.ids)]
-    else:
-        targets = [r for r in targets if r.get("annotation", {}).get("status") == "draft"]
+    targets = _chosen(targets, args.ids)
     lexicon = build_lexicon(known, exclude={r["id"] for r in targets})
     drafts = sorted((preannotate(r, lexicon) for r in targets), key=lambda r: r["id"])
     out = Path(args.out)
-    if args.format == "record":
-        if out.is_dir():
-            raise UsageError(f"--out {out}: a folder; --format record writes one JSONL file")
-        out.parent.mkdir(parents=True, exist_ok=True)
-        write_records(out, drafts)
-    else:
-        if out.exists() and not out.is_dir():
-            raise UsageError(f"--out {out}: not a folder")
-        out.mkdir(parents=True, exist_ok=True)
-        report = Report()
-        try:
-            (brat.export_brat if args.format == "brat" else labelstudio.export_labelstudio)(drafts, out, report)
-        except InterchangeError as exc:
-            raise UsageError(str(exc)) from None
-        for problem in report.problems:
-            print(problem.as_text(), file=sys.stderr)
+    _write(drafts, out, args.format)
     counts = [sum(len(e["mentions"]) for d in drafts for e in d["entities"]),
               sum(len(d["quotes"]) for d in drafts), sum(len(d["events"]) for d in drafts)]
     print(f"{len(drafts)} article(s): {counts[0]} mention(s), {counts[1]} quote(s), {counts[2]} event(s) proposed -> {display_path(out)}")
     return EXIT_OK
+
+
+def _read(args, root) -> tuple[list[dict], list[dict]]:
+    """The records to pre-annotate and the annotated records to learn from."""
+    from akhbar.interchange.common import InterchangeError
+    from akhbar.interchange.merge import read_shards
+
+    try:
+        targets = [rec for rec, _ in read_shards(expand_shards(args.paths, root)).values()]
+        known = targets if not args.lexicon else [rec for rec, _ in read_shards(expand_shards(args.lexicon, root)).values()]
+    except InterchangeError as exc:
+        raise UsageError(str(exc)) from None
+    return targets, known
+
+
+def _chosen(targets: list[dict], ids: list[str]) -> list[dict]:
+    """The articles named with --id, or every draft article."""
+    if not ids:
+        return [r for r in targets if r.get("annotation", {}).get("status") == "draft"]
+    missing = sorted(set(ids) - {r["id"] for r in targets})
+    if missing:
+        raise UsageError(f"no such article(s): {', '.join(missing)}")
+    return [r for r in targets if r["id"] in set(ids)]
+
+
+def _write(drafts: list[dict], out: Path, fmt: str) -> None:
+    from akhbar.interchange import brat, labelstudio
+    from akhbar.interchange.common import InterchangeError, Report
+    from akhbar.records import write_records
+
+    if fmt == "record":
+        if out.is_dir():
+            raise UsageError(f"--out {out}: a folder; --format record writes one JSONL file")
+        out.parent.mkdir(parents=True, exist_ok=True)
+        write_records(out, drafts)
+        return
+    if out.exists() and not out.is_dir():
+        raise UsageError(f"--out {out}: not a folder")
+    out.mkdir(parents=True, exist_ok=True)
+    report = Report()
+    try:
+        (brat.export_brat if fmt == "brat" else labelstudio.export_labelstudio)(drafts, out, report)
+    except InterchangeError as exc:
+        raise UsageError(str(exc)) from None
+    for problem in report.problems:
+        print(problem.as_text(), file=sys.stderr)
