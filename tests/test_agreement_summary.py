@@ -36,6 +36,15 @@ def test_pairs_and_headline_figures(tmp_path):
     assert set(headline(r_c).values()) == {1.0}
 
 
+def test_a_third_annotation_is_scored_on_its_own_article_only(tmp_path):
+    # The gold side of a third annotation is the whole corpus; the corpus's other articles
+    # are not the third annotator's misses.
+    root = _agreement_root(tmp_path)
+    write_corpus(root, [synthetic_record(), synthetic_record("synthetic-00000000000000b2")])
+    (_ab, _r_ab), (_c, r_c) = results(root)
+    assert set(headline(r_c).values()) == {1.0}
+
+
 def test_card_reports_agreement_or_says_there_is_none(tmp_path):
     assert "No article has been double-annotated" in agreement_section(tmp_path)
     section = agreement_section(_agreement_root(tmp_path / "r"))

@@ -80,7 +80,14 @@ def results(root: Path) -> list[tuple[Pair, dict]]:
     from akhbar.agree import compare, result_json
     from akhbar.sources import load_collection
 
-    return [(p, result_json(compare(load_collection(str(p.a)), load_collection(str(p.b))))) for p in pairs(root)]
+    found = []
+    for pair in pairs(root):
+        a, b = load_collection(str(pair.a)), load_collection(str(pair.b))
+        # A third annotation covers one article; the gold side is the whole corpus, whose
+        # other articles would otherwise count as B's misses.
+        a.records = {key: located for key, located in a.records.items() if key in b.records}
+        found.append((pair, result_json(compare(a, b))))
+    return found
 
 
 def pooled(root: Path) -> dict | None:
