@@ -94,6 +94,12 @@ def _window(text: str, start: int, end: int, lo: int, hi: int, limit: int = MAX_
 def find_text(text: str, wanted: str, occurrence: int = 1, where: str = "") -> tuple[int, int]:
     """(start, end) of the passage `wanted` in text; « … » in it skips any text (the passage
     runs from the first piece to the last)."""
+    pieces = find_pieces(text, wanted, occurrence, where)
+    return pieces[0][0], pieces[-1][1]
+
+
+def find_pieces(text: str, wanted: str, occurrence: int = 1, where: str = "") -> list[tuple[int, int]]:
+    """(start, end) of each piece of `wanted` (split at «…») in text, in order."""
     pieces = [p for p in (s.strip() for s in wanted.split("…")) if p]
     if not pieces:
         raise ExampleError(f"{where}: empty text=")
@@ -102,13 +108,13 @@ def find_text(text: str, wanted: str, occurrence: int = 1, where: str = "") -> t
         at = text.find(pieces[0], at + 1)
         if at < 0:
             raise ExampleError(f"{where}: text {pieces[0]!r} (occurrence {occurrence}) is not in the article")
-    end = at + len(pieces[0])
+    found = [(at, at + len(pieces[0]))]
     for piece in pieces[1:]:
-        found = text.find(piece, end)
-        if found < 0:
+        at = text.find(piece, found[-1][1])
+        if at < 0:
             raise ExampleError(f"{where}: text {piece!r} does not follow {pieces[0]!r} in the article")
-        end = found + len(piece)
-    return at, end
+        found.append((at, at + len(piece)))
+    return found
 
 
 # --- one example --------------------------------------------------------------------------------
@@ -126,9 +132,12 @@ class Example:
     fields: list[tuple[str, str]] = field(default_factory=list)
     source: dict | None = None
     ref: str = ""
+    pieces: list[tuple[int, int]] = field(default_factory=list)  # shown parts when text is left out
 
     def html(self, root: str = "") -> str:
-        body = nest(self.text, self.start, self.end, self.spans)
+        opened: set[int] = set()
+        pieces = self.pieces or [(self.start, self.end)]
+        body = " … ".join(nest(self.text, a, b, self.spans, opened) for a, b in pieces)
         if self.source is not None:
             # a passage cut out of a longer sentence says so
             start, end = _sentence_bounds(self.text, self.start, self.end)
@@ -147,7 +156,8 @@ class Example:
                     + f" · characters {self.start}–{self.end}")
             cls = "akhbar-ex akhbar-marks akhbar-ex-corpus"
             data = (f' data-article="{esc(article)}" data-ref="{esc(self.ref)}" '
-                    f'data-start="{self.start}" data-end="{self.end}"')
+                    f'data-start="{self.start}" data-end="{self.end}"'
+                    + (f' data-pieces="{" ".join(f"{a}-{b}" for a, b in self.pieces)}"' if self.pieces else ""))
         return (f'<figure class="{cls}" data-kind="{esc(self.kind)}"{data}>'
                 f'<figcaption class="akhbar-ex-source">{head}</figcaption>'
                 f'<div class="akhbar-ex-text" dir="rtl" lang="ar">{body}</div>'
@@ -379,8 +389,11 @@ def corpus_example(corpus: Corpus, raw: str, where: str) -> Example:
                                f"the page expects trigger={named.get('trigger')!r}")
         return builder.event(event)
     if "text" in named:
-        start, end = find_text(record["text"], named["text"], int(named.get("n", 1)), where)
-        return builder.passage(start, end, named.get("layers", "mentions"))
+        pieces = find_pieces(record["text"], named["text"], int(named.get("n", 1)), where)
+        example = builder.passage(pieces[0][0], pieces[-1][1], named.get("layers", "mentions"))
+        if len(pieces) > 1:
+            example.pieces = pieces
+        return example
     raise ExampleError(f"{where}: akhbar:example needs quote=, event= or text=")
 
 
