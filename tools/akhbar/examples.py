@@ -22,11 +22,13 @@ from __future__ import annotations
 
 import re
 import shlex
+from bisect import bisect_right
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from functools import cached_property
+from functools import cached_property, lru_cache
 
-from akhbar.render import RANK, Span, _css_name, esc, nest
+from akhbar.hf.tokenize import sentences
+from akhbar.render import RANK, Page, Span, _css_name, esc, nest
 
 MARKERS = ("negated", "future", "hypothetical", "historical")
 # A passage shown around an annotation is its sentence(s); one longer than this is cut to a
@@ -34,7 +36,6 @@ MARKERS = ("negated", "future", "hypothetical", "historical")
 MAX_CONTEXT = 420
 EVENT_CONTEXT = 240  # an event shows its clause: a shorter window
 CARD_CONTEXT = 110
-SENTENCE_END = re.compile(r"[.؟!](?=[\s\"'»”)]|$)|\n")
 DIRECTIVE = re.compile(r"<!-- akhbar:(example|illustrative|legend|card)\b(.*?)-->", re.S)
 
 
@@ -63,19 +64,20 @@ class Corpus:
         raise ExampleError(f"{record['id']}: no {layer} {item_id!r}")
 
 
+@lru_cache(maxsize=64)
+def _sentence_spans(text: str) -> tuple[tuple[int, int], ...]:
+    return tuple(sentences(text))  # the dataset's sentence splitter: the same sentences everywhere
+
+
 def _sentence_bounds(text: str, lo: int, hi: int) -> tuple[int, int]:
-    """The sentence(s) around text[lo:hi]: from after the last sentence end before lo to the
-    first sentence end at or after hi (a line break always ends a sentence)."""
-    start = 0
-    for match in SENTENCE_END.finditer(text, 0, lo):
-        start = match.end()
-    end = len(text)
-    match = SENTENCE_END.search(text, max(hi - 1, lo))
-    if match:
-        end = match.end() if match.group() != "\n" else match.start()
-    while start < lo and text[start].isspace():
-        start += 1
-    return start, end
+    """The sentence(s) around text[lo:hi]: from the start of the sentence holding lo to the
+    end of the sentence holding hi (sentences as akhbar.hf.tokenize splits them)."""
+    spans = _sentence_spans(text)
+    starts = [a for a, _b in spans]
+    k = max(bisect_right(starts, lo) - 1, 0)
+    start = min(spans[k][0], lo) if spans else 0
+    end = next((b for _a, b in spans[k:] if b >= hi), max(hi, len(text.rstrip())))
+    return start, max(end, hi)
 
 
 def _window(text: str, start: int, end: int, lo: int, hi: int, limit: int = MAX_CONTEXT) -> tuple[int, int]:
@@ -165,21 +167,14 @@ class Example:
                 + "</figure>")
 
 
-class Builder:
+class Builder(Page):
     """Makes the Example of one record's annotation (spans and caption from the record)."""
 
-    def __init__(self, record: dict):
-        self.record = record
-        self.text: str = record["text"]
-        self.entities = {e["id"]: e for e in record.get("entities", [])}
-
     def name(self, entity_id: str | None) -> str:
-        if entity_id is None:
-            return "—"
-        entity = self.entities.get(entity_id)
-        if entity is None:
-            return f"{esc(entity_id)} (not an entity of this article)"
-        return f"{esc(entity.get('name'))} <small>({esc(entity.get('type'))}, {esc(entity_id)})</small>"
+        """The entity's name, id and type, as HTML."""
+        entity = self.entities.get(entity_id) if entity_id is not None else None
+        label = esc(self.entity_label(entity_id))
+        return label if entity is None else f"{label} <small>{esc(entity.get('type'))}</small>"
 
     def mention_near(self, entity_id: str, lo: int, hi: int, near: int) -> dict | None:
         """The mention of the entity inside [lo, hi) closest to offset `near`."""
