@@ -225,7 +225,7 @@ class Builder(Page):
         start, end = _sentence_bounds(self.text, trigger["start"], trigger["end"])
         start, end = _window(self.text, start, end, trigger["start"], trigger["end"], EVENT_CONTEXT)
         spans = [Span(trigger["start"], trigger["end"], "trigger", "trig", f"trigger · {event['category']}",
-                      f"trigger {event['category']}")]
+                      event["category"])]
         fields = [("category", esc(event["category"])), ("mode", esc(event.get("mode") or "—")),
                   ("context", esc(", ".join(event.get("context") or []) or "—"))]
         groups = [("actor", [("actor", e) for e in event.get("actor", [])]),
@@ -309,7 +309,7 @@ def illustrative(source: str) -> Example:
         name, _, category = label.partition(":")
         if name in ILLUSTRATIVE_CLASSES:
             layer, cls = ILLUSTRATIVE_CLASSES[name]
-            shown = f"trigger {category}".strip() if name == "trigger" else name
+            shown = (category or "trigger") if name == "trigger" else name
         elif name in types:
             layer, cls, shown = "mention", f"m ty-{_css_name(name)}", name
         elif name in roles:
@@ -340,7 +340,7 @@ def legend_html() -> str:
         (mark("cue", "cue", "قال"), "the cue, with its lemma below"),
         (mark("spk", "speaker", "المتحدث"), "speaker span"),
         (mark("m ty-ORG adr", "addressee", "إيلاف"), "addressee"),
-        (mark("trig", "trigger ASSAULT", "الضربات"), "event trigger and category"),
+        (mark("trig", "ASSAULT", "الضربات"), "event trigger, labelled with its category"),
         (mark("m ty-GPE role", "actor", "مصر"), "an event's actor, recipient or argument (role above, colour = entity type)"),
         (mark("m ty-PERS", "PERS", "صبحي"), "entity mention and its type"),
     ]

@@ -215,7 +215,7 @@ ANNOTATION_RULES = [
     ".m{border:1px solid #777;border-radius:4px;padding:.15em .2em;margin:0 .05em}",
     ".m .m{padding:0 .15em}",
     ".first[data-label]::before{content:attr(data-label);font:bold .55em sans-serif;"
-    "vertical-align:super;margin-inline-end:.2em;direction:ltr;unicode-bidi:isolate}",
+    "vertical-align:super;margin-inline-end:.2em;direction:ltr;unicode-bidi:isolate;white-space:nowrap}",
     ".q{text-decoration:underline 2px #b03a2e;text-underline-offset:.5em}",
     ".q.first::before{color:#b03a2e}",
     ".cue{font-weight:bold;border-bottom:2px dotted #b03a2e}",
