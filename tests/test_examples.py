@@ -60,6 +60,8 @@ class Figures(HTMLParser):
 
     def handle_starttag(self, tag, attrs):
         attrs = dict(attrs)
+        if tag == "br":
+            return
         self.stack.append((tag, attrs))
         classes = (attrs.get("class") or "").split()
         if tag == "figure" and "akhbar-ex" in classes:

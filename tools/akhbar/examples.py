@@ -140,6 +140,7 @@ class Example:
         opened: set[int] = set()
         pieces = self.pieces or [(self.start, self.end)]
         body = " … ".join(nest(self.text, a, b, self.spans, opened) for a, b in pieces)
+        body = body.replace("\n", "<br>\n")  # a passage over a paragraph break shows it
         if self.source is not None:
             # a passage cut out of a longer sentence says so
             start, end = _sentence_bounds(self.text, self.start, self.end)
