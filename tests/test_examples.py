@@ -315,3 +315,24 @@ def test_hard_cases_with_a_corpus_example_show_it(site, corpus):
         if any(q in t for q in quoted for t in texts):
             missing.append(anchor)
     assert missing == []
+
+
+def test_a_stale_reference_fails_the_site_build(tmp_path):
+    """The hook turns a reference the corpus does not satisfy into a build error naming the
+    page, the line and the article (a tiny site with the project's hooks)."""
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    repo = Path(__file__).resolve().parents[1]
+    (tmp_path / "docs").mkdir()
+    (tmp_path / "docs" / "index.md").write_text(
+        "# Probe\n\n<!-- akhbar:example elaph-46fbcfd5b2c865c7 quote=q7 cue=\"قال\" -->\n", encoding="utf-8")
+    (tmp_path / "mkdocs.yml").write_text(f"site_name: probe\nhooks:\n  - {repo / 'tools' / 'mkdocs_hooks.py'}\n",
+                                         encoding="utf-8")
+    result = subprocess.run([sys.executable, "-m", "mkdocs", "build", "--strict", "-f", str(tmp_path / "mkdocs.yml"),
+                             "--site-dir", str(tmp_path / "site")], cwd=repo, capture_output=True, text=True,
+                            env={**os.environ, "NO_MKDOCS_2_WARNING": "1"})
+    assert result.returncode != 0
+    assert "index.md:3" in result.stderr and "has cue 'تابع'" in result.stderr, result.stderr[-2000:]
