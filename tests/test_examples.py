@@ -336,3 +336,13 @@ def test_a_stale_reference_fails_the_site_build(tmp_path):
                             env={**os.environ, "NO_MKDOCS_2_WARNING": "1"})
     assert result.returncode != 0
     assert "index.md:3" in result.stderr and "has cue 'تابع'" in result.stderr, result.stderr[-2000:]
+
+
+def test_a_quote_without_cue_is_referenced_with_a_dash():
+    record = synthetic()
+    record["quotes"][0].update(cue=None, speaker_span=None, speaker_kind="implicit", addressee=None)
+    corpus = Corpus([record])
+    [figure] = figures(expand(f'<!-- akhbar:example {ARTICLE} quote=q1 cue="-" -->', corpus))
+    assert pieces(figure, "q") == ["مصر سترسل مساعدات إلى ليبيا"] and pieces(figure, "cue") == []
+    assert "implicit" in figure["fields"] and "no speaker span" in figure["fields"]
+    assert check_figure(figure, corpus) == []

@@ -12,9 +12,9 @@ as it is in the record and can never drift from it:
     <!-- akhbar:legend -->                                         what the marks mean
     <!-- akhbar:card entities|quotes|events TYPE -->              a card example picked from the gold
 
-The `cue=` and `trigger=` values are the expected surface of the referenced annotation: a
-renumbered or edited record fails the build with a message instead of showing another
-example. `text=` must occur in the article's text (`n=2` for its second occurrence). Corpus
+The `cue=` and `trigger=` values are the expected surface of the referenced annotation
+(`cue=-` for a quote without a cue): a renumbered or edited record fails the build with a
+message instead of showing another example. `text=` must occur in the article's text (`n=2` for its second occurrence). Corpus
 examples and illustrative (invented) ones are framed differently and say which they are.
 """
 
@@ -28,13 +28,13 @@ from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
 
 from akhbar.hf.tokenize import sentences
-from akhbar.render import RANK, Page, Span, _css_name, esc, nest
+from akhbar.render import Page, Span, _css_name, esc, nest
 
 MARKERS = ("negated", "future", "hypothetical", "historical")
-# A passage shown around an annotation is its sentence(s); one longer than this is cut to a
-# window of words around the annotation, with an ellipsis.
-MAX_CONTEXT = 420
-EVENT_CONTEXT = 240  # an event shows its clause: a shorter window
+# A quote shows its whole sentence(s). An event shows its sentence, cut to a window of words
+# around the trigger (with an ellipsis) when longer than this; a card's entity example is
+# shorter still.
+EVENT_CONTEXT = 240
 CARD_CONTEXT = 110
 DIRECTIVE = re.compile(r"<!-- akhbar:(example|illustrative|legend|card)\b(.*?)-->", re.S)
 
@@ -80,7 +80,7 @@ def _sentence_bounds(text: str, lo: int, hi: int) -> tuple[int, int]:
     return start, max(end, hi)
 
 
-def _window(text: str, start: int, end: int, lo: int, hi: int, limit: int = MAX_CONTEXT) -> tuple[int, int]:
+def _window(text: str, start: int, end: int, lo: int, hi: int, limit: int) -> tuple[int, int]:
     """Cut [start, end) to at most about `limit` characters around [lo, hi), at spaces."""
     if end - start <= limit or hi - lo >= limit:
         return start, end
@@ -510,4 +510,4 @@ def _expand_one(kind: str, raw: str, corpus: Corpus, cards: Cards, root: str, wh
     return corpus_example(corpus, raw, where).html(root)
 
 
-__all__ = ["RANK", "Corpus", "Example", "ExampleError", "expand", "illustrative", "legend_html"]
+__all__ = ["Corpus", "Example", "ExampleError", "expand", "illustrative", "legend_html"]
