@@ -393,10 +393,24 @@ def corpus_example(corpus: Corpus, raw: str, where: str) -> Example:
     raise ExampleError(f"{where}: akhbar:example needs quote=, event= or text=")
 
 
+LONGEST_WORD = 24  # a longer run of letters is a translation's missing spaces (H-T2): hard to read
+
+
+def _flaws(example: Example) -> int:
+    """How much a candidate example shows less than a reader needs: participants not marked
+    in the passage or not annotated at all, a denied or conditional event, unreadable runs
+    of letters."""
+    hidden = sum(1 for k, v in example.fields if "outside this passage" in v or (k in ("actor", "recipient") and v == "none"))
+    # a denied or conditional event is a poor first example of its category
+    unusual = any(k == "markers" and ("negated" in v or "hypothetical" in v) for k, v in example.fields)
+    run_on = any(len(word) > LONGEST_WORD for word in example.text[example.start:example.end].split())
+    return hidden + unusual + 2 * run_on
+
+
 class Cards:
-    """Picks one gold example per label for the quick reference cards: from a gold article
-    not used yet on the page where possible (examples from several articles), with a short
-    passage that shows the whole annotation."""
+    """Picks one gold example per label for the quick reference cards: the one that shows
+    the most of its annotation in a short, readable passage, from an article not used yet on
+    the page where there is a choice (examples from several articles)."""
 
     def __init__(self, corpus: Corpus):
         self.corpus = corpus
@@ -411,7 +425,7 @@ class Cards:
     def _best(self, candidates: list[tuple[tuple, dict, Example]]) -> Example | None:
         if not candidates:
             return None
-        _score, record, example = min(candidates, key=lambda c: (c[1]["id"] in self.used, c[0], c[1]["id"]))
+        _score, record, example = min(candidates, key=lambda c: (c[0][0], c[1]["id"] in self.used, c[0], c[1]["id"]))
         self.used.add(record["id"])
         return example
 
@@ -432,13 +446,12 @@ class Cards:
                 for quote in record.get("quotes", []):
                     if label in (quote.get("type"), quote.get("speaker_kind")):
                         example = builder.quote(quote)
-                        candidates.append(((abs(example.end - example.start - 140),), record, example))
+                        candidates.append(((_flaws(example), abs(example.end - example.start - 140)), record, example))
             elif layer == "events":
                 for event in record.get("events", []):
                     if event["category"] == label:
                         example = builder.event(event)
-                        missing = sum("outside this passage" in v for _k, v in example.fields)
-                        candidates.append(((missing, abs(example.end - example.start - 140)), record, example))
+                        candidates.append(((_flaws(example), abs(example.end - example.start - 140)), record, example))
             else:
                 raise ExampleError(f"akhbar:card: unknown layer {layer!r} (entities, quotes, events)")
         return candidates
@@ -454,7 +467,7 @@ class Cards:
                 # a short passage (a dozen words) around the mention keeps the card readable
                 start, end = _window(record["text"], start, end, m["start"], m["end"], CARD_CONTEXT)
                 example = builder.passage(start, end, "mentions")
-                found.append(((abs(end - start - CARD_CONTEXT),), record, example))
+                found.append(((_flaws(example), abs(end - start - CARD_CONTEXT)), record, example))
         return found
 
 
