@@ -346,3 +346,18 @@ def test_a_quote_without_cue_is_referenced_with_a_dash():
     assert pieces(figure, "q") == ["مصر سترسل مساعدات إلى ليبيا"] and pieces(figure, "cue") == []
     assert "implicit" in figure["fields"] and "no speaker span" in figure["fields"]
     assert check_figure(figure, corpus) == []
+
+
+def test_a_card_picks_the_example_that_shows_most_of_its_annotation():
+    """Of two AID events, the card shows the one whose actor and recipient are in the passage
+    (SYNTHETIC records); a category with no event says so."""
+    complete = synthetic()
+    partial = synthetic()
+    partial["id"] = "synthetic-00000000000000e0"  # sorts first: preferred if the score were equal
+    partial["events"][0]["actor"] = []
+    corpus = Corpus([partial, complete])
+    html = expand("<!-- akhbar:card events AID -->", corpus)
+    [figure] = figures(html)
+    assert figure["attrs"]["data-article"] == ARTICLE
+    assert "Provision of material aid" in html
+    assert "No gold example of <code>PROTEST</code>" in expand("<!-- akhbar:card events PROTEST -->", corpus)
