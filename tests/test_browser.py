@@ -114,8 +114,10 @@ def assert_right_to_left(found: dict) -> None:
 
 
 def test_guideline_examples_are_laid_out_right_to_left(site, browser):
-    page = site / "guidelines" / "entities" / "index.html"
-    assert_right_to_left(probe(browser, page.as_uri(), 'div[dir="rtl"][lang="ar"] p'))
+    """The rendered examples (akhbar.examples) of the entity, quote and event pages."""
+    for name in ("entities", "quotes", "events"):
+        page = site / "guidelines" / name / "index.html"
+        assert_right_to_left(probe(browser, page.as_uri(), 'figure.akhbar-ex div.akhbar-ex-text[dir="rtl"][lang="ar"]'))
 
 
 def test_rendered_example_is_laid_out_right_to_left(site, browser):
@@ -222,6 +224,15 @@ def test_search_finds_every_page_with_the_commonest_cue_verb(site, browser):
                 if found:
                     break
                 time.sleep(0.3)
+            # Material shows ten results and renders more as the list is scrolled
+            while time.monotonic() < deadline:
+                browser.evaluate(ws, "document.querySelector('.md-search__scrollwrap').scrollTop = 1e6")
+                time.sleep(0.5)
+                more = browser.evaluate(ws, "[...document.querySelectorAll('.md-search-result__item > a')]"
+                                            ".map(a => a.getAttribute('href'))") or []
+                if len(more) == len(found):
+                    break
+                found = more
         finally:
             ws.close()
     finally:

@@ -1,12 +1,14 @@
 """MkDocs hooks: fill the generated parts of the docs at build time.
 
-Pages hold placeholders `<!-- akhbar:NAME -->` (see akhbar.docgen.GENERATORS); this hook
-replaces them while the site builds, so reference tables, statistics, the quick-start
-output and the rendered examples always come from schema/, the validator, the tools and
-the corpus themselves. The rendered review pages (`akhbar render`) are added to the site as
-generated files. Arabic phrases inside English prose are isolated right to left
-(akhbar.bidi): in the page body, in the table of contents, and in the search index (with
-Unicode isolates there, as search results show plain text).
+Pages hold placeholders `<!-- akhbar:NAME -->` (see akhbar.docgen.GENERATORS) and example
+directives `<!-- akhbar:example … -->` (see akhbar.examples); this hook replaces them while
+the site builds, so reference tables, statistics, the quick-start output and every example
+annotation always come from schema/, the validator, the tools and the corpus themselves.
+The rendered review pages (`akhbar render`) and the stylesheet of their marks are added to
+the site as generated files, so that the guideline examples look like the review pages.
+Arabic phrases inside English prose are isolated right to left (akhbar.bidi): in the page
+body, in the table of contents, and in the search index (with Unicode isolates there, as
+search results show plain text).
 """
 
 from __future__ import annotations
@@ -15,19 +17,36 @@ import json
 import re
 from pathlib import Path
 
+from mkdocs.exceptions import PluginError
 from mkdocs.structure.files import File
 
 from akhbar.bidi import PLAIN_MARKS, isolate_arabic
-from akhbar.docgen import expand_placeholders, rendered_examples
+from akhbar.docgen import corpus_records, expand_placeholders, rendered_examples
+from akhbar.examples import Corpus, ExampleError, expand
+from akhbar.render import annotation_css
+
+ANNOTATION_CSS = "stylesheets/annotation.css"
+_corpus: Corpus | None = None
+
+
+def on_pre_build(config):  # noqa: ARG001 - MkDocs hook signature
+    global _corpus
+    _corpus = Corpus(corpus_records())
 
 
 def on_files(files, config):
     for path, html in rendered_examples().items():
         files.append(File.generated(config, path, content=html))
+    files.append(File.generated(config, ANNOTATION_CSS, content=annotation_css(".akhbar-marks") + "\n"))
     return files
 
 
 def on_page_markdown(markdown, page, config, files):  # noqa: ARG001 - MkDocs hook signature
+    root = "../" * page.url.count("/")
+    try:
+        markdown = expand(markdown, _corpus or Corpus(corpus_records()), root, page.file.src_uri)
+    except ExampleError as error:
+        raise PluginError(f"guideline example: {error}") from None
     return expand_placeholders(markdown)
 
 

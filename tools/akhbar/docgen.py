@@ -1,6 +1,6 @@
 """Markdown generated from the project's sources of truth for the documentation site: the
 record's fields (from the JSON Schema), the label inventories, the validator's checks and
-the corpus statistics. The MkDocs hook (docs/hooks.py) replaces placeholders of the form
+the corpus statistics. The MkDocs hook (tools/mkdocs_hooks.py) replaces placeholders of the form
 `<!-- akhbar:NAME -->` with these, so no table in the docs is ever copied by hand."""
 
 from __future__ import annotations

@@ -18,8 +18,9 @@ from akhbar.labels import entity_types
 
 CONTEXT_CHARS = 40  # characters shown on each side of an event trigger
 # Layers in nesting order when two spans cover exactly the same text: the quote outside,
-# the entity mention inside it, cue and trigger innermost.
-RANK = {"quote": 0, "mention": 1, "cue": 2, "trigger": 2}
+# the speaker phrase, then the entity mention (also as an event role or addressee) inside
+# it, cue and trigger innermost.
+RANK = {"quote": 0, "speaker": 1, "mention": 2, "cue": 3, "trigger": 3}
 BLOCK_TAGS = {"headline": "h2", "heading": "h3"}
 
 
@@ -195,32 +196,59 @@ def _palette() -> dict[str, tuple[str, str]]:
             for k, t in enumerate(types)}
 
 
-def css() -> str:
-    rules = [
-        "body{font-family:'Noto Naskh Arabic','Amiri','Traditional Arabic',serif;max-width:60rem;margin:2rem auto;"
-        "padding:0 1rem;line-height:2.6;color:#1b1b1b;background:#fdfdfb}",
-        "h1{font-size:1.5rem;line-height:1.6}h2,h3{line-height:1.8}",
-        "dl.meta{display:grid;grid-template-columns:max-content 1fr;gap:.1rem 1rem;line-height:1.6;font-size:.95rem}",
-        "dl.meta dt{font-weight:bold}dl.meta dd{margin:0}",
-        "table{border-collapse:collapse;width:100%;line-height:1.6;font-size:.95rem;margin-bottom:1.5rem}",
-        "th,td{border:1px solid #ccc;padding:.2rem .4rem;vertical-align:top;text-align:start}th{background:#eee}",
-        ".m{border:1px solid #777;border-radius:4px;padding:.15em .2em;margin:0 .05em}",
-        ".m .m{padding:0 .15em}",
-        ".m.first::before,.trig.first::before,.q.first::before{content:attr(data-label);font:bold .55em sans-serif;"
-        "vertical-align:super;margin-inline-end:.2em;direction:ltr;unicode-bidi:isolate}",
-        ".q{text-decoration:underline 2px #b03a2e;text-underline-offset:.5em}",
-        ".q.first::before{color:#b03a2e}",
-        ".cue{font-weight:bold;border-bottom:2px dotted #b03a2e}",
-        ".trig{background:#fff0b3;outline:2px dashed #b7950b;outline-offset:1px}",
-        ".legend span{display:inline-block;margin:.2rem}",
-        "mark{background:#fff0b3}",
-        ".ltr{direction:ltr;unicode-bidi:isolate}",
-        ".problems{color:#8e1b0e}",
-    ]
+PAGE_RULES = [
+    "body{font-family:'Noto Naskh Arabic','Amiri','Traditional Arabic',serif;max-width:60rem;margin:2rem auto;"
+    "padding:0 1rem;line-height:2.6;color:#1b1b1b;background:#fdfdfb}",
+    "h1{font-size:1.5rem;line-height:1.6}h2,h3{line-height:1.8}",
+    "dl.meta{display:grid;grid-template-columns:max-content 1fr;gap:.1rem 1rem;line-height:1.6;font-size:.95rem}",
+    "dl.meta dt{font-weight:bold}dl.meta dd{margin:0}",
+    "table{border-collapse:collapse;width:100%;line-height:1.6;font-size:.95rem;margin-bottom:1.5rem}",
+    "th,td{border:1px solid #ccc;padding:.2rem .4rem;vertical-align:top;text-align:start}th{background:#eee}",
+    ".legend span{display:inline-block;margin:.2rem}",
+    "mark{background:#fff0b3}",
+    ".ltr{direction:ltr;unicode-bidi:isolate}",
+    ".problems{color:#8e1b0e}",
+]
+# The marks of the annotation layers: the same rules style the review page and, scoped to
+# the example blocks, the guideline examples on the documentation site (one look everywhere).
+ANNOTATION_RULES = [
+    ".m{border:1px solid #777;border-radius:4px;padding:.15em .2em;margin:0 .05em}",
+    ".m .m{padding:0 .15em}",
+    ".first[data-label]::before{content:attr(data-label);font:bold .55em sans-serif;"
+    "vertical-align:super;margin-inline-end:.2em;direction:ltr;unicode-bidi:isolate;white-space:nowrap}",
+    ".q{text-decoration:underline 2px #b03a2e;text-underline-offset:.5em}",
+    ".q.first::before{color:#b03a2e}",
+    ".cue{font-weight:bold;border-bottom:2px dotted #b03a2e}",
+    ".cue.first::before{color:#b03a2e}",
+    ".spk{border-bottom:3px double #1f5fa8;padding-bottom:.1em}",
+    ".spk.first::before{color:#1f5fa8}",
+    ".adr{outline:2px dotted #6a3cb0;outline-offset:1px}",
+    ".role{box-shadow:0 0 0 2px #1b1b1b}",
+    ".trig{background:#fff0b3;outline:2px dashed #b7950b;outline-offset:1px}",
+    ".trig.first::before{color:#7a6300}",
+]
+
+
+def _scoped(rule: str, scope: str) -> str:
+    """`sel1,sel2{...}` with every selector prefixed by `scope ` (no prefix when empty)."""
+    if not scope:
+        return rule
+    selectors, _, body = rule.partition("{")
+    return ",".join(f"{scope} {sel.strip()}" for sel in selectors.split(",")) + "{" + body
+
+
+def annotation_css(scope: str = "") -> str:
+    """The rules of the annotation marks and entity colours, optionally limited to the
+    elements under the CSS selector `scope`."""
+    rules = list(ANNOTATION_RULES)
     for label, (background, border) in _palette().items():
         style = ";border-style:dashed" if label in VALUE_TYPES else ""
         rules.append(f".ty-{_css_name(label)}{{background:{background};border-color:{border}{style}}}")
-    return "\n".join(rules)
+    return "\n".join(_scoped(rule, scope) for rule in rules)
+
+
+def css() -> str:
+    return "\n".join(PAGE_RULES) + "\n" + annotation_css()
 
 
 def render_html(record: dict) -> str:
