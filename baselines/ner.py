@@ -8,62 +8,38 @@ Both take sentences of tokens and return IOB2 tags, so the same code serves the 
 from __future__ import annotations
 
 import unicodedata
-from collections import Counter, defaultdict
+from collections import defaultdict
 
-from common import strip_proclitics
+from common import mention_spans, strip_proclitics, train_precision
 
-from akhbar.evaluate import iob2_spans
-
-LONGEST_NAME = 8  # tokens; longer train names are rare and never repeat
-
+from akhbar.preannotate import build_lexicon, find_matches, normalise
 
 # --- lexicon --------------------------------------------------------------------------------
 
-class Lexicon:
-    """Token sequences tagged as a name in train, each with its most frequent type. An entry
-    is used only if it was tagged in at least `min_ratio` of its occurrences in train (tuned on
-    validation: common words that are sometimes part of a name must not always be tagged)."""
 
-    def __init__(self, tokens: list[list[str]], tags: list[list[str]]):
-        types: dict[tuple[str, ...], Counter] = defaultdict(Counter)
-        for toks, tgs in zip(tokens, tags, strict=True):
-            for first, last, kind in iob2_spans(tgs):
-                if last - first <= LONGEST_NAME:
-                    types[_key(toks[first:last])][kind] += 1
-        seen: Counter = Counter()
-        for toks in tokens:
-            for n in range(1, LONGEST_NAME + 1):
-                for i in range(len(toks) - n + 1):
-                    key = _key(toks[i:i + n])
-                    if key in types:
-                        seen[key] += 1
-        self.entries = {k: (c.most_common(1)[0][0], sum(c.values()) / max(seen[k], 1)) for k, c in types.items()}
+class NameLexicon:
+    """The names of the training records, as `akhbar preannotate` knows them (normalised
+    surface -> its most frequent type; matched longest first with proclitics outside the span).
+    An entry is used only if at least `min_ratio` of its matches in the training texts are
+    annotated mentions (tuned on validation: a word that is only sometimes a name must not
+    always be tagged)."""
+
+    def __init__(self, records: list[dict]):
+        self.lexicon = build_lexicon(records)
+        self.precision = train_precision(self.lexicon.names, self.lexicon.longest, records, mention_spans)
         self.min_ratio = 0.0
-        # every single token of a name, by type: the CRF's lexicon-hit features
-        self.token_types: dict[str, set[str]] = defaultdict(set)
-        for key, (kind, _) in self.entries.items():
-            for token in key:
-                self.token_types[token].add(kind)
+        # Every word of a name, by type: the CRF's lexicon-hit features.
+        self.word_types: dict[str, set[str]] = defaultdict(set)
+        for key, (kind, _) in self.lexicon.names.items():
+            for word in key.split():
+                self.word_types[word].add(kind)
 
-    def tag(self, tokens: list[str]) -> list[str]:
-        """Greedy longest match, left to right."""
-        out, i = ["O"] * len(tokens), 0
-        while i < len(tokens):
-            for n in range(min(LONGEST_NAME, len(tokens) - i), 0, -1):
-                entry = self.entries.get(_key(tokens[i:i + n]))
-                if entry and entry[1] >= self.min_ratio:
-                    out[i:i + n] = [f"B-{entry[0]}"] + [f"I-{entry[0]}"] * (n - 1)
-                    i += n
-                    break
-            else:
-                i += 1
-        return out
+    def mentions(self, record: dict) -> list[tuple[int, int, str]]:
+        table = {k: v for k, v in self.lexicon.names.items() if self.precision[k] >= self.min_ratio}
+        return [(m.start, m.end, table[m.key][0]) for m in find_matches(record["text"], table, self.lexicon.longest)]
 
-
-def _key(tokens: list[str]) -> tuple[str, ...]:
-    """A name as the lexicon keys it: the first token without its proclitics (بالقاهرة finds
-    القاهرة)."""
-    return (strip_proclitics(tokens[0]), *tokens[1:])
+    def types_of(self, token: str) -> set[str]:
+        return self.word_types.get(normalise(strip_proclitics(token)), set()) | self.word_types.get(normalise(token), set())
 
 
 # --- CRF ------------------------------------------------------------------------------------
@@ -80,18 +56,18 @@ def _shape(token: str) -> str:
     return "mixed"
 
 
-def _token_features(token: str, lexicon: Lexicon | None) -> dict:
+def _token_features(token: str, lexicon: NameLexicon | None) -> dict:
     stem = strip_proclitics(token)
     f = {"w": token, "stem": stem, "shape": _shape(token), "len": min(len(token), 8),
          "p1": token[:1], "p2": token[:2], "p3": token[:3], "s1": token[-1:], "s2": token[-2:], "s3": token[-3:],
          "al": stem.startswith("ال"), "clitic": stem != token}
     if lexicon is not None:
-        for kind in lexicon.token_types.get(stem, ()):
+        for kind in lexicon.types_of(token):
             f[f"lex:{kind}"] = True
     return f
 
 
-def sentence_features(tokens: list[str], lexicon: Lexicon | None) -> list[dict]:
+def sentence_features(tokens: list[str], lexicon: NameLexicon | None) -> list[dict]:
     base = [_token_features(t, lexicon) for t in tokens]
     out = []
     for i, f in enumerate(base):
@@ -107,7 +83,7 @@ def sentence_features(tokens: list[str], lexicon: Lexicon | None) -> list[dict]:
     return out
 
 
-def train_crf(tokens: list[list[str]], tags: list[list[str]], lexicon: Lexicon | None, c1: float, c2: float,
+def train_crf(tokens: list[list[str]], tags: list[list[str]], lexicon: NameLexicon | None, c1: float, c2: float,
               max_iterations: int = 100):
     import sklearn_crfsuite
 
@@ -117,8 +93,8 @@ def train_crf(tokens: list[list[str]], tags: list[list[str]], lexicon: Lexicon |
     return crf
 
 
-def predict_crf(crf, tokens: list[list[str]], lexicon: Lexicon | None) -> list[list[str]]:
-    return crf.predict([sentence_features(t, lexicon) for t in tokens])
+def predict_crf(crf, tokens: list[list[str]], lexicon: NameLexicon | None) -> list[list[str]]:
+    return [list(tags) for tags in crf.predict([sentence_features(t, lexicon) for t in tokens])]
 
 
 # --- scores ---------------------------------------------------------------------------------

@@ -23,21 +23,24 @@ SCORED = {"PER", "ORG", "LOC"}
 NEWSFANE_MAP = Path(__file__).resolve().parents[1] / "tests" / "data" / "newsfane-map.json"
 
 
-def conll_sentences(path: Path, mapping: dict, name: str) -> list[Sentence]:
+def conll_corpus(path: Path, mapping: dict, name: str) -> tuple[list[dict], list[Sentence]]:
+    """The file's documents as records (id, text, entities: all the token view and the name
+    lexicon need) and their sentences."""
     report = Report()
     docs = read_conll(path, mapping, report, name)
     records = [{"id": f"{name}-{k:04d}", "text": d.text, "entities": d.entities} for k, d in enumerate(docs)]
-    return token_sentences(records)
+    return records, token_sentences(records)
 
 
-def external_corpora(external: Path) -> dict[str, dict[str, list[Sentence]]] | str:
-    """{"aqmar": {"train": …, "test": …}, "newsfane": {"all": …}}, or why they are not there."""
+def external_corpora(external: Path) -> dict[str, dict[str, tuple[list[dict], list[Sentence]]]] | str:
+    """{"aqmar": {"train": …, "test": …}, "newsfane": {"all": …}}, each (records, sentences),
+    or why they are not there."""
     aqmar, newsfane = external / "aqmar", external / "newsfane-gold" / "NewsFANE_Gold_2014_170K.txt"
     missing = [str(p) for p in (aqmar / "train.txt", aqmar / "test.txt", newsfane) if not p.is_file()]
     if missing:
         return f"not found: {', '.join(missing)}"
     _, fane_map = load_map(str(NEWSFANE_MAP))
     return {
-        "aqmar": {split: conll_sentences(aqmar / f"{split}.txt", BUILTIN_MAPS["aqmar"], "aqmar") for split in ("train", "test")},
-        "newsfane": {"all": conll_sentences(newsfane, fane_map, "newsfane")},
+        "aqmar": {split: conll_corpus(aqmar / f"{split}.txt", BUILTIN_MAPS["aqmar"], "aqmar") for split in ("train", "test")},
+        "newsfane": {"all": conll_corpus(newsfane, fane_map, "newsfane")},
     }
