@@ -22,7 +22,7 @@ class TriggerLexicon:
     def entries(self) -> dict[str, str]:
         return {k: v for k, v in self.lexicon.triggers.items() if self.precision[k] >= self.min_ratio}
 
-    def events(self, record: dict) -> list[dict]:
+    def rows(self, record: dict) -> list[dict]:
         """`events` rows of the triggers found in the record's text."""
         table = self.entries
         return [{"article_id": record["id"], "event": f"v{n}", "category": table[m.key],

@@ -43,7 +43,7 @@ class QuoteRules:
         self.cues = build_lexicon(train).cues
         self.max_gap = 8
 
-    def quotes(self, record: dict) -> list[dict]:
+    def rows(self, record: dict) -> list[dict]:
         text = record["text"]
         bounds = sentences(text)
         mentions = _speaker_mentions(record)

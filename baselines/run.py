@@ -130,20 +130,26 @@ def quote_figures(result: dict) -> dict:
             "cue_lemma_accuracy": q["cue_lemma"]["rate"], "type_accuracy": q["type"]["observed"]}
 
 
+def _rows_baseline(corpus: Corpus, score: Scorer, system, setting: str, grid: list, objective, figures) -> dict:
+    """A system that writes rows (`system.rows(record)`): its one `setting` chosen on
+    validation by `objective(result)`, then scored on test (`figures(result)`)."""
+    def predict(split):
+        return [row for record in corpus.records[split] for row in system.rows(record)]
+
+    def tried(value):
+        setattr(system, setting, value)
+        return objective(score(predict("validation"), "validation"))
+
+    best, trials = _tune(grid, tried)
+    setattr(system, setting, best)
+    return {"setting": {setting: best}, "trials": trials, "test": figures(score(predict("test"), "test"))}
+
+
 def run_quotes(corpus: Corpus, score: Scorer, grids: dict) -> dict:
     rules = QuoteRules(corpus.records["train"])
-
-    def predict(split):
-        return [row for record in corpus.records[split] for row in rules.quotes(record)]
-
-    def attributed_f1(gap):
-        rules.max_gap = gap
-        return score(predict("validation"), "validation")["quotes"]["attributed"]["f1"]
-
-    gap, trials = _tune(grids["quote_max_gap"], attributed_f1)
-    rules.max_gap = gap
-    return {"rules": {"setting": {"max_gap": gap}, "trials": trials, "cue_forms": len(rules.cues),
-                      "test": quote_figures(score(predict("test"), "test"))}}
+    found = _rows_baseline(corpus, score, rules, "max_gap", grids["quote_max_gap"],
+                           lambda r: r["quotes"]["attributed"]["f1"], quote_figures)
+    return {"rules": {**found, "cue_forms": len(rules.cues)}}
 
 
 def event_figures(result: dict) -> dict:
@@ -153,18 +159,9 @@ def event_figures(result: dict) -> dict:
 
 def run_events(corpus: Corpus, score: Scorer, grids: dict) -> dict:
     lexicon = TriggerLexicon(corpus.records["train"])
-
-    def predict(split):
-        return [row for record in corpus.records[split] for row in lexicon.events(record)]
-
-    def typed_f1(ratio):
-        lexicon.min_ratio = ratio
-        return score(predict("validation"), "validation")["events"]["typed"]["micro"]["f1"]
-
-    ratio, trials = _tune(grids["trigger_min_ratio"], typed_f1)
-    lexicon.min_ratio = ratio
-    return {"trigger_lexicon": {"setting": {"min_ratio": ratio}, "trials": trials, "entries": len(lexicon.entries),
-                                "test": event_figures(score(predict("test"), "test"))}}
+    found = _rows_baseline(corpus, score, lexicon, "min_ratio", grids["trigger_min_ratio"],
+                           lambda r: r["events"]["typed"]["micro"]["f1"], event_figures)
+    return {"trigger_lexicon": {**found, "entries": len(lexicon.entries)}}
 
 
 # --- transfer --------------------------------------------------------------------------------

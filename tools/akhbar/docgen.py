@@ -347,7 +347,16 @@ def preannotate_markdown() -> str:
     return f"Measured on the {result['articles']} gold articles, each with a lexicon from all other annotated articles (leave-one-out):\n\n" + "\n".join(rows)
 
 
+def baselines_markdown() -> str:
+    """The recorded baseline results (baselines/results.json)."""
+    from akhbar.baseline_results import load, markdown
+    from akhbar.paths import project_root
+
+    return markdown(load(project_root()))
+
+
 GENERATORS: dict[str, Callable[[], str]] = {
+    "baselines": baselines_markdown,
     "preannotate": preannotate_markdown,
     "agreement": agreement_markdown,
     "quickstart": quickstart_markdown,

@@ -1,0 +1,106 @@
+"""The baseline results (baselines/results.json, written by `python baselines/run.py`) as
+Markdown tables. The docs' baselines page and the dataset card both show them from the file,
+so the figures published are the figures recorded."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+RESULTS_FILE = Path("baselines") / "results.json"
+FORMAT = "akhbar-baselines/1"
+
+
+def load(root: Path) -> dict | None:
+    """The results file of the repository at `root`, or None when there is none yet."""
+    path = root / RESULTS_FILE
+    if not path.is_file():
+        return None
+    results = json.loads(path.read_text(encoding="utf-8"))
+    if results.get("format") != FORMAT:
+        raise ValueError(f"{path}: not an {FORMAT} results file")
+    return results
+
+
+def _f(value) -> str:
+    return "—" if value is None else f"{value:.3f}"
+
+
+def _table(header: list[str], rows: list[list]) -> str:
+    lines = ["| " + " | ".join(header) + " |", "|" + "|".join("---" if i == 0 else "---:" for i in range(len(header))) + "|"]
+    lines += ["| " + " | ".join(str(c) for c in row) + " |" for row in rows]
+    return "\n".join(lines)
+
+
+def _prf(node: dict) -> list[str]:
+    return [_f(node["precision"]), _f(node["recall"]), _f(node["f1"])]
+
+
+def splits_table(results: dict) -> str:
+    keys = ("articles", "sentences", "tokens", "mentions", "quotes", "events")
+    return _table(["split", *keys], [[split, *(sizes[k] for k in keys)] for split, sizes in results["splits"].items()])
+
+
+def ner_table(results: dict) -> str:
+    names = {"lexicon": "lexicon of train names", "crf": "CRF (sklearn-crfsuite)"}
+    rows = []
+    for key, name in names.items():
+        test = results["ner"][key]["test"]
+        rows.append([name, *_prf(test["seqeval"]), _f(test["official"]["exact"]["f1"]), _f(test["official"]["overlap"]["f1"])])
+    return _table(["baseline", "P (strict IOB2)", "R", "F1", "F1, official exact", "F1, official overlap"], rows)
+
+
+def ner_types_table(results: dict) -> str:
+    lexicon, crf = (results["ner"][k]["test"]["seqeval"]["by_type"] for k in ("lexicon", "crf"))
+    types = sorted(set(lexicon) | set(crf), key=lambda t: -max(lexicon.get(t, {}).get("support", 0), crf.get(t, {}).get("support", 0)))
+    return _table(["type", "test mentions", "lexicon F1", "CRF F1"],
+                  [[t, (crf.get(t) or lexicon.get(t))["support"], _f(lexicon.get(t, {}).get("f1")), _f(crf.get(t, {}).get("f1"))]
+                   for t in types])
+
+
+def quotes_table(results: dict) -> str:
+    q = results["quotes"]["rules"]["test"]
+    return _table(["baseline", "quote P", "R", "F1", "content overlap", "cue", "cue lemma", "speaker", "type",
+                   "F1 with the right speaker"],
+                  [["rules", *_prf(q["match"]), _f(q["mean_overlap"]), _f(q["cue_accuracy"]), _f(q["cue_lemma_accuracy"]),
+                    _f(q["speaker_accuracy"]), _f(q["type_accuracy"]), _f(q["attributed"]["f1"])]])
+
+
+def events_table(results: dict) -> str:
+    v = results["events"]["trigger_lexicon"]["test"]
+    return _table(["baseline", "trigger P", "R", "F1", "category accuracy", "F1 trigger + category"],
+                  [["trigger lexicon", *_prf(v["trigger"]), _f(v["category_accuracy"]), _f(v["typed"]["f1"])]])
+
+
+def transfer_table(results: dict) -> str:
+    transfer = results["transfer"]
+    if "skipped" in transfer:
+        return f"_Transfer not run: {transfer['skipped']}._"
+    names = {"akhbar": "Akhbar", "aqmar": "AQMAR", "newsfane": "NewsFANE Gold"}
+    return _table(["trained on", "scored on", "P", "R", "F1"],
+                  [[names[r["train"]], names[r["test"]], *_prf(r["scores"])] for r in transfer["results"]])
+
+
+def recorded(results: dict) -> str:
+    run = results["run"]
+    m, v = run["machine"], run["versions"]
+    return (f"Recorded on {run['date']} with `{run['command']}` ({run['seconds']:.0f} s) on {m['platform']}, "
+            f"{m['cpus']} CPUs, Python {m['python']}; sklearn-crfsuite {v['sklearn-crfsuite']}, seqeval {v['seqeval']}.")
+
+
+def markdown(results: dict | None, heading: str = "###") -> str:
+    """Every table, with a line on how they were made."""
+    if results is None:
+        return ("No baseline results have been recorded yet: `python baselines/run.py` writes "
+                "`baselines/results.json`.")
+    parts = [recorded(results), f"{heading} Split sizes", splits_table(results),
+             f"{heading} Named entities (test)",
+             "Over the `ner` token view: strict IOB2 scores (seqeval) and the official scorer "
+             "(`akhbar evaluate`, exact and overlapping spans, typed).", ner_table(results),
+             "F1 by type (strict IOB2), the most frequent types first:", ner_types_table(results),
+             f"{heading} Quotes (test)",
+             "Quote P/R/F1: content overlap of at least half (Jaccard); content overlap, cue, cue lemma, speaker and "
+             "type: among the matched quotes.", quotes_table(results),
+             f"{heading} Events (test)", events_table(results),
+             f"{heading} Transfer (CoNLL-4, PER/ORG/LOC, strict IOB2)", transfer_table(results)]
+    return "\n\n".join(parts) + "\n"
