@@ -68,9 +68,16 @@ def _prf(node: dict) -> dict:
     return {k: node[k] for k in ("precision", "recall", "f1")}
 
 
+def log(message: str) -> None:
+    print(f"[{time.strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
+
+
 def _tune(grid: list, score) -> tuple[object, list[dict]]:
     """The setting with the best validation score (the first on ties) and every trial."""
-    trials = [{"setting": setting, "validation": score(setting)} for setting in grid]
+    trials = []
+    for setting in grid:
+        trials.append({"setting": setting, "validation": score(setting)})
+        log(f"  validation {setting}: {trials[-1]['validation']}")
     best = max(trials, key=lambda t: (t["validation"] if t["validation"] is not None else -1.0))
     return best["setting"], trials
 
@@ -95,6 +102,7 @@ def run_ner(corpus: Corpus, score: Scorer, grids: dict, iterations: int) -> dict
         lexicon.min_ratio = ratio
         return seqeval_scores([s.tags for s in val], lexicon_tags("validation"))["f1"]
 
+    log("NER: lexicon")
     ratio, lex_trials = _tune(grids["lexicon_min_ratio"], lexicon_f1)
     lexicon.min_ratio = ratio
     out = {"lexicon": _ner_test(lexicon_tags("test"), test, score, {"min_ratio": ratio}, lex_trials)}
@@ -108,6 +116,7 @@ def run_ner(corpus: Corpus, score: Scorer, grids: dict, iterations: int) -> dict
         crf = train_crf(tokens, tags, lexicon, *setting, max_iterations=iterations)
         return seqeval_scores([s.tags for s in val], predict_crf(crf, [s.tokens for s in val], lexicon))["f1"]
 
+    log("NER: CRF (c1, c2)")
     (c1, c2), crf_trials = _tune(grids["crf"], crf_f1)
     crf = train_crf(tokens, tags, lexicon, c1, c2, max_iterations=iterations)
     out["crf"] = _ner_test(predict_crf(crf, [s.tokens for s in test], lexicon), test, score,
@@ -146,6 +155,7 @@ def _rows_baseline(corpus: Corpus, score: Scorer, system, setting: str, grid: li
 
 
 def run_quotes(corpus: Corpus, score: Scorer, grids: dict) -> dict:
+    log("quotes: rules (max_gap)")
     rules = QuoteRules(corpus.records["train"])
     found = _rows_baseline(corpus, score, rules, "max_gap", grids["quote_max_gap"],
                            lambda r: r["quotes"]["attributed"]["f1"], quote_figures)
@@ -158,6 +168,7 @@ def event_figures(result: dict) -> dict:
 
 
 def run_events(corpus: Corpus, score: Scorer, grids: dict) -> dict:
+    log("events: trigger lexicon (min_ratio)")
     lexicon = TriggerLexicon(corpus.records["train"])
     found = _rows_baseline(corpus, score, lexicon, "min_ratio", grids["trigger_min_ratio"],
                            lambda r: r["events"]["typed"]["micro"]["f1"], event_figures)
@@ -186,6 +197,7 @@ def run_transfer(corpus: Corpus, external: Path, crf_setting: dict) -> dict:
             records, train = sides[source]["train"]
             tokens, tags = [s.tokens for s in train], [s.conll4 for s in train]
             lexicon = NameLexicon(records)
+            log(f"transfer: training on {source}")
             models[source] = (train_crf(tokens, tags, lexicon, crf_setting["c1"], crf_setting["c2"],
                                         max_iterations=crf_setting["max_iterations"]), lexicon)
         crf, lexicon = models[source]

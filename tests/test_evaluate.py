@@ -103,6 +103,7 @@ BAD = [
      "p.jsonl:1: article " + TEST_ID + ": trigger_start/trigger_end: offsets -1..3 are outside the text"),
     ({"article_id": TEST_ID, "something": 1}, 'p.jsonl:1: a row with "article_id" but none of "ner_tags"'),
     ({"text": "x"}, "p.jsonl:1: neither an Akhbar record"),
+    ({"id": f"{TEST_ID}/s0000", "ner_tags": ["O"]}, 'p.jsonl:1: a row of the ner config needs "article_id"'),
     ({"article_id": TEST_ID, "id": f"{TEST_ID}/s0000", "ner_tags": ["B-NOPE"]},
      "p.jsonl:1: ner_tags[0]: 'B-NOPE' is not one of the labels"),
     ({"article_id": TEST_ID, "id": f"{TEST_ID}/s0000", "ner_tags": ["O"]},
