@@ -68,9 +68,9 @@ def test_ner_baselines(results):
     lexicon, crf = results["ner"]["lexicon"], results["ner"]["crf"]
     # The test article's names are all in train: the lexicon finds them.
     assert lexicon["test"]["seqeval"]["f1"] > 0.5
-    # Strict IOB2 and the official scorer on the token view count the same chunks.
-    for baseline in (lexicon, crf):
-        assert baseline["test"]["seqeval"]["f1"] == pytest.approx(baseline["test"]["official"]["exact"]["f1"], abs=1e-4)
+    # On well-formed tags (a projection always is) strict IOB2 and the official scorer on the
+    # token view count the same chunks.
+    assert lexicon["test"]["seqeval"]["f1"] == pytest.approx(lexicon["test"]["official"]["exact"]["f1"], abs=1e-4)
     assert lexicon["test"]["official_exact_mentions"]["exact"]["f1"] > 0.5
     assert crf["setting"]["max_iterations"] == 10 and len(crf["trials"]) == 1
     assert 0.0 <= crf["test"]["seqeval"]["f1"] <= 1.0

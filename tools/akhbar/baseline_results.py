@@ -26,8 +26,10 @@ def _f(value) -> str:
     return "—" if value is None else f"{value:.3f}"
 
 
-def _table(header: list[str], rows: list[list]) -> str:
-    lines = ["| " + " | ".join(header) + " |", "|" + "|".join("---" if i == 0 else "---:" for i in range(len(header))) + "|"]
+def _table(header: list[str], rows: list[list], text_columns: int = 1) -> str:
+    """Text columns (the first `text_columns`) aligned left, figures right."""
+    lines = ["| " + " | ".join(header) + " |",
+             "|" + "|".join("---" if i < text_columns else "---:" for i in range(len(header))) + "|"]
     lines += ["| " + " | ".join(str(c) for c in row) + " |" for row in rows]
     return "\n".join(lines)
 
@@ -41,13 +43,25 @@ def splits_table(results: dict) -> str:
     return _table(["split", *keys], [[split, *(sizes[k] for k in keys)] for split, sizes in results["splits"].items()])
 
 
+def _setting(baseline: dict) -> str:
+    return ", ".join(f"{k} {v}" for k, v in baseline["setting"].items())
+
+
 def ner_table(results: dict) -> str:
     names = {"lexicon": "lexicon of train names", "crf": "CRF (sklearn-crfsuite)"}
     rows = []
     for key, name in names.items():
-        test = results["ner"][key]["test"]
-        rows.append([name, *_prf(test["seqeval"]), _f(test["official"]["exact"]["f1"]), _f(test["official"]["overlap"]["f1"])])
-    return _table(["baseline", "P (strict IOB2)", "R", "F1", "F1, official exact", "F1, official overlap"], rows)
+        baseline = results["ner"][key]
+        test = baseline["test"]
+        rows.append([name, _setting(baseline), *_prf(test["seqeval"]), _f(test["official"]["exact"]["f1"]),
+                     _f(test["official"]["overlap"]["f1"])])
+    lexicon = results["ner"]["lexicon"]["test"].get("official_exact_mentions")
+    note = ("" if lexicon is None else
+            "\n\nThe lexicon's own mentions are character spans (proclitics outside, nested names kept); scored on the "
+            f"exact gold mentions rather than the token view, its F1 is {_f(lexicon['exact']['f1'])} exact and "
+            f"{_f(lexicon['overlap']['f1'])} overlapping.")
+    return _table(["baseline", "setting (validation)", "P (strict IOB2)", "R", "F1", "F1, official exact",
+                   "F1, official overlap"], rows, 2) + note
 
 
 def ner_types_table(results: dict) -> str:
@@ -60,16 +74,18 @@ def ner_types_table(results: dict) -> str:
 
 def quotes_table(results: dict) -> str:
     q = results["quotes"]["rules"]["test"]
-    return _table(["baseline", "quote P", "R", "F1", "content overlap", "cue", "cue lemma", "speaker", "type",
-                   "F1 with the right speaker"],
-                  [["rules", *_prf(q["match"]), _f(q["mean_overlap"]), _f(q["cue_accuracy"]), _f(q["cue_lemma_accuracy"]),
-                    _f(q["speaker_accuracy"]), _f(q["type_accuracy"]), _f(q["attributed"]["f1"])]])
+    return _table(["baseline", "setting (validation)", "quote P", "R", "F1", "content overlap", "cue", "cue lemma", "speaker",
+                   "type", "F1 with the right speaker"],
+                  [["rules", _setting(results["quotes"]["rules"]), *_prf(q["match"]), _f(q["mean_overlap"]),
+                    _f(q["cue_accuracy"]), _f(q["cue_lemma_accuracy"]), _f(q["speaker_accuracy"]), _f(q["type_accuracy"]),
+                    _f(q["attributed"]["f1"])]], 2)
 
 
 def events_table(results: dict) -> str:
     v = results["events"]["trigger_lexicon"]["test"]
-    return _table(["baseline", "trigger P", "R", "F1", "category accuracy", "F1 trigger + category"],
-                  [["trigger lexicon", *_prf(v["trigger"]), _f(v["category_accuracy"]), _f(v["typed"]["f1"])]])
+    return _table(["baseline", "setting (validation)", "trigger P", "R", "F1", "category accuracy", "F1 trigger + category"],
+                  [["trigger lexicon", _setting(results["events"]["trigger_lexicon"]), *_prf(v["trigger"]),
+                    _f(v["category_accuracy"]), _f(v["typed"]["f1"])]], 2)
 
 
 def transfer_table(results: dict) -> str:
@@ -78,7 +94,7 @@ def transfer_table(results: dict) -> str:
         return f"_Transfer not run: {transfer['skipped']}._"
     names = {"akhbar": "Akhbar", "aqmar": "AQMAR", "newsfane": "NewsFANE Gold"}
     return _table(["trained on", "scored on", "P", "R", "F1"],
-                  [[names[r["train"]], names[r["test"]], *_prf(r["scores"])] for r in transfer["results"]])
+                  [[names[r["train"]], names[r["test"]], *_prf(r["scores"])] for r in transfer["results"]], 2)
 
 
 def recorded(results: dict) -> str:
