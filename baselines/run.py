@@ -40,6 +40,7 @@ from events import TriggerLexicon  # noqa: E402
 from ner import NameLexicon, predict_crf, seqeval_scores, train_crf  # noqa: E402
 from quotes import QuoteRules  # noqa: E402
 
+from akhbar.baseline_results import corpus_digest  # noqa: E402
 from akhbar.evaluate import evaluate  # noqa: E402
 
 SEED = 13
@@ -210,6 +211,17 @@ def run_transfer(corpus: Corpus, external: Path, crf_setting: dict) -> dict:
 
 # --- the run ----------------------------------------------------------------------------------
 
+def corpus_identity(spec: str, corpus: Corpus) -> dict:
+    """Which corpus the figures are of: its version (corpus/VERSION next to the shards, when
+    there is one) and the digest of every record used (akhbar.baseline_results.corpus_digest)."""
+    from akhbar.paths import corpus_root_of
+
+    root = corpus_root_of(Path(spec))
+    version_file = root / "corpus" / "VERSION" if root else None
+    version = version_file.read_text(encoding="utf-8").strip() if version_file and version_file.is_file() else None
+    return {"version": version, "sha256": corpus_digest([r for split in SPLITS for r in corpus.records[split]])}
+
+
 def machine() -> dict:
     return {"python": platform.python_version(), "platform": platform.platform(), "processor": platform.machine(),
             "cpus": os.cpu_count()}
@@ -236,7 +248,8 @@ def run(corpus_spec: str, external: Path | None, quick: bool = False) -> dict:
         raise SystemExit(f"{corpus_spec}: no article in the {', '.join(missing)} split(s); the baselines need all three")
     with tempfile.TemporaryDirectory(prefix="akhbar-baselines-") as tmp:
         score = Scorer(corpus_spec, Path(tmp))
-        results = {"format": "akhbar-baselines/1", "splits": corpus.sizes(), "seed": SEED, "quick": quick,
+        results = {"format": "akhbar-baselines/1", "corpus": corpus_identity(corpus_spec, corpus),
+                   "splits": corpus.sizes(), "seed": SEED, "quick": quick,
                    "ner": run_ner(corpus, score, grids, iterations),
                    "quotes": run_quotes(corpus, score, grids), "events": run_events(corpus, score, grids)}
     crf_setting = results["ner"]["crf"]["setting"]

@@ -62,6 +62,7 @@ def test_splits_and_run_are_recorded(results):
     run = results["run"]
     assert run["command"] == "python baselines/run.py --quick" and run["machine"]["cpus"] >= 1
     assert run["versions"]["seqeval"] and run["versions"]["sklearn-crfsuite"]
+    assert len(results["corpus"]["sha256"]) == 64 and results["corpus"]["version"] is None  # a shard outside a corpus/
 
 
 def test_ner_baselines(results):
@@ -122,6 +123,8 @@ def test_tables_in_the_docs_and_the_card(results, tmp_path):
     (tmp_path / "baselines" / "results.json").write_text(json.dumps(results), encoding="utf-8")
     section = card.baselines_section(tmp_path)
     assert "#### Named entities (test)" in section and "The corpus is small" in section
+    # tmp_path holds no corpus, so the figures are not of its corpus
+    assert "computed on an earlier state of the corpus" in section
     bad = copy.deepcopy(results)
     bad["format"] = "something-else"
     (tmp_path / "baselines" / "results.json").write_text(json.dumps(bad), encoding="utf-8")
@@ -139,3 +142,10 @@ def test_the_recorded_results_are_a_full_run():
 @pytest.mark.parametrize(("token", "stem"), [("وبالقاهرة", "القاهرة"), ("للجيش", "الجيش"), ("بل", "بل"), ("مصر", "مصر")])
 def test_strip_proclitics(token, stem):
     assert strip_proclitics(token) == stem
+
+
+def test_the_docs_page_shows_the_recorded_results():
+    from akhbar.docgen import expand_placeholders
+
+    page = expand_placeholders((REPO / "docs" / "baselines.md").read_text(encoding="utf-8"))
+    assert baseline_results.markdown(baseline_results.load(REPO)) in page

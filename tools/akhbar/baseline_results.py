@@ -22,6 +22,28 @@ def load(root: Path) -> dict | None:
     return results
 
 
+def corpus_digest(records: list[dict]) -> str:
+    """SHA-256 over the canonical form of the records, in id order: a changed annotation
+    changes it."""
+    import hashlib
+
+    from akhbar.records import dumps_canonical
+
+    digest = hashlib.sha256()
+    for record in sorted(records, key=lambda r: r["id"]):
+        digest.update(dumps_canonical(record))
+    return digest.hexdigest()
+
+
+def is_stale(results: dict, root: Path) -> bool:
+    """Whether the corpus under `root` is no longer the one the results were computed on."""
+    from akhbar.paths import default_shards
+    from akhbar.records import iter_lines, parse_line
+
+    records = [parse_line(raw).value for shard in default_shards(root) for _, raw in iter_lines(shard) if raw.strip()]
+    return corpus_digest([r for r in records if isinstance(r, dict) and "id" in r]) != results["corpus"]["sha256"]
+
+
 def _f(value) -> str:
     return "—" if value is None else f"{value:.3f}"
 
@@ -100,16 +122,20 @@ def transfer_table(results: dict) -> str:
 def recorded(results: dict) -> str:
     run = results["run"]
     m, v = run["machine"], run["versions"]
+    corpus = results["corpus"]
     return (f"Recorded on {run['date']} with `{run['command']}` ({run['seconds']:.0f} s) on {m['platform']}, "
-            f"{m['cpus']} CPUs, Python {m['python']}; sklearn-crfsuite {v['sklearn-crfsuite']}, seqeval {v['seqeval']}.")
+            f"{m['cpus']} CPUs, Python {m['python']}; sklearn-crfsuite {v['sklearn-crfsuite']}, seqeval {v['seqeval']}; "
+            f"corpus version {corpus['version'] or 'unknown'}, records digest `{corpus['sha256'][:12]}`.")
 
 
-def markdown(results: dict | None, heading: str = "###") -> str:
-    """Every table, with a line on how they were made."""
+def markdown(results: dict | None, heading: str = "###", stale: bool = False) -> str:
+    """Every table, with a line on how they were made (and a warning when `stale`)."""
     if results is None:
         return ("No baseline results have been recorded yet: `python baselines/run.py` writes "
                 "`baselines/results.json`.")
-    parts = [recorded(results), f"{heading} Split sizes", splits_table(results),
+    warning = ("**These figures were computed on an earlier state of the corpus** (its records have changed since); "
+               "`python baselines/run.py` brings them up to date.")
+    parts = [*([warning] if stale else []), recorded(results), f"{heading} Split sizes", splits_table(results),
              f"{heading} Named entities (test)",
              "Over the `ner` token view: strict IOB2 scores (seqeval) and the official scorer "
              "(`akhbar evaluate`, exact and overlapping spans, typed).", ner_table(results),

@@ -349,10 +349,11 @@ def preannotate_markdown() -> str:
 
 def baselines_markdown() -> str:
     """The recorded baseline results (baselines/results.json)."""
-    from akhbar.baseline_results import load, markdown
+    from akhbar.baseline_results import is_stale, load, markdown
     from akhbar.paths import project_root
 
-    return markdown(load(project_root()))
+    results = load(project_root())
+    return markdown(results, stale=results is not None and is_stale(results, project_root()))
 
 
 GENERATORS: dict[str, Callable[[], str]] = {

@@ -312,12 +312,13 @@ def agreement_section(root: Path) -> str:
 
 def baselines_section(root: Path) -> str:
     """The baselines' test scores, read from baselines/results.json (akhbar.baseline_results)."""
-    from akhbar.baseline_results import load, markdown
+    from akhbar.baseline_results import is_stale, load, markdown
 
+    results = load(root)
     return (f"Simple systems trained on train, tuned on validation and scored on test with `akhbar evaluate` "
             f"(what each does and how to reproduce the figures: {DOCS_URL}baselines/). **The corpus is small**: "
             "a test split of a few dozen articles gives wide confidence intervals, so read differences of a few "
-            "points as noise.\n\n" + markdown(load(root), "####"))
+            "points as noise.\n\n" + markdown(results, "####", results is not None and is_stale(results, root)))
 
 
 def _f1(value) -> str:
