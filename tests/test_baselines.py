@@ -123,6 +123,7 @@ def test_tables_in_the_docs_and_the_card(results, tmp_path):
     (tmp_path / "baselines" / "results.json").write_text(json.dumps(results), encoding="utf-8")
     section = card.baselines_section(tmp_path)
     assert "#### Named entities (test)" in section and "The corpus is small" in section
+    assert "- **NER, CRF**: a linear-chain CRF" in section
     # tmp_path holds no corpus, so the figures are not of its corpus
     assert "computed on an earlier state of the corpus" in section
     bad = copy.deepcopy(results)

@@ -22,6 +22,25 @@ def load(root: Path) -> dict | None:
     return results
 
 
+# What each baseline does, in a line (the docs' baselines page says it at length).
+SUMMARIES = (
+    ("NER, lexicon", "every mention surface of train with its most frequent type, matched longest first on "
+                     "normalised text with proclitics outside the span, projected on the `ner` tokens"),
+    ("NER, CRF", "a linear-chain CRF (sklearn-crfsuite) over the `ner` tokens: the word, the word without proclitics, "
+                 "prefixes and suffixes, shape, and lexicon hits, for the token and two neighbours each side"),
+    ("quotes, rules", "cues from the cue inventory and train; content from أن/إن, a colon or a quotation mark to the "
+                      "sentence end or closing mark; speaker: the nearest person/organisation/place/group mention "
+                      "(gold mentions) after the cue, else before it, else the previous quote's speaker"),
+    ("events, trigger lexicon", "every trigger of train with its most frequent PLOVER category; no arguments"),
+    ("transfer", "the CRF trained on one corpus and scored on another in CoNLL-4 (AQMAR and NewsFANE Gold read with "
+                 "Akhbar's CoNLL importer and tokenizer), PER/ORG/LOC"),
+)
+
+
+def summaries_markdown() -> str:
+    return "\n".join(f"- **{name}**: {text}." for name, text in SUMMARIES)
+
+
 def corpus_digest(records: list[dict]) -> str:
     """SHA-256 over the canonical form of the records, in id order: a changed annotation
     changes it."""

@@ -312,13 +312,14 @@ def agreement_section(root: Path) -> str:
 
 def baselines_section(root: Path) -> str:
     """The baselines' test scores, read from baselines/results.json (akhbar.baseline_results)."""
-    from akhbar.baseline_results import is_stale, load, markdown
+    from akhbar.baseline_results import is_stale, load, markdown, summaries_markdown
 
     results = load(root)
     return (f"Simple systems trained on train, tuned on validation and scored on test with `akhbar evaluate` "
             f"(what each does and how to reproduce the figures: {DOCS_URL}baselines/). **The corpus is small**: "
             "a test split of a few dozen articles gives wide confidence intervals, so read differences of a few "
-            "points as noise.\n\n" + markdown(results, "####", results is not None and is_stale(results, root)))
+            "points as noise. Each setting was chosen on validation.\n\n" + summaries_markdown() + "\n\n"
+            + markdown(results, "####", results is not None and is_stale(results, root)))
 
 
 def _f1(value) -> str:
