@@ -172,3 +172,22 @@ def test_cli_formats(tmp_path, corpus, capsys):
     assert out.startswith("split test: 2 articles scored, 1 without a prediction") and "entity mentions, exact" in out
     assert main(["evaluate", pred, "--corpus", corpus, "--format", "markdown"]) == 0
     assert "|" in capsys.readouterr().out
+
+
+def test_the_corpus_test_split_as_rows_scores_one(tmp_path):
+    """The real corpus: its own test rows of the three configs, written as `datasets` writes
+    them, are a perfect prediction (every row maps back onto the gold it came from)."""
+    from akhbar.evaluate import load_gold
+    from akhbar.paths import corpus_dir
+
+    corpus = str(corpus_dir() / "articles")
+    gold = load_gold(corpus, "test")
+    if not gold.records.records:
+        pytest.skip("no test split in the corpus")
+    batches = record_batches([located.record for located in gold.records.records.values()])
+    paths = [write(tmp_path / f"{c}.jsonl", batches[c].to_pylist()) for c in ("ner", "quotes", "events")]
+    result = evaluate(paths, corpus, "test")
+    assert result["entity_view"] == "tokens" and result["articles"]["scored"] == len(gold.records.records)
+    for path in (("entities", "exact", "micro"), ("quotes", "attributed"), ("events", "typed", "micro"),
+                 ("events", "arguments", "all")):
+        assert f1(result, *path) in (1.0, None), path
