@@ -150,3 +150,20 @@ def test_the_docs_page_shows_the_recorded_results():
 
     page = expand_placeholders((REPO / "docs" / "baselines.md").read_text(encoding="utf-8"))
     assert baseline_results.markdown(baseline_results.load(REPO)) in page
+
+
+def test_bootstrap_interval():
+    def result(counts):
+        return {"per_article": {f"a{k}": {"x": {"tp": t, "fp": p, "fn": n}} for k, (t, p, n) in enumerate(counts)}}
+
+    assert baselines_run.bootstrap_f1(result([(2, 1, 1)] * 5), "x") == [0.6667, 0.6667]
+    low, high = baselines_run.bootstrap_f1(result([(9, 1, 0), (0, 5, 5), (4, 1, 1), (1, 0, 3)]), "x")
+    assert low < 14 * 2 / (14 * 2 + 7 + 9) < high
+    assert baselines_run.bootstrap_f1(result([(1, 0, 0), (0, 1, 1)]), "x") == baselines_run.bootstrap_f1(
+        result([(1, 0, 0), (0, 1, 1)]), "x")  # seeded
+
+
+def test_test_figures_carry_intervals(results):
+    assert len(results["ner"]["crf"]["test"]["official"]["exact_f1_ci95"]) == 2
+    assert results["quotes"]["rules"]["test"]["attributed_f1_ci95"] == [1.0, 1.0]  # one test article
+    assert "95% CI" in baseline_results.markdown(results)

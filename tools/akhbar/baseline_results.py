@@ -75,6 +75,10 @@ def _table(header: list[str], rows: list[list], text_columns: int = 1) -> str:
     return "\n".join(lines)
 
 
+def _ci(interval) -> str:
+    return "—" if not interval else f"{interval[0]:.3f}–{interval[1]:.3f}"
+
+
 def _prf(node: dict) -> list[str]:
     return [_f(node["precision"]), _f(node["recall"]), _f(node["f1"])]
 
@@ -95,14 +99,14 @@ def ner_table(results: dict) -> str:
         baseline = results["ner"][key]
         test = baseline["test"]
         rows.append([name, _setting(baseline), *_prf(test["seqeval"]), _f(test["official"]["exact"]["f1"]),
-                     _f(test["official"]["overlap"]["f1"])])
+                     _ci(test["official"].get("exact_f1_ci95")), _f(test["official"]["overlap"]["f1"])])
     lexicon = results["ner"]["lexicon"]["test"].get("official_exact_mentions")
     note = ("" if lexicon is None else
             "\n\nThe lexicon's own mentions are character spans (proclitics outside, nested names kept); scored on the "
             f"exact gold mentions rather than the token view, its F1 is {_f(lexicon['exact']['f1'])} exact and "
             f"{_f(lexicon['overlap']['f1'])} overlapping.")
     return _table(["baseline", "setting (validation)", "P (strict IOB2)", "R", "F1", "F1, official exact",
-                   "F1, official overlap"], rows, 2) + note
+                   "95% CI", "F1, official overlap"], rows, 2) + note
 
 
 def ner_types_table(results: dict) -> str:
@@ -116,17 +120,18 @@ def ner_types_table(results: dict) -> str:
 def quotes_table(results: dict) -> str:
     q = results["quotes"]["rules"]["test"]
     return _table(["baseline", "setting (validation)", "quote P", "R", "F1", "content overlap", "cue", "cue lemma", "speaker",
-                   "type", "F1 with the right speaker"],
+                   "type", "F1 with the right speaker", "95% CI"],
                   [["rules", _setting(results["quotes"]["rules"]), *_prf(q["match"]), _f(q["mean_overlap"]),
                     _f(q["cue_accuracy"]), _f(q["cue_lemma_accuracy"]), _f(q["speaker_accuracy"]), _f(q["type_accuracy"]),
-                    _f(q["attributed"]["f1"])]], 2)
+                    _f(q["attributed"]["f1"]), _ci(q.get("attributed_f1_ci95"))]], 2)
 
 
 def events_table(results: dict) -> str:
     v = results["events"]["trigger_lexicon"]["test"]
-    return _table(["baseline", "setting (validation)", "trigger P", "R", "F1", "category accuracy", "F1 trigger + category"],
+    return _table(["baseline", "setting (validation)", "trigger P", "R", "F1", "category accuracy", "F1 trigger + category",
+                   "95% CI"],
                   [["trigger lexicon", _setting(results["events"]["trigger_lexicon"]), *_prf(v["trigger"]),
-                    _f(v["category_accuracy"]), _f(v["typed"]["f1"])]], 2)
+                    _f(v["category_accuracy"]), _f(v["typed"]["f1"]), _ci(v.get("typed_f1_ci95"))]], 2)
 
 
 def transfer_table(results: dict) -> str:
@@ -157,7 +162,8 @@ def markdown(results: dict | None, heading: str = "###", stale: bool = False) ->
     parts = [*([warning] if stale else []), recorded(results), f"{heading} Split sizes", splits_table(results),
              f"{heading} Named entities (test)",
              "Over the `ner` token view: strict IOB2 scores (seqeval) and the official scorer "
-             "(`akhbar evaluate`, exact and overlapping spans, typed).", ner_table(results),
+             "(`akhbar evaluate`, exact and overlapping spans, typed). 95% CI: a bootstrap interval over the test "
+             "articles (1,000 resamples, fixed seed).", ner_table(results),
              "F1 by type (strict IOB2), the most frequent types first:", ner_types_table(results),
              f"{heading} Quotes (test)",
              "Quote P/R/F1: content overlap of at least half (Jaccard); content overlap, cue, cue lemma, speaker and "
