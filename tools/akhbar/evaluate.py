@@ -24,6 +24,7 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from akhbar import labels
 from akhbar.agree import compare, result_json
@@ -125,9 +126,7 @@ def read_predictions(paths: list[str], gold: Gold) -> Predictions:
     return preds
 
 
-def _existing(path: str):
-    from pathlib import Path
-
+def _existing(path: str) -> Path:
     p = Path(path)
     if not p.is_file():
         raise InputError([f"{path}: no such file"])
