@@ -203,7 +203,10 @@ def _by_label(golds: list, preds: list, pairs: list[tuple[int, int]], label) -> 
 
 # --- scoring one article ----------------------------------------------------------------
 
-def score_docs(gold: Doc, pred: Doc, quote_threshold: float = QUOTE_THRESHOLD) -> Scores:
+def score_docs(gold: Doc, pred: Doc, quote_threshold: float = QUOTE_THRESHOLD, gold_ids: bool = False) -> Scores:
+    """Scores of one article. With `gold_ids`, B's quotes and events name A's entities by
+    A's own ids (the dataset's `quotes` and `events` rows do, as `akhbar evaluate` reads
+    them) instead of by entities of B's own that the mention alignment maps."""
     s = Scores()
     gm, pm = gold.mentions, pred.mentions
     s.mentions_exact = _by_label(gm, pm, match_mentions(gm, pm, exact=True, typed=True), lambda m: m.type)
@@ -218,9 +221,19 @@ def score_docs(gold: Doc, pred: Doc, quote_threshold: float = QUOTE_THRESHOLD) -
     s.detection_overlap = _prf(len(gm), len(pm), len(aligned))
     s.coreference = _bcubed(gm, pm, aligned)
     mapping = entity_mapping(gm, pm, aligned)
+    if gold_ids:
+        mapping.update({e: e for e in _referenced(pred)})
     _score_quotes(s, gold.quotes, pred.quotes, mapping, quote_threshold)
     _score_events(s, gold.events, pred.events, mapping)
     return s
+
+
+def _referenced(doc: Doc) -> set[str]:
+    """The entity ids a document's quotes and events name."""
+    found = {q.speaker for q in doc.quotes if q.speaker is not None}
+    for v in doc.events:
+        found.update(v.actor, v.recipient, (e for _, e in v.arguments))
+    return found
 
 
 def _bcubed(gm: list[Mention], pm: list[Mention], aligned: list[tuple[int, int]]) -> BCubed:
@@ -325,11 +338,13 @@ class Comparison:
     quote_threshold: float
 
 
-def compare(a: Collection, b: Collection, quote_threshold: float = QUOTE_THRESHOLD) -> Comparison:
+def compare(a: Collection, b: Collection, quote_threshold: float = QUOTE_THRESHOLD,
+            gold_ids: frozenset[str] = frozenset()) -> Comparison:
     """Score every article of A against B's version of it. An article B lacks is scored
     against an empty annotation (all of A's annotations are missed); an article only B has
     has no reference and is listed, not scored. Structural problems in a record raise
-    InputError naming the file and line."""
+    InputError naming the file and line. `gold_ids`: the articles whose B side names A's
+    entities by A's ids (see `score_docs`)."""
     errors, warnings = [], []
     total, per_article = Scores(), {}
     for article_id, located_a in a.records.items():
@@ -350,7 +365,7 @@ def compare(a: Collection, b: Collection, quote_threshold: float = QUOTE_THRESHO
             if gold.text is not None and located_b.record.get("text") is not None and pred.text != gold.text:
                 warnings.append(f"article {article_id}: the two texts differ, so offsets may not correspond "
                                 f"({located_a.where}, {located_b.where})")
-        scores = score_docs(gold, pred, quote_threshold)
+        scores = score_docs(gold, pred, quote_threshold, article_id in gold_ids)
         per_article[article_id] = scores
         total.add(scores)
     if errors:

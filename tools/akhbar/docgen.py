@@ -347,7 +347,17 @@ def preannotate_markdown() -> str:
     return f"Measured on the {result['articles']} gold articles, each with a lexicon from all other annotated articles (leave-one-out):\n\n" + "\n".join(rows)
 
 
+def baselines_markdown() -> str:
+    """The recorded baseline results (baselines/results.json)."""
+    from akhbar.baseline_results import is_stale, load, markdown
+    from akhbar.paths import project_root
+
+    results = load(project_root())
+    return markdown(results, stale=results is not None and is_stale(results, project_root()))
+
+
 GENERATORS: dict[str, Callable[[], str]] = {
+    "baselines": baselines_markdown,
     "preannotate": preannotate_markdown,
     "agreement": agreement_markdown,
     "quickstart": quickstart_markdown,

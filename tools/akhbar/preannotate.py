@@ -122,9 +122,9 @@ class Match:
     key: str
 
 
-def _matches(text: str, table: dict[str, object], longest: int) -> list[Match]:
+def find_matches(text: str, table: dict[str, object], longest: int) -> list[Match]:
     """Non-overlapping matches of `table`'s keys on word boundaries, longest first, with
-    proclitics outside the span."""
+    proclitics outside the span. (The baselines, baselines/, match their lexicons with it too.)"""
     norm, index = _normalised_text(text)
     words = [(m.start(), m.end()) for m in WORD.finditer(norm)]
     found, i = [], 0
@@ -195,7 +195,7 @@ def preannotate(record: dict, lexicon: Lexicon) -> dict:
     blocked = _blocked(record)
     entities: dict[tuple[str, str], dict] = {}
     mention_number = 0
-    for m in _matches(text, lexicon.names, lexicon.longest):
+    for m in find_matches(text, lexicon.names, lexicon.longest):
         etype, name = lexicon.names[m.key]
         entity = entities.setdefault((etype, name), {
             "id": f"e{len(entities) + 1}", "type": etype, "subtype": None, "name": name,
@@ -203,7 +203,7 @@ def preannotate(record: dict, lexicon: Lexicon) -> dict:
         mention_number += 1
         entity["mentions"].append({"id": f"m{mention_number}", "start": m.start, "end": m.end, "text": text[m.start:m.end]})
     quotes = []
-    for m in _matches(text, lexicon.cues, 1):
+    for m in find_matches(text, lexicon.cues, 1):
         if _inside(blocked, m.start, m.end):
             continue
         content = content_after(text, m.end)
@@ -216,7 +216,7 @@ def preannotate(record: dict, lexicon: Lexicon) -> dict:
             "speaker": None, "speaker_kind": "implicit", "speaker_span": None, "addressee": None, "parent": None,
         })
     events = []
-    for m in _matches(text, lexicon.triggers, lexicon.longest):
+    for m in find_matches(text, lexicon.triggers, lexicon.longest):
         if _inside(blocked, m.start, m.end):
             continue
         events.append({

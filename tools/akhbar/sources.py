@@ -69,7 +69,7 @@ def load_collection(spec: str, cwd: Path | None = None) -> Collection:
     for name, lines in _sources(spec, cwd):
         collection.files.append(name)
         for number, raw in lines:
-            located, problem = _parse(raw, name, number)
+            located, problem = parse_located(raw, name, number)
             if problem:
                 errors.append(problem)
                 continue
@@ -86,7 +86,10 @@ def load_collection(spec: str, cwd: Path | None = None) -> Collection:
     return collection
 
 
-def _parse(raw: bytes, name: str, number: int) -> tuple[Located | None, str | None]:
+def parse_located(raw: bytes, name: str, number: int, require_id: bool = True) -> tuple[Located | None, str | None]:
+    """One line as a located JSON object, or the problem with it (None, None for a blank
+    line). `require_id`: the object must carry a string "id" (an article record does; the
+    rows `akhbar evaluate` reads name their article otherwise)."""
     if number == 1 and raw.startswith(BOM):
         raw = raw[len(BOM):]
     if not raw.strip():
@@ -103,7 +106,7 @@ def _parse(raw: bytes, name: str, number: int) -> tuple[Located | None, str | No
     value = parsed.value
     if not isinstance(value, dict):
         return None, f"{name}:{number}: a record must be a JSON object"
-    if not isinstance(value.get("id"), str) or not value["id"]:
+    if require_id and (not isinstance(value.get("id"), str) or not value["id"]):
         return None, f"{name}:{number}: the record has no string \"id\""
     return Located(value, name, number), None
 
@@ -180,7 +183,7 @@ def find_record(article_id: str, specs: list[str], cwd: Path | None = None) -> L
             for number, raw in lines:
                 if needle not in raw:
                     continue
-                located, problem = _parse(raw, name, number)
+                located, problem = parse_located(raw, name, number)
                 if located is not None and located.record["id"] == article_id:
                     return located
                 if problem and located is None and f'"id":"{article_id}"'.encode() in raw.replace(b" ", b""):

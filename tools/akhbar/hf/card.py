@@ -310,6 +310,18 @@ def agreement_section(root: Path) -> str:
             "agreement.\n\n" + _table(["pair"] + names, rows))
 
 
+def baselines_section(root: Path) -> str:
+    """The baselines' test scores, read from baselines/results.json (akhbar.baseline_results)."""
+    from akhbar.baseline_results import is_stale, load, markdown, summaries_markdown
+
+    results = load(root)
+    return (f"Simple systems trained on train, tuned on validation and scored on test with `akhbar evaluate` "
+            f"(what each does and how to reproduce the figures: {DOCS_URL}baselines/). **The corpus is small**: "
+            "a test split of a few dozen articles gives wide confidence intervals, so read differences of a few "
+            "points as noise. Each setting was chosen on validation.\n\n" + summaries_markdown() + "\n\n"
+            + markdown(results, "####", results is not None and is_stale(results, root)))
+
+
 def _f1(value) -> str:
     return "—" if value is None else f"{value:.3f}"
 
@@ -357,6 +369,7 @@ def card_text(out: Path, stats, root: Path) -> str:
         "(see License); do not redistribute it outside those terms. The events are what the articles report, "
         "not verified facts: do not use them as a record of what happened.\n"
     )
+    parts.append("### Baseline results\n\n" + baselines_section(root) + "\n")
 
     parts.append("## Dataset Structure\n\n### Configurations and splits\n\n")
     rows = []

@@ -1,0 +1,173 @@
+"""The baseline results (baselines/results.json, written by `python baselines/run.py`) as
+Markdown tables. The docs' baselines page and the dataset card both show them from the file,
+so the figures published are the figures recorded."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+RESULTS_FILE = Path("baselines") / "results.json"
+FORMAT = "akhbar-baselines/1"
+
+
+def load(root: Path) -> dict | None:
+    """The results file of the repository at `root`, or None when there is none yet."""
+    path = root / RESULTS_FILE
+    if not path.is_file():
+        return None
+    results = json.loads(path.read_text(encoding="utf-8"))
+    if results.get("format") != FORMAT:
+        raise ValueError(f"{path}: not an {FORMAT} results file")
+    return results
+
+
+# What each baseline does, in a line (the docs' baselines page says it at length).
+SUMMARIES = (
+    ("NER, lexicon", "every mention surface of train with its most frequent type, matched longest first on "
+                     "normalised text with proclitics outside the span, projected on the `ner` tokens"),
+    ("NER, CRF", "a linear-chain CRF (sklearn-crfsuite) over the `ner` tokens: the word, the word without proclitics, "
+                 "prefixes and suffixes, shape, and lexicon hits, for the token and two neighbours each side"),
+    ("quotes, rules", "cues from the cue inventory and train; content from أن/إن, a colon or a quotation mark to the "
+                      "sentence end or closing mark; speaker: the nearest person/organisation/place/group mention "
+                      "(gold mentions) after the cue, else before it, else the previous quote's speaker"),
+    ("events, trigger lexicon", "every trigger of train with its most frequent PLOVER category; no arguments"),
+    ("transfer", "the CRF trained on one corpus and scored on another in CoNLL-4 (AQMAR and NewsFANE Gold read with "
+                 "Akhbar's CoNLL importer and tokenizer), PER/ORG/LOC"),
+)
+
+
+def summaries_markdown() -> str:
+    return "\n".join(f"- **{name}**: {text}." for name, text in SUMMARIES)
+
+
+def corpus_digest(records: list[dict]) -> str:
+    """SHA-256 over the canonical form of the records, in id order: a changed annotation
+    changes it."""
+    import hashlib
+
+    from akhbar.records import dumps_canonical
+
+    digest = hashlib.sha256()
+    for record in sorted(records, key=lambda r: r["id"]):
+        digest.update(dumps_canonical(record))
+    return digest.hexdigest()
+
+
+def is_stale(results: dict, root: Path) -> bool:
+    """Whether the corpus under `root` is no longer the one the results were computed on."""
+    from akhbar.paths import default_shards
+    from akhbar.records import iter_lines, parse_line
+
+    records = [parse_line(raw).value for shard in default_shards(root) for _, raw in iter_lines(shard) if raw.strip()]
+    return corpus_digest([r for r in records if isinstance(r, dict) and "id" in r]) != results["corpus"]["sha256"]
+
+
+def _f(value) -> str:
+    return "—" if value is None else f"{value:.3f}"
+
+
+def _table(header: list[str], rows: list[list], text_columns: int = 1) -> str:
+    """Text columns (the first `text_columns`) aligned left, figures right."""
+    lines = ["| " + " | ".join(header) + " |",
+             "|" + "|".join("---" if i < text_columns else "---:" for i in range(len(header))) + "|"]
+    lines += ["| " + " | ".join(str(c) for c in row) + " |" for row in rows]
+    return "\n".join(lines)
+
+
+def _ci(interval) -> str:
+    return "—" if not interval else f"{interval[0]:.3f}–{interval[1]:.3f}"
+
+
+def _prf(node: dict) -> list[str]:
+    return [_f(node["precision"]), _f(node["recall"]), _f(node["f1"])]
+
+
+def splits_table(results: dict) -> str:
+    keys = ("articles", "sentences", "tokens", "mentions", "quotes", "events")
+    return _table(["split", *keys], [[split, *(sizes[k] for k in keys)] for split, sizes in results["splits"].items()])
+
+
+def _setting(baseline: dict) -> str:
+    return ", ".join(f"{k} {v}" for k, v in baseline["setting"].items())
+
+
+def ner_table(results: dict) -> str:
+    names = {"lexicon": "lexicon of train names", "crf": "CRF (sklearn-crfsuite)"}
+    rows = []
+    for key, name in names.items():
+        baseline = results["ner"][key]
+        test = baseline["test"]
+        rows.append([name, _setting(baseline), *_prf(test["seqeval"]), _f(test["official"]["exact"]["f1"]),
+                     _ci(test["official"].get("exact_f1_ci95")), _f(test["official"]["overlap"]["f1"])])
+    lexicon = results["ner"]["lexicon"]["test"].get("official_exact_mentions")
+    note = ("" if lexicon is None else
+            "\n\nThe lexicon's own mentions are character spans (proclitics outside, nested names kept); scored on the "
+            f"exact gold mentions rather than the token view, its F1 is {_f(lexicon['exact']['f1'])} exact and "
+            f"{_f(lexicon['overlap']['f1'])} overlapping.")
+    return _table(["baseline", "setting (validation)", "P (strict IOB2)", "R", "F1", "F1, official exact",
+                   "95% CI", "F1, official overlap"], rows, 2) + note
+
+
+def ner_types_table(results: dict) -> str:
+    lexicon, crf = (results["ner"][k]["test"]["seqeval"]["by_type"] for k in ("lexicon", "crf"))
+    types = sorted(set(lexicon) | set(crf), key=lambda t: -max(lexicon.get(t, {}).get("support", 0), crf.get(t, {}).get("support", 0)))
+    return _table(["type", "test mentions", "lexicon F1", "CRF F1"],
+                  [[t, (crf.get(t) or lexicon.get(t))["support"], _f(lexicon.get(t, {}).get("f1")), _f(crf.get(t, {}).get("f1"))]
+                   for t in types])
+
+
+def quotes_table(results: dict) -> str:
+    q = results["quotes"]["rules"]["test"]
+    return _table(["baseline", "setting (validation)", "quote P", "R", "F1", "content overlap", "cue", "cue lemma", "speaker",
+                   "type", "F1 with the right speaker", "95% CI"],
+                  [["rules", _setting(results["quotes"]["rules"]), *_prf(q["match"]), _f(q["mean_overlap"]),
+                    _f(q["cue_accuracy"]), _f(q["cue_lemma_accuracy"]), _f(q["speaker_accuracy"]), _f(q["type_accuracy"]),
+                    _f(q["attributed"]["f1"]), _ci(q.get("attributed_f1_ci95"))]], 2)
+
+
+def events_table(results: dict) -> str:
+    v = results["events"]["trigger_lexicon"]["test"]
+    return _table(["baseline", "setting (validation)", "trigger P", "R", "F1", "category accuracy", "F1 trigger + category",
+                   "95% CI"],
+                  [["trigger lexicon", _setting(results["events"]["trigger_lexicon"]), *_prf(v["trigger"]),
+                    _f(v["category_accuracy"]), _f(v["typed"]["f1"]), _ci(v.get("typed_f1_ci95"))]], 2)
+
+
+def transfer_table(results: dict) -> str:
+    transfer = results["transfer"]
+    if "skipped" in transfer:
+        return f"_Transfer not run: {transfer['skipped']}._"
+    names = {"akhbar": "Akhbar", "aqmar": "AQMAR", "newsfane": "NewsFANE Gold"}
+    return _table(["trained on", "scored on", "P", "R", "F1"],
+                  [[names[r["train"]], names[r["test"]], *_prf(r["scores"])] for r in transfer["results"]], 2)
+
+
+def recorded(results: dict) -> str:
+    run = results["run"]
+    m, v = run["machine"], run["versions"]
+    corpus = results["corpus"]
+    return (f"Recorded on {run['date']} with `{run['command']}` ({run['seconds']:.0f} s) on {m['platform']}, "
+            f"{m['cpus']} CPUs, Python {m['python']}; sklearn-crfsuite {v['sklearn-crfsuite']}, seqeval {v['seqeval']}; "
+            f"corpus version {corpus['version'] or 'unknown'}, records digest `{corpus['sha256'][:12]}`.")
+
+
+def markdown(results: dict | None, heading: str = "###", stale: bool = False) -> str:
+    """Every table, with a line on how they were made (and a warning when `stale`)."""
+    if results is None:
+        return ("No baseline results have been recorded yet: `python baselines/run.py` writes "
+                "`baselines/results.json`.")
+    warning = ("**These figures were computed on an earlier state of the corpus** (its records have changed since); "
+               "`python baselines/run.py` brings them up to date.")
+    parts = [*([warning] if stale else []), recorded(results), f"{heading} Split sizes", splits_table(results),
+             f"{heading} Named entities (test)",
+             "Over the `ner` token view: strict IOB2 scores (seqeval) and the official scorer "
+             "(`akhbar evaluate`, exact and overlapping spans, typed). 95% CI: a bootstrap interval over the test "
+             "articles (1,000 resamples, fixed seed).", ner_table(results),
+             "F1 by type (strict IOB2), the most frequent types first:", ner_types_table(results),
+             f"{heading} Quotes (test)",
+             "Quote P/R/F1: content overlap of at least half (Jaccard); content overlap, cue, cue lemma, speaker and "
+             "type: among the matched quotes.", quotes_table(results),
+             f"{heading} Events (test)", events_table(results),
+             f"{heading} Transfer (CoNLL-4, PER/ORG/LOC, strict IOB2)", transfer_table(results)]
+    return "\n\n".join(parts) + "\n"
