@@ -12,7 +12,7 @@ import pytest
 
 from akhbar.cli import main
 from akhbar.interchange.common import Report
-from akhbar.interchange.labelstudio import Utf16, labeling_config, read_tasks, record_to_task
+from akhbar.interchange.labelstudio import Utf16, labeling_config, read_tasks, record_to_tasks
 from akhbar.interchange.merge import NewRecordOptions, merge_docs
 from synthetic import synthetic_record
 from test_interchange_brat import corpus_records, rich_record
@@ -50,8 +50,13 @@ def with_astral(record: dict) -> dict:
     return r
 
 
-def roundtrip(records, tmp_path, mutate=None):
-    tasks = [record_to_task(r) for r in records]
+def regions(tasks):
+    """Every item of the tasks' predictions (an article is several passage tasks)."""
+    return [item for task in tasks for p in task["predictions"] for item in p["result"]]
+
+
+def roundtrip(records, tmp_path, mutate=None, max_chars=200):
+    tasks = [t for r in records for t in record_to_tasks(r, max_chars)]
     if mutate:
         mutate(tasks)
     path = tmp_path / "tasks.json"
@@ -79,18 +84,22 @@ def test_roundtrip_identity_with_astral_characters(tmp_path):
     assert problems == []
     out, report, tasks = roundtrip([copy.deepcopy(record)], tmp_path)
     assert report.errors == [] and out == [record]
-    m1 = next(x for x in tasks[0]["predictions"][0]["result"] if x["id"] == "m1" and x["type"] == "labels")
+    [task] = [t for t in tasks if any(x["id"] == "m1" for x in t["predictions"][0]["result"])]
+    m1 = next(x for x in task["predictions"][0]["result"] if x["id"] == "m1" and x["type"] == "labels")
     mention = record["entities"][0]["mentions"][1]
     assert mention["id"] == "m1"
-    assert m1["value"]["start"] == mention["start"] + 1  # 📰 before it: 1 code point, 2 UTF-16 units
-    assert record["text"].encode("utf-16-le")[2 * m1["value"]["start"]:2 * m1["value"]["end"]].decode("utf-16-le") == mention["text"]
+    passage = task["data"]["text"]
+    assert record["text"][task["data"]["start"]:].startswith(passage)
+    assert passage.encode("utf-16-le")[2 * m1["value"]["start"]:2 * m1["value"]["end"]].decode("utf-16-le") == mention["text"]
+    if task["data"]["start"] == 0:
+        assert m1["value"]["start"] == mention["start"] + 1  # 📰 before it: 1 code point, 2 UTF-16 units
 
 
 def test_roundtrip_without_value_text(tmp_path):
     record = with_astral(rich_record())
 
     def drop_text(tasks):
-        for item in tasks[0]["predictions"][0]["result"]:
+        for item in regions(tasks):
             if item["type"] == "labels":
                 del item["value"]["text"]
 
@@ -121,7 +130,7 @@ def test_drifted_offsets_are_reanchored_by_value_text(tmp_path):
     record = with_astral(synthetic_record())
 
     def drift(tasks):  # Label Studio's Arabic offset bug: offsets off by one, text right
-        for item in tasks[0]["predictions"][0]["result"]:
+        for item in regions(tasks):
             if item.get("id") == "m9" and item["type"] == "labels":
                 item["value"]["start"] -= 1
                 item["value"]["end"] -= 1
@@ -135,7 +144,7 @@ def test_offset_inside_a_surrogate_pair_is_reported(tmp_path):
     record = with_astral(synthetic_record())
 
     def split_emoji(tasks):
-        item = next(i for i in tasks[0]["predictions"][0]["result"] if i.get("id") == "m1")
+        item = next(i for i in regions(tasks) if i.get("id") == "m1")
         item["value"].update(start=1, end=3)
         item["value"].pop("text")
 
@@ -191,7 +200,12 @@ def test_labeling_config_is_xml_with_rtl_text_and_our_labels():
     values = {label.get("value") for label in root.iter("Label")}
     assert {"PERS", "WEAPON", "Quote", "Cue", "SpeakerSpan", "ASSAULT", "AGREE"} <= values
     relations = {r.get("value") for r in root.iter("Relation")}
-    assert {"coref", "speaker", "actor", "recipient", "place", "fragment"} <= relations
+    assert {"speaker", "actor", "recipient", "place", "fragment"} <= relations
+    assert "coref" not in relations  # coreference is the `entity` id of each mention, not an arrow
+    groups = {labels.get("name"): {label.get("value") for label in labels.iter("Label")} for labels in root.iter("Labels")}
+    assert set(groups) == {"mention_label", "quote_label", "event_label"}
+    assert groups["quote_label"] == {"Quote", "Cue", "SpeakerSpan"} and "PERS" in groups["mention_label"]
+    assert {t.get("name") for t in root.iter("TextArea")} >= {"entity", "refs"}
 
 
 def test_not_json_is_a_usage_error_with_line(tmp_path, capsys):
