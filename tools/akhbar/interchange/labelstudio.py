@@ -269,41 +269,46 @@ def relations_per_task(tasks: list[dict]) -> list[int]:
 PALETTE = ["#e6194b", "#3cb44b", "#4363d8", "#f58231", "#911eb4", "#46f0f0", "#f032e6", "#bcf60c", "#fabebe", "#008080",
            "#e6beff", "#9a6324", "#800000", "#aaffc3", "#808000", "#ffd8b1", "#000075", "#808080"]
 RELATIONS = ("fragment", "cue", "speaker", "speaker_span", "addressee", "parent", "actor", "recipient")
-TEXT_AREAS = (("entity", "entity id: the same for every mention of one referent (e3); empty: a new entity"),
-              ("name", "canonical name"), ("wikidata", "Wikidata Q-id when certain"), ("subtype", "subtype"),
-              ("lemma", "cue lemma"), ("magnitude", "dead=N injured=N arrested=N"),
-              ("refs", "links outside this passage: speaker=e22 addressee=e5 parent=q3, or actor=e6 place=e3"))
+TEXT_AREAS = (("entity", "entity id (mention)", "the same for every mention of one referent, e.g. e3; empty: a new entity"),
+              ("name", "canonical name (first mention)", "canonical name"),
+              ("wikidata", "Wikidata (first mention)", "Wikidata Q-id when certain"), ("subtype", "subtype (first mention)", "subtype"),
+              ("lemma", "lemma (cue)", "cue lemma"), ("magnitude", "magnitude (event)", "dead=N injured=N arrested=N"),
+              ("refs", "links outside this passage (quote, event)", "speaker=e22 addressee=e5 parent=q3, or actor=e6 place=e3"))
+
+
+# Label Studio sets the text's size on its own container (16px/20px in 1.23): the style names it.
+STYLE = (".akhbar-rtl { direction: rtl; text-align: right; unicode-bidi: plaintext; }"
+         " .akhbar-rtl .lsf-richtext__container, .akhbar-rtl .lsf-richtext__line, .akhbar-rtl .htx-richtext"
+         " { font-size: 21px; line-height: 46px; }")
+
+
+def _label_group(name: str, title: str, values: list[tuple[str, str]]) -> list[str]:
+    q = quoteattr
+    lines = [f'  <Header value={q(title)} size="6"/>', f'  <Labels name="{name}" toName="text" showInline="true">']
+    lines += [f'    <Label value={q(v)} background={q(colour)}/>' for v, colour in values]
+    return lines + ['  </Labels>']
 
 
 def labeling_config() -> str:
-    """The labeling config: one label group per layer, relations, per-region fields, RTL text."""
+    """The labeling config: the passage's text first (right to left), then one label group per
+    layer, relations, and the per-region fields shown when a region is selected."""
     q = quoteattr
-    lines = ['<View>',
-             '  <Style>.akhbar-rtl { direction: rtl; text-align: right; unicode-bidi: plaintext; font-size: 1.3em; line-height: 2.2; }'
-             ' .akhbar-rtl .htx-highlight { padding: 0 1px; }</Style>',
-             '  <Header value="$heading" size="5"/>',
-             '  <Header value="Entities" size="6"/>',
-             f'  <Labels name="{LABEL_CONTROLS["mention"]}" toName="text" showInline="true">']
-    for i, t in enumerate(labels.entity_types()):
-        lines.append(f'    <Label value={q(t)} background={q(PALETTE[i % len(PALETTE)])}/>')
-    lines += ['  </Labels>', '  <Header value="Quotes" size="6"/>',
-              f'  <Labels name="{LABEL_CONTROLS["quote"]}" toName="text" showInline="true">',
-              f'    <Label value="{QUOTE}" background="#ffe119"/>', f'    <Label value="{CUE}" background="#fffac8"/>',
-              f'    <Label value="{SPEAKER_SPAN}" background="#d2f53c"/>', '  </Labels>',
-              '  <Header value="Events (PLOVER)" size="6"/>',
-              f'  <Labels name="{LABEL_CONTROLS["event"]}" toName="text" showInline="true">']
-    for c in labels.plover_categories():
-        lines.append(f'    <Label value={q(c)} background="#a9a9a9"/>')
-    lines += ['  </Labels>',
-              '  <View className="akhbar-rtl" style="direction: rtl; text-align: right">',
-              '    <Text name="text" value="$text" granularity="symbol" dir="rtl"/>',
-              '  </View>',
-              '  <Relations>']
+    lines = ['<View>', f'  <Style>{STYLE}</Style>', '  <Header value="$heading" size="5"/>',
+             '  <View className="akhbar-rtl" style="direction: rtl; text-align: right">',
+             '    <Text name="text" value="$text" granularity="symbol" dir="rtl"/>',
+             '  </View>']
+    lines += _label_group(LABEL_CONTROLS["mention"], "Entities (a mention's entity id goes in its entity field)",
+                          [(t, PALETTE[i % len(PALETTE)]) for i, t in enumerate(labels.entity_types())])
+    lines += _label_group(LABEL_CONTROLS["quote"], "Quotes", [(QUOTE, "#ffe119"), (CUE, "#fffac8"), (SPEAKER_SPAN, "#d2f53c")])
+    lines += _label_group(LABEL_CONTROLS["event"], "Events (PLOVER category of the trigger)",
+                          [(c, "#a9a9a9") for c in labels.plover_categories()])
+    lines.append('  <Relations>')
     for r in [*RELATIONS, *labels.argument_roles()]:
         lines.append(f'    <Relation value={q(r)}/>')
     lines += ['  </Relations>', '  <View visibleWhen="region-selected">']
-    for name, placeholder in TEXT_AREAS:
-        lines.append(f'    <TextArea name={q(name)} toName="text" perRegion="true" maxSubmissions="1" placeholder={q(placeholder)}/>')
+    for name, title, placeholder in TEXT_AREAS:
+        lines += [f'    <Header value={q(title)} size="6"/>',
+                  f'    <TextArea name={q(name)} toName="text" perRegion="true" maxSubmissions="1" placeholder={q(placeholder)}/>']
     for name, values, multiple in (("quote_type", labels.quote_types(), False), ("speaker_kind", labels.speaker_kinds(), False),
                                    ("mode", labels.plover_modes(), False), ("context", labels.plover_contexts(), True),
                                    ("markers", list(MARKERS), True)):
