@@ -277,7 +277,7 @@ TEXT_AREAS = (("entity", "entity id (mention)", "the same for every mention of o
 
 
 # Label Studio sets the text's size on its own container (16px/20px in 1.23): the style names it.
-STYLE = (".akhbar-rtl { direction: rtl; text-align: right; unicode-bidi: plaintext; }"
+STYLE = (".akhbar-rtl { direction: rtl; text-align: right; unicode-bidi: plaintext; padding-top: 20px; }"
          " .akhbar-rtl .lsf-richtext__container, .akhbar-rtl .lsf-richtext__line, .akhbar-rtl .htx-richtext"
          " { font-size: 21px; line-height: 46px; }")
 
