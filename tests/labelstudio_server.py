@@ -56,10 +56,14 @@ class LabelStudio:
     def import_tasks(self, project: int, tasks: list[dict]) -> dict:
         return self.call("POST", f"/api/projects/{project}/import", tasks)
 
-    def accept_predictions(self, project: int) -> dict:
-        """The Data Manager's 'Create Annotations From Predictions' on every task."""
-        return self.call("POST", f"/api/dm/actions?id=predictions_to_annotations&project={project}",
-                         {"selectedItems": {"all": True, "excluded": []}})
+    def accept_predictions(self, project: int, tasks: list[int] | None = None) -> dict:
+        """The Data Manager's 'Create Annotations From Predictions' on every task (or on `tasks`)."""
+        selected = {"all": True, "excluded": []} if tasks is None else {"all": False, "included": tasks}
+        return self.call("POST", f"/api/dm/actions?id=predictions_to_annotations&project={project}", {"selectedItems": selected})
+
+    def prelabel(self, project: int, model_version: str) -> None:
+        """Show the predictions of `model_version` as the starting annotation of the labeling page."""
+        self.call("PATCH", f"/api/projects/{project}", {"model_version": model_version, "show_collab_predictions": True})
 
     def update_annotation(self, annotation: int, result: list) -> None:
         self.call("PATCH", f"/api/annotations/{annotation}", {"result": result})
@@ -148,6 +152,13 @@ def labeling_page(page: Page, base: str, project: int, task: int) -> dict:
     page.wait_for("document.querySelectorAll('.htx-highlight').length > 0", 90)
     time.sleep(2)  # the relation arrows are drawn after the regions
     return json.loads(page.evaluate(LABELING_PAGE))
+
+
+def submit(page: Page) -> None:
+    """Press the labeling page's Submit button, as an annotator accepting what it shows."""
+    assert page.evaluate("""(() => { const b = [...document.querySelectorAll('button')].find(b => b.innerText.trim() === 'Submit');
+        if (!b) return false; b.click(); return true; })()"""), "no Submit button on the labeling page"
+    time.sleep(3)
 
 
 def select_region(page: Page, text: str) -> bool:

@@ -22,8 +22,9 @@ import orjson
 import pytest
 
 from akhbar.cli import main
+from akhbar.interchange.labelstudio import MODEL_VERSION, relations_per_task
 from labelstudio_edits import apply_edits, expected_record, plan_edits
-from labelstudio_server import ENV, LabelStudio, Page, labeling_page, select_region
+from labelstudio_server import ENV, LabelStudio, Page, labeling_page, select_region, submit
 
 REPO = Path(__file__).resolve().parents[1]
 SEED = "elaph-46fbcfd5b2c865c7"
@@ -113,29 +114,43 @@ def test_a_predictions_only_export_says_what_to_do(server, project, exported, ca
     assert server.export(project) == []  # the default export leaves unsubmitted tasks out
 
 
-def test_labeling_page_is_readable(server, project, exported, tmp_path):
-    """Screenshots of the labeling page of a seed passage: the regions are drawn over right-to-left text."""
+def test_accepted_in_the_labeling_page_with_screenshots(server, project, exported, tmp_path):
+    """An annotator opens passages in the labeling page (screenshots of it for the docs) and
+    submits the pre-annotations it shows; the rest are accepted in the Data Manager. What Label
+    Studio's own editor saves comes back byte for byte."""
     from test_browser import Browser
 
     if not (ENV["USER"] and ENV["PASSWORD"]):
         pytest.skip("AKHBAR_LS_USER and AKHBAR_LS_PASSWORD are needed to log the browser in")
-    server.accept_predictions(project)
-    tasks = {t["data"]["passage"]: t for t in server.export(project)}
+    server.prelabel(project, MODEL_VERSION)
+    tasks = {t["data"]["passage"]: t for t in server.export(project, all_tasks=True)}
+    arrows = relations_per_task(exported["tasks"])
+    refs = [t["data"]["passage"] for t in exported["tasks"] if any(r.get("from_name") == "refs" for r in t["predictions"][0]["result"])]
+    in_page = sorted({2, exported["tasks"][arrows.index(max(arrows))]["data"]["passage"], *refs[:1]})
     folder = Path(os.environ.get("AKHBAR_LS_SCREENSHOTS") or tmp_path)
     browser = Browser(tmp_path)
     try:
         page = Page(browser)
         page.log_in(server.url, ENV["USER"], ENV["PASSWORD"])
-        task = tasks[2]
-        shown = labeling_page(page, server.url, project, task["id"])
-        regions = [r for r in task["annotations"][0]["result"] if r["type"] == "labels"]
-        assert shown["regions"] >= len(regions) and shown["direction"] == "rtl" and shown["fontSize"] >= 18, shown
-        assert shown["text"].strip()[:20] in task["data"]["text"]
-        assert len(page.screenshot(folder / "label-studio-passage.png")) > 50_000
-        mention = next(r for r in regions if r["from_name"] == "mention_label" and len(r["value"]["text"]) > 4)
-        assert select_region(page, mention["value"]["text"])
-        assert page.evaluate("document.body.innerText.includes('entity')")
-        page.screenshot(folder / "label-studio-region.png")
+        for number in in_page:
+            task = tasks[number]
+            shown = labeling_page(page, server.url, project, task["id"])
+            regions = [r for r in exported["tasks"][number - 1]["predictions"][0]["result"] if r["type"] == "labels"]
+            assert shown["regions"] >= len(regions) and shown["direction"] == "rtl" and shown["fontSize"] >= 18, shown
+            assert shown["text"].strip()[:20] in task["data"]["text"]
+            if number == 2:
+                assert len(page.screenshot(folder / "label-studio-passage.png")) > 50_000
+                mention = next(r for r in regions if r["from_name"] == "mention_label" and len(r["value"]["text"]) > 4)
+                assert select_region(page, mention["value"]["text"])
+                assert page.evaluate("document.body.innerText.includes('entity id')")
+                page.screenshot(folder / "label-studio-region.png")
+            submit(page)
         page.close()
     finally:
         browser.close()
+    submitted = {t["data"]["passage"] for t in server.export(project)}
+    assert submitted == set(in_page), "the labeling page's Submit did not save an annotation"
+    server.accept_predictions(project, [t["id"] for n, t in tasks.items() if n not in in_page])
+    before = exported["shard"].read_bytes()
+    assert import_export(server.export(project), exported) == 0
+    assert exported["shard"].read_bytes() == before
