@@ -72,6 +72,19 @@ class LabelStudio:
         """The project's JSON export as the Export button gives it (all tasks, or only the annotated)."""
         return self.call("GET", f"/api/projects/{project}/export?exportType=JSON" + ("&download_all_tasks=true" if all_tasks else ""))
 
+    def snapshot(self, project: int, timeout: float = 120) -> list[dict]:
+        """A snapshot export of every task with its predictions in full (the API's export with
+        `serialization_options.predictions.only_id = false`)."""
+        made = self.call("POST", f"/api/projects/{project}/exports",
+                         {"task_filter_options": {"only_with_annotations": False},
+                          "serialization_options": {"predictions": {"only_id": False}}})
+        deadline = time.monotonic() + timeout
+        while self.call("GET", f"/api/projects/{project}/exports/{made['id']}").get("status") != "completed":
+            if time.monotonic() > deadline:
+                raise LabelStudioError(f"snapshot export {made['id']} of project {project} not completed in {timeout:.0f} s")
+            time.sleep(0.5)
+        return self.call("GET", f"/api/projects/{project}/exports/{made['id']}/download?exportType=JSON")
+
     def delete_project(self, project: int) -> None:
         self.call("DELETE", f"/api/projects/{project}")
 

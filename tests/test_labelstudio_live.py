@@ -112,6 +112,11 @@ def test_a_predictions_only_export_says_what_to_do(server, project, exported, ca
     assert "predictions only by id" in err and "Create Annotations From Predictions" in err
     assert exported["shard"].read_bytes() == before
     assert server.export(project) == []  # the default export leaves unsubmitted tasks out
+    # what to export instead: a snapshot with the predictions in full
+    snapshot = server.snapshot(project)
+    assert all(isinstance(p, dict) and p["result"] for t in snapshot for p in t["predictions"])
+    assert import_export(snapshot, exported, "--use-predictions") == 0
+    assert exported["shard"].read_bytes() == before
 
 
 def test_accepted_in_the_labeling_page_with_screenshots(server, project, exported, tmp_path):

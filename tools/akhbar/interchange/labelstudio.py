@@ -542,9 +542,10 @@ class TaskPart:
     hint: str = ""
 
 
-HINT_IDS_ONLY = ("the export lists its predictions only by id (Label Studio's JSON export does), so there is nothing to import: "
+HINT_IDS_ONLY = ("the export lists its predictions only by id (Label Studio's Export button does), so there is nothing to import: "
                  "in Label Studio submit the task (or select the tasks in the Data Manager, then Actions > Create Annotations "
-                 "From Predictions) and export again")
+                 "From Predictions) and export again, or make a snapshot export with full predictions and pass --use-predictions "
+                 "(docs/annotate-label-studio.md)")
 HINT_PREDICTIONS = "pass --use-predictions to take its pre-annotations as they are"
 HINT_NOTHING = "annotate and submit it in Label Studio, then export again"
 
