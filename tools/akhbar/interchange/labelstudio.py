@@ -88,7 +88,7 @@ class Utf16:
 # ---- export ----------------------------------------------------------------------------------
 #
 # An article becomes several tasks, one per passage of whole blocks (at most about
-# `PASSAGE_CHARS` characters where the blocks allow it), so that an annotator reads a screenful
+# `PASSAGE_CHARS` characters; a longer block is cut between sentences), so that an annotator reads a screenful
 # and sees only the relations of that passage. Every item lives in the passage that holds its
 # first span; a passage boundary never falls inside a span nor between a quote's fragments,
 # cue and speaker span. Coreference is no arrow: every mention carries its entity id in the
@@ -99,11 +99,13 @@ class Utf16:
 # mentions, quotes and events, so that the import gives back the same record.
 
 PASSAGE_CHARS = 700
+SENTENCE_END = re.compile(r"[.!?؟]+[\"»”)]*\s+")
 LABEL_CONTROLS = {"mention": "mention_label", "quote": "quote_label", "event": "event_label"}
 
 
 def passage_bounds(record: dict, max_chars: int | None = PASSAGE_CHARS) -> list[tuple[int, int]]:
-    """(start, end) of the record's passages: consecutive, covering the text, cut at block starts."""
+    """(start, end) of the record's passages: consecutive, covering the text, cut at block starts
+    (and between the sentences of a block longer than `max_chars`), never inside an item."""
     text = record["text"]
     if not max_chars:
         return [(0, len(text))]
@@ -112,8 +114,11 @@ def passage_bounds(record: dict, max_chars: int | None = PASSAGE_CHARS) -> list[
     for quote in record.get("quotes", []):
         spans = quote["content"] + [s for s in (quote.get("cue"), quote.get("speaker_span")) if s]
         hulls.append((min(s["start"] for s in spans), max(s["end"] for s in spans)))
-    cuts = sorted({b["start"] for b in record.get("blocks", []) if 0 < b["start"] < len(text)})
-    cuts = [c for c in cuts if not any(lo < c < hi for lo, hi in hulls)] + [len(text)]
+    cuts = {b["start"] for b in record.get("blocks", [])}
+    for block in record.get("blocks", []):  # a paragraph too long for one passage is cut between sentences
+        if block["end"] - block["start"] > max_chars:
+            cuts |= {m.end() for m in SENTENCE_END.finditer(text, block["start"], block["end"])}
+    cuts = [c for c in sorted(cuts) if 0 < c < len(text) and not any(lo < c < hi for lo, hi in hulls)] + [len(text)]
     starts = [0]
     for cut, following in zip(cuts, cuts[1:], strict=False):
         if following - starts[-1] > max_chars:  # the next block would make the passage too long
