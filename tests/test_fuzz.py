@@ -18,7 +18,7 @@ from akhbar.agree import compare, result_json
 from akhbar.fmt import format_file
 from akhbar.interchange.brat import export_brat, read_brat
 from akhbar.interchange.common import Report
-from akhbar.interchange.labelstudio import read_tasks, record_to_task
+from akhbar.interchange.labelstudio import read_tasks, record_to_tasks
 from akhbar.interchange.merge import NewRecordOptions, merge_docs
 from akhbar.records import dumps_canonical
 from akhbar.render import render_html
@@ -61,7 +61,7 @@ def test_brat_round_trip_is_identity(tmp_path_factory, record):
 def test_label_studio_round_trip_is_identity(tmp_path_factory, record):
     tmp = tmp_path_factory.mktemp("l")
     path = tmp / "tasks.json"
-    path.write_text(json.dumps([record_to_task(record)], ensure_ascii=False), encoding="utf-8")
+    path.write_text(json.dumps(record_to_tasks(record, 40), ensure_ascii=False), encoding="utf-8")
     report = Report()
     docs = read_tasks(path, report, use_predictions=True)
     out, _changed, _copies = merge_docs(docs, {record["id"]: (copy.deepcopy(record), path)}, tmp,

@@ -12,8 +12,9 @@ import pytest
 
 from akhbar.cli import main
 from akhbar.interchange.common import Report
-from akhbar.interchange.labelstudio import Utf16, labeling_config, read_tasks, record_to_task
+from akhbar.interchange.labelstudio import Utf16, labeling_config, passage_bounds, read_tasks, record_to_tasks, relations_per_task
 from akhbar.interchange.merge import NewRecordOptions, merge_docs
+from labelstudio_edits import apply_edits, expected_record, plan_edits
 from synthetic import synthetic_record
 from test_interchange_brat import corpus_records, rich_record
 
@@ -50,8 +51,13 @@ def with_astral(record: dict) -> dict:
     return r
 
 
-def roundtrip(records, tmp_path, mutate=None):
-    tasks = [record_to_task(r) for r in records]
+def regions(tasks):
+    """Every item of the tasks' predictions (an article is several passage tasks)."""
+    return [item for task in tasks for p in task["predictions"] for item in p["result"]]
+
+
+def roundtrip(records, tmp_path, mutate=None, max_chars=200):
+    tasks = [t for r in records for t in record_to_tasks(r, max_chars)]
     if mutate:
         mutate(tasks)
     path = tmp_path / "tasks.json"
@@ -79,18 +85,22 @@ def test_roundtrip_identity_with_astral_characters(tmp_path):
     assert problems == []
     out, report, tasks = roundtrip([copy.deepcopy(record)], tmp_path)
     assert report.errors == [] and out == [record]
-    m1 = next(x for x in tasks[0]["predictions"][0]["result"] if x["id"] == "m1" and x["type"] == "labels")
+    [task] = [t for t in tasks if any(x["id"] == "m1" for x in t["predictions"][0]["result"])]
+    m1 = next(x for x in task["predictions"][0]["result"] if x["id"] == "m1" and x["type"] == "labels")
     mention = record["entities"][0]["mentions"][1]
     assert mention["id"] == "m1"
-    assert m1["value"]["start"] == mention["start"] + 1  # 📰 before it: 1 code point, 2 UTF-16 units
-    assert record["text"].encode("utf-16-le")[2 * m1["value"]["start"]:2 * m1["value"]["end"]].decode("utf-16-le") == mention["text"]
+    passage = task["data"]["text"]
+    assert record["text"][task["data"]["start"]:].startswith(passage)
+    assert passage.encode("utf-16-le")[2 * m1["value"]["start"]:2 * m1["value"]["end"]].decode("utf-16-le") == mention["text"]
+    if task["data"]["start"] == 0:
+        assert m1["value"]["start"] == mention["start"] + 1  # 📰 before it: 1 code point, 2 UTF-16 units
 
 
 def test_roundtrip_without_value_text(tmp_path):
     record = with_astral(rich_record())
 
     def drop_text(tasks):
-        for item in tasks[0]["predictions"][0]["result"]:
+        for item in regions(tasks):
             if item["type"] == "labels":
                 del item["value"]["text"]
 
@@ -121,7 +131,7 @@ def test_drifted_offsets_are_reanchored_by_value_text(tmp_path):
     record = with_astral(synthetic_record())
 
     def drift(tasks):  # Label Studio's Arabic offset bug: offsets off by one, text right
-        for item in tasks[0]["predictions"][0]["result"]:
+        for item in regions(tasks):
             if item.get("id") == "m9" and item["type"] == "labels":
                 item["value"]["start"] -= 1
                 item["value"]["end"] -= 1
@@ -135,7 +145,7 @@ def test_offset_inside_a_surrogate_pair_is_reported(tmp_path):
     record = with_astral(synthetic_record())
 
     def split_emoji(tasks):
-        item = next(i for i in tasks[0]["predictions"][0]["result"] if i.get("id") == "m1")
+        item = next(i for i in regions(tasks) if i.get("id") == "m1")
         item["value"].update(start=1, end=3)
         item["value"].pop("text")
 
@@ -191,7 +201,12 @@ def test_labeling_config_is_xml_with_rtl_text_and_our_labels():
     values = {label.get("value") for label in root.iter("Label")}
     assert {"PERS", "WEAPON", "Quote", "Cue", "SpeakerSpan", "ASSAULT", "AGREE"} <= values
     relations = {r.get("value") for r in root.iter("Relation")}
-    assert {"coref", "speaker", "actor", "recipient", "place", "fragment"} <= relations
+    assert {"speaker", "actor", "recipient", "place", "fragment"} <= relations
+    assert "coref" not in relations  # coreference is the `entity` id of each mention, not an arrow
+    groups = {labels.get("name"): {label.get("value") for label in labels.iter("Label")} for labels in root.iter("Labels")}
+    assert set(groups) == {"mention_label", "quote_label", "event_label"}
+    assert groups["quote_label"] == {"Quote", "Cue", "SpeakerSpan"} and "PERS" in groups["mention_label"]
+    assert {t.get("name") for t in root.iter("TextArea")} >= {"entity", "refs"}
 
 
 def test_not_json_is_a_usage_error_with_line(tmp_path, capsys):
@@ -216,3 +231,141 @@ def test_malformed_tasks_are_reported_not_raised(tmp_path, capsys):
     assert "[ERROR task-no-text] task 2 has no data.text" in err
     assert "task 3: region y: label 'Person' is not an Akhbar label" in err
     assert not out.exists()
+
+
+# ---- passages: tasks an annotator can read -----------------------------------------------------
+
+
+def seed_record() -> dict:
+    return orjson.loads((REPO / "corpus/articles/elaph.jsonl").read_bytes().splitlines()[0])
+
+
+def test_no_task_draws_more_than_a_few_dozen_relations():
+    """The seed article drew 335 arrows over one page; as passages, each draws at most 40."""
+    seed = seed_record()
+    tasks = record_to_tasks(seed)
+    counts = relations_per_task(tasks)
+    assert len(tasks) >= 5 and max(counts) <= 40, counts
+    assert all(r["labels"] != ["coref"] for r in regions(tasks) if r["type"] == "relation")
+    every = [t for r in corpus_records() for t in record_to_tasks(r)]
+    assert max(relations_per_task(every)) <= 40
+    # every mention says its entity: coreference without arrows
+    mentions = {r["id"] for r in regions(tasks) if r.get("from_name") == "mention_label"}
+    assert mentions == {m["id"] for e in seed["entities"] for m in e["mentions"]}
+    assert mentions == {r["id"] for r in regions(tasks) if r.get("from_name") == "entity"}
+
+
+def test_passages_cover_the_text_at_block_starts_and_keep_items_whole():
+    for record in [synthetic_record(), *corpus_records(), seed_record()]:
+        bounds = passage_bounds(record)
+        assert bounds[0][0] == 0 and bounds[-1][1] == len(record["text"])
+        assert all(a[1] == b[0] for a, b in zip(bounds, bounds[1:], strict=False))
+        cuts = [b for b, _ in bounds[1:]]
+        text = record["text"]
+        # at a block start, or after a sentence's end inside a long block
+        assert all(c in {b["start"] for b in record["blocks"]} or (text[c - 1].isspace() and not text[c].isspace()) for c in cuts)
+        spans = [m for e in record["entities"] for m in e["mentions"]] + [v["trigger"] for v in record["events"]]
+        spans += [{"start": min(s["start"] for s in q["content"] + [q["cue"] or q["content"][0]]),
+                   "end": max(s["end"] for s in q["content"] + [q["cue"] or q["content"][0]])} for q in record["quotes"]]
+        assert not [s for s in spans for c in cuts if s["start"] < c < s["end"]]
+    assert passage_bounds(seed_record(), 0) == [(0, len(seed_record()["text"]))]
+    longest = max(b - a for r in corpus_records() for a, b in passage_bounds(r))
+    assert longest <= 1000, longest  # a one-paragraph article is cut between sentences
+
+
+def test_a_whole_article_task_still_round_trips(tmp_path):
+    records = [synthetic_record(), seed_record()]
+    out, report, tasks = roundtrip(copy.deepcopy(records), tmp_path, max_chars=0)
+    assert report.errors == [] and out == records and len(tasks) == len(records)
+
+
+def test_links_outside_a_passage_are_refs_and_round_trip(tmp_path):
+    seed = seed_record()
+    out, report, tasks = roundtrip([copy.deepcopy(seed)], tmp_path, max_chars=300)
+    refs = [r["value"]["text"][0] for r in regions(tasks) if r.get("from_name") == "refs"]
+    assert any(x.startswith("speaker=e") for x in refs) and any("actor=e" in x for x in refs)
+    assert report.errors == [] and out == [seed]
+
+
+def export_shape(tasks: list[dict], results: dict[int, list] | None) -> list[dict]:
+    """Tasks as Label Studio's JSON export gives them: ids, `predictions` as ids only, and an
+    annotation for the passages in `results` (by passage number)."""
+    out = []
+    for i, task in enumerate(tasks, 1):
+        shaped = {"id": i, "data": task["data"], "annotations": [], "predictions": [100 + i]}
+        if results is not None and task["data"]["passage"] in results:
+            shaped["annotations"] = [{"id": 500 + i, "completed_by": 1, "was_cancelled": False,
+                                      "result": results[task["data"]["passage"]], "updated_at": "2026-01-02T10:00:00Z"}]
+        out.append(shaped)
+    return out
+
+
+def seed_shard(tmp_path) -> Path:
+    shard = tmp_path / "corpus" / "articles" / "elaph.jsonl"
+    shard.parent.mkdir(parents=True)
+    shard.write_bytes((REPO / "corpus/articles/elaph.jsonl").read_bytes())
+    return shard
+
+
+def test_annotator_edits_arrive_and_nothing_else_moves(tmp_path):
+    """The edits of the live test, made offline on an export-shaped file."""
+    seed = seed_record()
+    tasks = record_to_tasks(seed)
+    plan = plan_edits(seed, tasks)
+    results = {t["data"]["passage"]: copy.deepcopy(t["predictions"][0]["result"]) for t in tasks}
+    apply_edits(plan, results, {t["data"]["passage"]: t for t in tasks})
+    path = tmp_path / "export.json"
+    path.write_text(json.dumps(export_shape(tasks, results), ensure_ascii=False), encoding="utf-8")
+    shard = seed_shard(tmp_path)
+    assert main(["import", "--format", "labelstudio", str(path), "--out", str(shard), "--base", str(shard), "--root", str(REPO),
+                 "--date", "2026-01-02", "--annotator", "tester"]) == 0
+    [record] = [orjson.loads(line) for line in shard.read_bytes().splitlines()]
+    expected = expected_record(seed, plan)
+    expected["annotation"]["updated"] = "2026-01-02"
+    expected["annotation"]["annotators"].append("tester")
+    assert record == expected
+    assert record != seed
+
+
+def test_tasks_with_predictions_only_say_what_to_export(tmp_path, capsys):
+    """A real export lists predictions only by id: --use-predictions cannot help, and the message says what to do."""
+    tasks = record_to_tasks(seed_record())
+    path = tmp_path / "export.json"
+    path.write_text(json.dumps(export_shape(tasks, None), ensure_ascii=False), encoding="utf-8")
+    shard = seed_shard(tmp_path)
+    before = shard.read_bytes()
+    for extra in ([], ["--use-predictions"]):
+        main(["import", "--format", "labelstudio", str(path), "--out", str(shard), "--base", str(shard), "--root", str(REPO), *extra])
+        err = capsys.readouterr().err
+        assert "[WARNING task-not-annotated]" in err and "predictions only by id" in err
+        assert "Create Annotations From Predictions" in err
+    assert shard.read_bytes() == before
+
+
+def test_an_article_with_unsubmitted_passages_is_not_imported(tmp_path, capsys):
+    seed = seed_record()
+    tasks = record_to_tasks(seed)
+    results = {t["data"]["passage"]: t["predictions"][0]["result"] for t in tasks[1:]}
+    path = tmp_path / "export.json"
+    path.write_text(json.dumps(export_shape(tasks, results), ensure_ascii=False), encoding="utf-8")
+    shard = seed_shard(tmp_path)
+    assert main(["import", "--format", "labelstudio", str(path), "--out", str(shard), "--base", str(shard), "--root", str(REPO)]) == 1
+    err = capsys.readouterr().err
+    assert f"[ERROR article-incomplete] article {seed['id']}" in err and "task(s) 1 have no submitted annotation" in err
+    # Label Studio's default export leaves unsubmitted tasks out altogether
+    path.write_text(json.dumps(export_shape(tasks, results)[1:], ensure_ascii=False), encoding="utf-8")
+    assert main(["import", "--format", "labelstudio", str(path), "--out", str(shard), "--base", str(shard), "--root", str(REPO)]) == 1
+    assert "passage(s) 1 missing" in capsys.readouterr().err
+
+
+def test_refs_to_nothing_are_reported(tmp_path):
+    record = synthetic_record()
+
+    def bad_ref(tasks):
+        quote = next(r for r in regions(tasks) if r["type"] == "labels" and r["value"]["labels"] == ["Quote"])
+        tasks[0]["predictions"][0]["result"].append({"id": quote["id"], "from_name": "refs", "to_name": "text", "type": "textarea",
+                                                     "value": {"start": 0, "end": 1, "text": ["speaker=e99 mood=e1"]}})
+
+    _, report, _ = roundtrip([copy.deepcopy(record)], tmp_path, bad_ref, max_chars=0)
+    assert [p.code for p in report.errors] == ["relation-dangling", "relation-dangling"]
+    assert "'speaker=e99'" in report.errors[0].message

@@ -16,6 +16,8 @@ def register(sub) -> None:
     p.add_argument("--format", required=True, choices=FORMATS, help="output format")
     p.add_argument("--out", required=True, help="output folder (created if missing)")
     p.add_argument("--id", dest="ids", action="append", default=[], metavar="ARTICLE", help="export only this article (repeatable)")
+    p.add_argument("--passage-chars", type=int, default=None, metavar="N",
+                   help="Label Studio: one task per passage of whole paragraphs of about N characters (default 700; 0: one task per article)")
     p.add_argument("--tagset", default="akhbar", choices=("akhbar", "conll4"), help="CoNLL: our types or the CoNLL-4 mapping (default akhbar)")
     p.set_defaults(func=run)
 
@@ -30,6 +32,8 @@ def run(args) -> int:
     out = Path(args.out)
     if out.exists() and not out.is_dir():
         raise UsageError(f"--out {out}: not a folder")
+    if args.passage_chars is not None and (args.passage_chars < 0 or args.format != "labelstudio"):
+        raise UsageError("--passage-chars is for --format labelstudio and must be >= 0")
     report = Report()
     try:
         records = [rec for rec, _ in read_shards(expand_shards(args.paths, project_root())).values()]
@@ -43,7 +47,8 @@ def run(args) -> int:
         if args.format == "brat":
             written = brat.export_brat(records, out, report)
         elif args.format == "labelstudio":
-            written = labelstudio.export_labelstudio(records, out, report)
+            chars = labelstudio.PASSAGE_CHARS if args.passage_chars is None else args.passage_chars
+            written = labelstudio.export_labelstudio(records, out, report, chars)
         else:
             written = conll.export_conll(records, out, args.tagset, report)
     except InterchangeError as exc:

@@ -35,7 +35,9 @@ def register(sub) -> None:
     p.add_argument("--date", help="annotation.updated of changed records, YYYY-MM-DD (default: today)")
     p.add_argument("--sentences-per-doc", type=int, default=0, metavar="N",
                    help="CoNLL: start a new article every N sentences (default: one per file or per -DOCSTART-)")
-    p.add_argument("--use-predictions", action="store_true", help="Label Studio: use predictions for tasks without a completed annotation")
+    p.add_argument("--use-predictions", action="store_true",
+                   help="Label Studio: use predictions for tasks without a completed annotation, when the file carries them in full "
+                        "(our own tasks.json; Label Studio's JSON export lists them only by id: submit the tasks instead)")
     p.add_argument("--report", help="also write the repair report as JSON to this file")
     p.add_argument("--allow-drops", action="store_true", help="write even when spans or labels could not be imported (they are reported)")
     p.set_defaults(func=run)
