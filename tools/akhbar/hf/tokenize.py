@@ -20,8 +20,10 @@ Policy (docs/dataset.md states it for users):
 * Clitics: the host token is labelled (Wojood's and ANERcorp's convention). A mention that
   starts after a proclitic, ليبيا in وليبيا, tags the whole token وليبيا B-GPE; the exact
   mention offsets stay available in the `mentions` column. Tokenization therefore never
-  depends on the annotation, with one exception that keeps every mention: when two outermost
-  mentions would share one host token, the token is split at the second mention's start.
+  depends on the annotation, with two exceptions that keep every mention: when two mentions
+  of one layer would share one host token, the token is split at the second mention's start;
+  when a nested mention would cover exactly the tokens of the mention containing it (words
+  glued together in the source), the token is split at the nested mention's edge.
 
 Speed (the build segments every article): an article is tokenized once as a whole, not
 sentence by sentence. That gives the same tokens, because a sentence begins and ends next to
@@ -262,10 +264,10 @@ class Layer:
         return Layer(self.start[index], self.end[index], self.b[index], self.i[index])
 
 
-def token_view(text: str, layers: Sequence[Layer], outside: int = 0) -> TokenView:
+def token_view(text: str, layers: Sequence[Layer], outside: int = 0, cuts: np.ndarray | None = None) -> TokenView:
     """Sentences, tokens and one IOB2 tag array per layer, as `segment` defines them, with
-    the tag codes each mention carries (`outside` for O). Each layer's outermost mentions
-    are tagged; the first layer's protect sentence breaks, so every layer must nest inside it
+    the tag codes each mention carries (`outside` for O), tokens also cut at `cuts` (offsets
+    strictly inside a token). Each layer's outermost mentions are tagged; the first layer's protect sentence breaks, so every layer must nest inside it
     (true of type mappings, which only drop mentions).
 
     The lookups between mentions, sentences and tokens are bisections over sorted offsets,
@@ -278,8 +280,8 @@ def token_view(text: str, layers: Sequence[Layer], outside: int = 0) -> TokenVie
     sents = list(zip(sent_starts.tolist(), sent_ends.tolist(), strict=True))
     starts, ends = token_offsets(text)
     kept = [_Tagged(layer.take(top), sent_starts, sent_ends) for layer, top in zip(layers, tops, strict=True)]
-    cuts = [tagged.shared_host_cuts(starts, ends) for tagged in kept]
-    cut = np.unique(np.concatenate(cuts)) if cuts else np.empty(0, np.int64)
+    all_cuts = [tagged.shared_host_cuts(starts, ends) for tagged in kept] + ([cuts] if cuts is not None else [])
+    cut = np.unique(np.concatenate(all_cuts)) if all_cuts else np.empty(0, np.int64)
     if len(cut):
         starts, ends = _split(starts, ends, cut)
     tags = [tagged.tags(starts, ends, outside) for tagged in kept]
@@ -404,19 +406,40 @@ def iob2_names(types) -> list[str]:
     return names
 
 
-def nesting_depths(starts: np.ndarray, ends: np.ndarray) -> np.ndarray:
-    """For each mention, how many other mentions contain it (0 for an outermost one). Mentions
-    nest or are disjoint; of two with the same offsets the first (in the given order) is the
-    outer one, as in `outermost`."""
+def nesting(starts: np.ndarray, ends: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """For each mention, how many other mentions contain it (0 for an outermost one) and the
+    position of the innermost one that does (-1 for none). Mentions nest or are disjoint; of
+    two with the same offsets the first (in the given order) is the outer one, as in
+    `outermost`."""
     depth = np.zeros(len(starts), dtype=np.int64)
-    stack: list[int] = []  # the ends of the mentions that contain the current one
+    parent = np.full(len(starts), -1, dtype=np.int64)
+    stack: list[tuple[int, int]] = []  # (end, position) of the mentions that contain the current one
     for position in np.lexsort((-ends, starts)).tolist():
-        start, end = int(starts[position]), int(ends[position])
-        while stack and stack[-1] <= start:
+        start = int(starts[position])
+        while stack and stack[-1][0] <= start:
             stack.pop()
         depth[position] = len(stack)
-        stack.append(end)
-    return depth
+        if stack:
+            parent[position] = stack[-1][1]
+        stack.append((int(ends[position]), position))
+    return depth, parent
+
+
+def _same_token_cuts(text: str, starts: np.ndarray, ends: np.ndarray, parent: np.ndarray) -> np.ndarray:
+    """Where a token must be split so that a nested mention does not cover exactly the tokens
+    of the mention containing it (glued words such as رئيسالولايات المتحدة, where OCC and GPE
+    would otherwise be tagged alike and one of them lost): at the nested mention's start when it
+    begins inside the first token, else at its end."""
+    child = np.flatnonzero(parent >= 0)
+    if not len(child):
+        return np.empty(0, np.int64)
+    tok_starts, tok_ends = token_offsets(text)
+    first = np.searchsorted(tok_ends, starts, "right")
+    last = np.searchsorted(tok_starts, ends, "left") - 1
+    p = parent[child]
+    same = (first[child] == first[p]) & (last[child] == last[p])
+    c = child[same]
+    return np.unique(np.where(starts[c] > starts[parent[c]], starts[c], ends[c]))
 
 
 @dataclass
@@ -461,11 +484,11 @@ def record_view(text: str, starts: np.ndarray, ends: np.ndarray, type_ids: np.nd
     mapped = np.flatnonzero(cb[type_ids] >= 0)
     layers = [Layer(starts, ends, b[type_ids], i[type_ids]),
               Layer(starts[mapped], ends[mapped], cb[type_ids[mapped]], ci[type_ids[mapped]])]
-    depth = nesting_depths(starts, ends)
+    depth, parent = nesting(starts, ends)
     for d in range(1, int(depth.max()) + 1 if len(depth) else 1):
         at = np.flatnonzero(depth == d)
         layers.append(Layer(starts[at], ends[at], b[type_ids[at]], i[type_ids[at]]))
-    return RecordView(token_view(text, layers), akhbar, conll4)
+    return RecordView(token_view(text, layers, cuts=_same_token_cuts(text, starts, ends, parent)), akhbar, conll4)
 
 
 # ---- IOB2 decoding (the CoNLL import) --------------------------------------------------------
