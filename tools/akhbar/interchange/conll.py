@@ -405,29 +405,43 @@ def _mapped(kind: str, line: int, mapping: dict[str, str | None], map_name: str,
 # ---- export ----------------------------------------------------------------------------------
 
 
-def record_to_conll(record: dict, tagset: str, report: Report) -> list[str]:
-    """Lines (without newline) of one article: -DOCSTART-, sentences, blank lines. The
-    sentences and tokens are the `ner` config's (`record_view`)."""
+def _view(record: dict) -> tuple[tok.RecordView, list[str]]:
+    """The record's token view (`record_view`) and the types of its mentions."""
     import numpy as np
 
-    text = record["text"]
     type_id = {t: i for i, t in enumerate(labels.entity_types())}
     mentions = [(m["start"], m["end"], e["type"]) for e in record.get("entities", []) for m in e.get("mentions", [])]
-    if any(kind not in type_id for _, _, kind in mentions):
-        unknown = sorted({kind for _, _, kind in mentions if kind not in type_id})
-        raise InterchangeError(f"{record.get('id')}: unknown entity type(s) {', '.join(map(str, unknown))}; run akhbar validate")
-    view = tok.record_view(text, np.array([m[0] for m in mentions], dtype=np.int64), np.array([m[1] for m in mentions], dtype=np.int64),
-                           np.array([type_id[m[2]] for m in mentions], dtype=np.int64))
-    tv = view.view
+    unknown = sorted({str(kind) for _, _, kind in mentions if kind not in type_id})
+    if unknown:
+        raise InterchangeError(f"{record.get('id')}: unknown entity type(s) {', '.join(unknown)}; run akhbar validate")
+    view = tok.record_view(record["text"], *(np.array(column, dtype=np.int64) for column in (
+        [m[0] for m in mentions], [m[1] for m in mentions], [type_id[m[2]] for m in mentions])))
+    return view, [kind for _, _, kind in mentions]
+
+
+def _tag_columns(view: tok.RecordView, types: list[str], tagset: str, report: Report) -> tuple[list[list[str]], int]:
+    """The tag columns to write (akhbar: the outermost layer, then one per nesting depth;
+    conll4: the `ner_conll4` layer) and how many mentions they should hold."""
+    tags = view.view.tags
     if tagset == "akhbar":
-        names, layers = view.akhbar_names, [tv.tags[0], *tv.tags[2:]]
+        names, layers, expected = view.akhbar_names, [tags[0], *tags[2:]], len(types)
     else:
-        names, layers = view.conll4_names, [tv.tags[1]]
         mapping = labels.type_mapping("conll4")
-        for _, _, kind in mentions:
+        names, layers, expected = view.conll4_names, [tags[1]], sum(1 for kind in types if mapping[kind])
+        for kind in types:
             if mapping[kind] is None:
                 report.dropped[f"{kind} (no {tagset} label)"] += 1
-    columns = [[names[c] for c in layer.tolist()] for layer in layers]
+    return [[names[c] for c in layer.tolist()] for layer in layers], expected
+
+
+def record_to_conll(record: dict, tagset: str, report: Report) -> list[str]:
+    """Lines (without newline) of one article: -DOCSTART-, sentences, blank lines. The
+    sentences and tokens are the `ner` config's (`record_view`); a token's tags are its
+    columns up to the first O (nested mentions lie inside their container's tokens)."""
+    text = record["text"]
+    view, types = _view(record)
+    columns, expected = _tag_columns(view, types, tagset, report)
+    tv = view.view
     starts, ends, bounds = tv.starts.tolist(), tv.ends.tolist(), tv.bounds.tolist()
     lines = ["-DOCSTART- O", ""]
     b_tags = 0
@@ -439,10 +453,9 @@ def record_to_conll(record: dict, tagset: str, report: Report) -> list[str]:
             b_tags += sum(tag.startswith("B-") for tag in tags)
             lines.append(f"{text[starts[t]:ends[t]]} {' '.join(tags)}")
         lines.append("")
-    expected = len(mentions) if tagset == "akhbar" else sum(1 for _, _, kind in mentions if labels.type_mapping("conll4")[kind])
     if expected > b_tags:
-        report.dropped["nested mentions (conll4 is flat)" if tagset == "conll4" else "mentions sharing their tokens with another"] += (
-            expected - b_tags)
+        reason = "nested mentions (conll4 is flat)" if tagset == "conll4" else "mentions sharing their tokens with another"
+        report.dropped[reason] += expected - b_tags
     report.counts["mentions exported"] += b_tags
     report.counts["tokens exported"] += len(starts)
     return lines
