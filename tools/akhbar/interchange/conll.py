@@ -46,11 +46,11 @@ from akhbar.interchange.common import ImportedDoc, InterchangeError, Origin, Rep
 # news, so LOC -> GPE and the silver status asks for review (the import says so). MISC / MIS
 # (nationalities, events, laws, products, works...) has no single counterpart: dropped, with a
 # count in the report (map it in a map file to keep it).
-HAND_MAPS: dict[str, dict[str, str | None]] = {
+BUILTIN_MAPS: dict[str, dict[str, str | None]] = {
     "conll4": {"PER": "PERS", "ORG": "ORG", "LOC": "GPE", "MISC": None},
     "aqmar": {"PER": "PERS", "ORG": "ORG", "LOC": "GPE", "MIS": None},
 }
-MAP_NAMES = ("akhbar", "wojood", *HAND_MAPS)
+MAP_NAMES = ("akhbar", "wojood", *BUILTIN_MAPS)
 TAGSETS = ("akhbar", "conll4")
 SEGMENT_MARKER = "$#$"
 COMMENT = re.compile(r"^#\s*([A-Za-z][\w-]*)\s*=\s*(.*?)\s*$")  # `# key = value`, as CoNLL-U writes them
@@ -77,7 +77,7 @@ def builtin_map(name: str) -> dict[str, str | None]:
             if theirs is not None and back.get(theirs) is None:
                 back[theirs] = ours  # inventory order: PRODUCT before WEAPON
         return back
-    return dict(HAND_MAPS[name])
+    return dict(BUILTIN_MAPS[name])
 
 
 def load_map(spec: str) -> tuple[str, dict[str, str | None]]:
