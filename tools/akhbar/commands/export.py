@@ -16,7 +16,8 @@ def register(sub) -> None:
     p.add_argument("--format", required=True, choices=FORMATS, help="output format")
     p.add_argument("--out", required=True, help="output folder (created if missing)")
     p.add_argument("--id", dest="ids", action="append", default=[], metavar="ARTICLE", help="export only this article (repeatable)")
-    p.add_argument("--tagset", default="akhbar", choices=("akhbar", "conll4"), help="CoNLL: our types or the CoNLL-4 mapping (default akhbar)")
+    p.add_argument("--tagset", default="akhbar", choices=("akhbar", "conll4"), help="CoNLL: our types, nested mentions as extra tag columns (default akhbar), or the flat CoNLL-4 "
+                        "mapping; the file's first line says which")
     p.set_defaults(func=run)
 
 
