@@ -55,7 +55,9 @@ SENTENCE_END = re.compile(r"[.!?؟…]+[\"'»”’)\]]*(?=\s)")
 ABBREVIATIONS = ("Dr", "Mr", "Mrs", "Ms", "Prof", "St", "Jr", "Sr", "Gen", "Col", "Lt", "Capt", "Sgt", "Gov", "Sen",
                  "Rep", "Rev", "Inc", "Ltd", "Corp", "Co", "No", "vs", "Jan", "Feb", "Mar", "Apr", "Jun", "Jul",
                  "Aug", "Sep", "Sept", "Oct", "Nov", "Dec")
-_ABBREVIATION = re.compile(r"(?<![\w.])(?:[^\W\d_](?:\.[^\W\d_])*|" + "|".join(ABBREVIATIONS) + r")\.(?=\s)")
+# Matched against the text before a candidate period (a short stretch of it).
+_ABBREVIATION = re.compile(r"(?:^|(?<=[^\w.]))(?:[^\W\d_](?:\.[^\W\d_])*|" + "|".join(ABBREVIATIONS) + r")\Z")
+_ABBREVIATION_REACH = 2 * max(len(a) for a in ABBREVIATIONS)
 # Separators that a digit on each side makes part of a number: 3.5, 1,500, ٣٫٥, ١٬٥٠٠.
 NUMBER_SEPARATORS = ".,\u066b\u066c"
 
@@ -106,19 +108,7 @@ def _classes(cp: np.ndarray) -> np.ndarray:
     return classes
 
 
-@cache
-def _bmp_digits() -> np.ndarray:
-    """Whether each code point of the Basic Multilingual Plane is a decimal digit (Nd)."""
-    return np.array([unicodedata.category(chr(c)) == "Nd" for c in range(0x10000)], dtype=bool)
-
-
-def _number_joins(cp: np.ndarray) -> np.ndarray:
-    """The positions of separators with a digit on each side (they belong to the number)."""
-    if len(cp) < 3:
-        return np.empty(0, np.int64)
-    digit = _bmp_digits()[np.minimum(cp, 0xFFFF)] & (cp < 0x10000)
-    sep = np.isin(cp, [ord(c) for c in NUMBER_SEPARATORS])
-    return np.flatnonzero(sep[1:-1] & digit[:-2] & digit[2:]) + 1
+_NUMBER_JOIN = re.compile(rf"(?<=\d)[{NUMBER_SEPARATORS}](?=\d)")  # \d: any decimal digit (Nd)
 
 
 def token_offsets(text: str) -> tuple[np.ndarray, np.ndarray]:
@@ -126,12 +116,10 @@ def token_offsets(text: str) -> tuple[np.ndarray, np.ndarray]:
     with numbers joined across their separators), computed over the whole text at once: a
     token starts at a character of its own or at a word character that does not follow one,
     and ends likewise."""
-    cp = code_points(text)
-    classes = _classes(cp)
-    joins = _number_joins(cp)
-    if len(joins):
-        classes = classes.copy()
-        classes[joins] = WORD
+    classes = _classes(code_points(text))
+    joins = [m.start() for m in _NUMBER_JOIN.finditer(text)]
+    if joins:
+        classes[joins] = WORD  # _classes returns a new array
     word = classes == WORD
     single = classes == SINGLE
     before = np.empty_like(word)
@@ -191,8 +179,7 @@ def sentences(text: str, protected: Sequence[Mention] = ()) -> list[tuple[int, i
 def _sentences(text: str, blocked_starts: np.ndarray, blocked_ends: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Starts and ends of the sentences (`sentences`), the protected spans given as disjoint,
     sorted, non-empty intervals."""
-    abbreviated = {m.end() for m in _ABBREVIATION.finditer(text)}
-    cuts = [m.end() for m in SENTENCE_END.finditer(text) if not (m.group() == "." and m.end() in abbreviated)]
+    cuts = [m.end() for m in SENTENCE_END.finditer(text) if not (m.group() == "." and _abbreviation_before(text, m.start()))]
     newline = text.find("\n")
     while newline != -1:
         cuts.append(newline)
@@ -212,6 +199,19 @@ def _sentences(text: str, blocked_starts: np.ndarray, blocked_ends: np.ndarray) 
             ends.append(lead + len(stripped))
         begin = cut
     return np.array(starts, dtype=np.int64), np.array(ends, dtype=np.int64)
+
+
+def _abbreviation_before(text: str, period: int) -> bool:
+    """Whether the word before the period at `period` is an abbreviation (`ABBREVIATIONS`, a
+    single letter, or letters joined by periods such as U.S)."""
+    start = max(0, period - _ABBREVIATION_REACH)
+    match = _ABBREVIATION.search(text[start:period])
+    # A match at the start of the stretch is only a whole word if nothing word-like precedes it.
+    return match is not None and (match.start() > 0 or start == 0 or not _word_or_period(text[start - 1]))
+
+
+def _word_or_period(ch: str) -> bool:
+    return ch == "." or ch.isalnum() or ch == "_"
 
 
 def tokens(text: str, start: int, end: int) -> list[tuple[int, int]]:
@@ -264,10 +264,12 @@ class Layer:
         return Layer(self.start[index], self.end[index], self.b[index], self.i[index])
 
 
-def token_view(text: str, layers: Sequence[Layer], outside: int = 0, cuts: np.ndarray | None = None) -> TokenView:
+def token_view(text: str, layers: Sequence[Layer], outside: int = 0, cuts: np.ndarray | None = None,
+               tokens: tuple[np.ndarray, np.ndarray] | None = None) -> TokenView:
     """Sentences, tokens and one IOB2 tag array per layer, as `segment` defines them, with
     the tag codes each mention carries (`outside` for O), tokens also cut at `cuts` (offsets
-    strictly inside a token). Each layer's outermost mentions are tagged; the first layer's protect sentence breaks, so every layer must nest inside it
+    strictly inside a token; `tokens` are `token_offsets(text)` when already computed). Each
+    layer's outermost mentions are tagged; the first layer's protect sentence breaks, so every layer must nest inside it
     (true of type mappings, which only drop mentions).
 
     The lookups between mentions, sentences and tokens are bisections over sorted offsets,
@@ -278,7 +280,7 @@ def token_view(text: str, layers: Sequence[Layer], outside: int = 0, cuts: np.nd
     nonempty = protected.start < protected.end
     sent_starts, sent_ends = _sentences(text, protected.start[nonempty], protected.end[nonempty])
     sents = list(zip(sent_starts.tolist(), sent_ends.tolist(), strict=True))
-    starts, ends = token_offsets(text)
+    starts, ends = tokens if tokens is not None else token_offsets(text)
     kept = [_Tagged(layer.take(top), sent_starts, sent_ends) for layer, top in zip(layers, tops, strict=True)]
     all_cuts = [tagged.shared_host_cuts(starts, ends) for tagged in kept] + ([cuts] if cuts is not None else [])
     cut = np.unique(np.concatenate(all_cuts)) if all_cuts else np.empty(0, np.int64)
@@ -411,21 +413,21 @@ def nesting(starts: np.ndarray, ends: np.ndarray) -> tuple[np.ndarray, np.ndarra
     position of the innermost one that does (-1 for none). Mentions nest or are disjoint; of
     two with the same offsets the first (in the given order) is the outer one, as in
     `outermost`."""
-    depth = np.zeros(len(starts), dtype=np.int64)
-    parent = np.full(len(starts), -1, dtype=np.int64)
+    n = len(starts)
+    depth, parent = [0] * n, [-1] * n
+    start_of, end_of = starts.tolist(), ends.tolist()
     stack: list[tuple[int, int]] = []  # (end, position) of the mentions that contain the current one
     for position in np.lexsort((-ends, starts)).tolist():
-        start = int(starts[position])
+        start = start_of[position]
         while stack and stack[-1][0] <= start:
             stack.pop()
-        depth[position] = len(stack)
         if stack:
-            parent[position] = stack[-1][1]
-        stack.append((int(ends[position]), position))
-    return depth, parent
+            depth[position], parent[position] = len(stack), stack[-1][1]
+        stack.append((end_of[position], position))
+    return np.array(depth, dtype=np.int64), np.array(parent, dtype=np.int64)
 
 
-def _same_token_cuts(text: str, starts: np.ndarray, ends: np.ndarray, parent: np.ndarray) -> np.ndarray:
+def _same_token_cuts(tokens: tuple[np.ndarray, np.ndarray], starts: np.ndarray, ends: np.ndarray, parent: np.ndarray) -> np.ndarray:
     """Where a token must be split so that a nested mention does not cover exactly the tokens
     of the mention containing it (glued words such as رئيسالولايات المتحدة, where OCC and GPE
     would otherwise be tagged alike and one of them lost): at the nested mention's start when it
@@ -433,7 +435,7 @@ def _same_token_cuts(text: str, starts: np.ndarray, ends: np.ndarray, parent: np
     child = np.flatnonzero(parent >= 0)
     if not len(child):
         return np.empty(0, np.int64)
-    tok_starts, tok_ends = token_offsets(text)
+    tok_starts, tok_ends = tokens
     first = np.searchsorted(tok_ends, starts, "right")
     last = np.searchsorted(tok_starts, ends, "left") - 1
     p = parent[child]
@@ -488,7 +490,8 @@ def record_view(text: str, starts: np.ndarray, ends: np.ndarray, type_ids: np.nd
     for d in range(1, int(depth.max()) + 1 if len(depth) else 1):
         at = np.flatnonzero(depth == d)
         layers.append(Layer(starts[at], ends[at], b[type_ids[at]], i[type_ids[at]]))
-    return RecordView(token_view(text, layers, cuts=_same_token_cuts(text, starts, ends, parent)), akhbar, conll4)
+    words = token_offsets(text)
+    return RecordView(token_view(text, layers, cuts=_same_token_cuts(words, starts, ends, parent), tokens=words), akhbar, conll4)
 
 
 # ---- IOB2 decoding (the CoNLL import) --------------------------------------------------------
