@@ -234,6 +234,16 @@ def test_crossing_mentions_are_an_error(tmp_path):
     assert report.dropped["crossing mentions"] == 1
 
 
+def test_a_segment_marker_ends_its_sentence_and_a_tagged_one_is_an_error(tmp_path):
+    src = tmp_path / "markers.conll"
+    src.write_text("# a comment line\nأ B-PERS\n$#$ O\nب O\n$#$ B-ORG\nج O\n", encoding="utf-8")
+    report = Report()
+    [doc] = read_conll(src, builtin_map("akhbar"), report, "akhbar")
+    assert doc.text == "أ\nب\nج" and "#" not in doc.text  # no marker, no comment in the text
+    assert [(p.code, p.line) for p in report.errors] == [("marker-tagged", 5)]
+    assert report.repairs["segment markers $#$ dropped"] == 2
+
+
 def test_wojood_map_comes_from_the_schema():
     mapping = builtin_map("wojood")
     from akhbar import labels
