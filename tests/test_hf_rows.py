@@ -28,7 +28,7 @@ from synthetic import synthetic_record
 # punctuation the sentence rule looks at, Unicode whitespace, Cf characters (ZWNJ, RLM, LRI),
 # characters outside the BMP (offsets are code points), an apostrophe (a word character).
 ALPHABET = ("ابتثجحخدذرزسشصضطظعغفقكلمنهوي" "\u064e\u0650\u0670" "abcXYZ" "0123٤٥"
-            ".!?؟…،,:;؛\"'»«”’()[]-" " \n\t\u00a0\u2003\u3000" "\u200c\u200f\u2066" "😀𝕏")
+            ".!?؟…،,:;؛٫٬\"'»«”’()[]-" " \n\t\u00a0\u2003\u3000" "\u200c\u200f\u2066" "😀𝕏")
 TEXTS = st.text(alphabet=ALPHABET, max_size=120)
 
 
@@ -64,12 +64,19 @@ def test_tokens_are_the_words_and_single_characters_of_the_text(text):
     # Nothing but whitespace and format characters is dropped, and tokens are in order.
     assert "".join(text[s:e] for s, e in toks) == "".join(ch for ch in text if not _gap(ch))
     assert all(a[1] <= b[0] for a, b in zip(toks, toks[1:], strict=False))
+    # A number separator with a digit on each side is part of the number (3.5, 1,500).
+    joined = {i for i in range(1, len(text) - 1)
+              if text[i] in T.NUMBER_SEPARATORS and text[i - 1].isdecimal() and text[i + 1].isdecimal()}
+
+    def word_at(i: int) -> bool:
+        return _word(text[i]) or i in joined
+
     for s, e in toks:
         token = text[s:e]
         # A maximal run of word characters, or one other character.
         if len(token) > 1 or _word(token):
-            assert all(_word(ch) for ch in token), token
-            assert not (s > 0 and _word(text[s - 1])) and not (e < len(text) and _word(text[e])), token
+            assert all(word_at(i) for i in range(s, e)), token
+            assert not (s > 0 and word_at(s - 1)) and not (e < len(text) and word_at(e)), token
         else:
             assert not _gap(token)
     # The character classes are the pyarabic word pattern's own.

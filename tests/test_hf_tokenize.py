@@ -58,12 +58,23 @@ def test_sentence_policy():
 
 
 def test_no_sentence_break_inside_a_mention():
-    text = "استقبل د. محمد علي الوفد. ثم غادر."
-    assert len(sentences(text)) == 3  # "د." ends a sentence when nothing protects it
-    name = _m(text, "د. محمد علي", "PERS")
+    text = "استقبل مجلس الأمن. الدولي الوفد. ثم غادر."
+    assert len(sentences(text)) == 3  # "الأمن." ends a sentence when nothing protects it
+    name = _m(text, "مجلس الأمن. الدولي", "ORG")
     got = [text[s:e] for s, e in sentences(text, [name])]
-    assert got == ["استقبل د. محمد علي الوفد.", "ثم غادر."]
-    assert [tag for _, tag in _tagged(text, [name])][:5] == ["O", "B-PERS", "I-PERS", "I-PERS", "I-PERS"]
+    assert got == ["استقبل مجلس الأمن. الدولي الوفد.", "ثم غادر."]
+    assert [tag for _, tag in _tagged(text, [name])][:5] == ["O", "B-ORG", "I-ORG", "I-ORG", "I-ORG"]
+
+
+def test_abbreviations_numbers_and_question_exclamation():
+    text = "قال د. محمد إن U.S. officials left. وصل Mr. Smith أمس. كم؟! بلغ 3.5 مليون و1,500 و٣٫٥ في 2015. انتهى"
+    got = [text[s:e] for s, e in sentences(text)]
+    assert got == ["قال د. محمد إن U.S. officials left.", "وصل Mr. Smith أمس.", "كم؟!",
+                   "بلغ 3.5 مليون و1,500 و٣٫٥ في 2015.", "انتهى"]
+    words = [text[s:e] for s, e in tokens(text, 0, len(text))]
+    assert "3.5" in words and "و1,500" in words and "و٣٫٥" in words  # a number keeps its separators
+    assert words[words.index("كم") + 1:words.index("كم") + 3] == ["؟", "!"]  # one token per mark
+    assert words[-3:] == ["2015", ".", "انتهى"]  # a final period is not part of the number
 
 
 def test_tokens_follow_pyarabic_words():

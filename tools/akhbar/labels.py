@@ -26,6 +26,17 @@ def entity_types() -> list[str]:
     return [t["label"] for t in inventory("entity_types")["types"]]
 
 
+def type_mapping(target: str) -> dict[str, str | None]:
+    """Akhbar entity type -> its label in another inventory (`wojood21`, `ontonotes18`, `ace7`,
+    `conll4`), or None where that inventory has no counterpart."""
+    return {t["label"]: t["mappings"][target] for t in inventory("entity_types")["types"]}
+
+
+def mapping_target_labels(target: str) -> list[str]:
+    """The labels of another inventory, in its own order (e.g. Wojood's 21 types)."""
+    return list(inventory("entity_types")["mapping_targets"][target]["labels"])
+
+
 def quote_types() -> list[str]:
     return _labels("quote_types")
 

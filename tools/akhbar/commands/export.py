@@ -18,7 +18,8 @@ def register(sub) -> None:
     p.add_argument("--id", dest="ids", action="append", default=[], metavar="ARTICLE", help="export only this article (repeatable)")
     p.add_argument("--passage-chars", type=int, default=None, metavar="N",
                    help="Label Studio: one task per passage of whole paragraphs of about N characters (default 700; 0: one task per article)")
-    p.add_argument("--tagset", default="akhbar", choices=("akhbar", "conll4"), help="CoNLL: our types or the CoNLL-4 mapping (default akhbar)")
+    p.add_argument("--tagset", default="akhbar", choices=("akhbar", "conll4"), help="CoNLL: our types, nested mentions as extra tag columns (default akhbar), or the flat CoNLL-4 "
+                        "mapping; the file's first line says which")
     p.set_defaults(func=run)
 
 

@@ -21,7 +21,8 @@ def register(sub) -> None:
     p.add_argument("src", help="brat folder (or .ann file), Label Studio export (.json), or CoNLL file")
     p.add_argument("--format", required=True, choices=FORMATS, help="input format")
     p.add_argument("--out", required=True, help="shard to write (JSONL); records already in it are kept")
-    p.add_argument("--map", help="label map: for CoNLL a built-in name (conll4, aqmar; default conll4) or a JSON map file "
+    p.add_argument("--map", help="label map: for CoNLL a built-in name (akhbar, wojood, conll4, aqmar; default: the tagset the file "
+                                 "declares in a '# tagset = NAME' line, else conll4) or a JSON map file "
                                  '{"labels": {"TAG": "TYPE" or null}}; for brat and Label Studio a JSON map for foreign span types')
     p.add_argument("--base", nargs="*", help="shards holding the articles to merge onto (default: every shard of the corpus)")
     p.add_argument("--root", help="root under whose corpus/raw/ new records' sources are copied (default: the folder above --out's corpus/)")
@@ -40,6 +41,9 @@ def register(sub) -> None:
                         "(our own tasks.json; Label Studio's JSON export lists them only by id: submit the tasks instead)")
     p.add_argument("--report", help="also write the repair report as JSON to this file")
     p.add_argument("--allow-drops", action="store_true", help="write even when spans or labels could not be imported (they are reported)")
+    p.add_argument("--allow-repairs", action="store_true",
+                   help="CoNLL: accept repairs that decide a mention's extent (an I- tag that continues nothing read as B-); "
+                        "they are still reported")
     p.set_defaults(func=run)
 
 
@@ -61,8 +65,9 @@ def read_docs(args, report):
         return labelstudio.read_tasks(src, report, _type_map(args.map), use_predictions=args.use_predictions)
     if src.is_dir():
         raise UsageError(f"{src}: give one CoNLL file")
-    name, mapping = conll.load_map(args.map or "conll4")
-    return conll.read_conll(src, mapping, report, name, args.sentences_per_doc)
+    declared = conll.declared_tagset(src) if not args.map else None
+    name, mapping = conll.load_map(args.map or (declared if declared in conll.MAP_NAMES else "conll4"))
+    return conll.read_conll(src, mapping, report, name, args.sentences_per_doc, allow_repairs=args.allow_repairs)
 
 
 def run(args) -> int:

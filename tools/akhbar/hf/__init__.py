@@ -1,7 +1,8 @@
 """The Hugging Face dataset built from the corpus (`akhbar build`).
 
 One concern per module: `features` (the declared datasets Features of every config, from the
-label inventories), `tokenize` (sentences, tokens and IOB2 tags for the token views), `rows`
+label inventories), `tokenize` (sentences, tokens and IOB2 tags for the token views; the one
+tokenizer and IOB2 encoder/decoder, also used by the CoNLL export and import), `rows`
 (a record -> the rows of every config), `order` (the records of each split in id order, found
 by their lines), `buildstats` (the counts the card needs), `card` (the dataset card),
 `croissant` (the Croissant metadata), `build` (validation, the parquet files, determinism),

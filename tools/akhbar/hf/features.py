@@ -13,8 +13,7 @@ from functools import cache
 from datasets import ClassLabel, Features, List, Value
 
 from akhbar import labels
-
-CONLL4_TYPES = ("PER", "ORG", "LOC", "MISC")
+from akhbar.hf.tokenize import CONLL4_TYPES, iob2_names
 
 
 def _s() -> Value:
@@ -45,14 +44,6 @@ def event_category_label() -> ClassLabel:
     return ClassLabel(names=labels.plover_categories())
 
 
-def iob2_names(types) -> list[str]:
-    """"O" first, then B-/I- for each type in inventory order (the CoNLL-2003 convention)."""
-    names = ["O"]
-    for t in types:
-        names += [f"B-{t}", f"I-{t}"]
-    return names
-
-
 def ner_tag_names() -> list[str]:
     return iob2_names(labels.entity_types())
 
@@ -64,7 +55,7 @@ def conll4_tag_names() -> list[str]:
 
 def conll4_mapping() -> dict[str, str | None]:
     """Akhbar entity type -> CoNLL-4 type, or None where CoNLL has no counterpart."""
-    return {t["label"]: t["mappings"]["conll4"] for t in labels.inventory("entity_types")["types"]}
+    return labels.type_mapping("conll4")
 
 
 @cache

@@ -21,7 +21,7 @@ import pyarrow as pa
 from akhbar import labels
 from akhbar.hf import CONFIGS
 from akhbar.hf import features as F
-from akhbar.hf.tokenize import Layer, token_view
+from akhbar.hf.tokenize import record_view
 
 
 def _ids(names) -> dict[str, int]:
@@ -36,15 +36,6 @@ class Labels:
         self.quote_type = _ids(labels.quote_types())
         self.speaker_kind = _ids(labels.speaker_kinds())
         self.category = _ids(labels.plover_categories())
-        ner_tags, conll_tags = _ids(F.ner_tag_names()), _ids(F.conll4_tag_names())
-        mapping = F.conll4_mapping()
-        types = labels.entity_types()
-        # The tag ids of B- and I- by entity type id, in each tag set; -1 where the type has
-        # no CoNLL-4 counterpart (the mention is dropped there).
-        self.ner_b = np.array([ner_tags[f"B-{t}"] for t in types], dtype=np.int64)
-        self.ner_i = np.array([ner_tags[f"I-{t}"] for t in types], dtype=np.int64)
-        self.conll_b = np.array([conll_tags[f"B-{mapping[t]}"] if mapping[t] else -1 for t in types], dtype=np.int64)
-        self.conll_i = np.array([conll_tags[f"I-{mapping[t]}"] if mapping[t] else -1 for t in types], dtype=np.int64)
 
 
 @cache
@@ -67,13 +58,9 @@ class Analysis:
         starts = np.array([m["start"] for _, m in self.mentions], dtype=np.int64)
         ends = np.array([m["end"] for _, m in self.mentions], dtype=np.int64)
         types = np.array([lab.entity_type[e["type"]] for e, _ in self.mentions], dtype=np.int64)
-        # CoNLL-4 is computed from the mentions, not from the tags: where an outermost mention
-        # has no CoNLL counterpart (OCC, DATE…), the mentions nested in it surface instead.
-        mapped = np.flatnonzero(lab.conll_b[types] >= 0)
-        self.view = token_view(record["text"], [
-            Layer(starts, ends, lab.ner_b[types], lab.ner_i[types]),
-            Layer(starts[mapped], ends[mapped], lab.conll_b[types[mapped]], lab.conll_i[types[mapped]]),
-        ])
+        # The segmentation the CoNLL export shares; its tag codes are the features' ClassLabel
+        # ids (both list "O", then B-/I- per type in inventory order).
+        self.view = record_view(record["text"], starts, ends, types).view
         self.outermost = set(self.view.outermost[0].tolist())
 
     def party(self, entity_id: str | None) -> dict | None:

@@ -8,16 +8,22 @@ Policy (docs/dataset.md states it for users):
   splits at commas, colons and semicolons (، , : ;), which cuts news sentences into clauses,
   so those do not end a sentence here. A break that would fall inside an outermost entity
   mention is not made (an abbreviation such as "د. محمد" must not cut a name in two).
+  A period after an abbreviation (a single letter, as in "د. محمد" or "U.S.", or one of
+  `ABBREVIATIONS`) does not end a sentence either.
 * Tokens follow `pyarabic.araby.tokenize`: a word is a run of the characters pyarabic keeps
   together (letters, digits, harakat, dagger alif, apostrophe); whitespace is dropped. pyarabic
   keeps a run of punctuation as one token (`".`); here each punctuation character is its own
-  token, and invisible format characters (Unicode Cf) are dropped. Every token keeps its
-  character offsets into the article text.
+  token (so «؟!» is two tokens, and one sentence end), and invisible format characters
+  (Unicode Cf) are dropped. A number keeps its decimal and thousands separators: a `.`, `,`,
+  `٫` or `٬` between two digits joins them (`3.5`, `1,500`, `٣٫٥` are one token each). Every
+  token keeps its character offsets into the article text.
 * Clitics: the host token is labelled (Wojood's and ANERcorp's convention). A mention that
   starts after a proclitic, ليبيا in وليبيا, tags the whole token وليبيا B-GPE; the exact
   mention offsets stay available in the `mentions` column. Tokenization therefore never
-  depends on the annotation, with one exception that keeps every mention: when two outermost
-  mentions would share one host token, the token is split at the second mention's start.
+  depends on the annotation, with two exceptions that keep every mention: when two mentions
+  of one layer would share one host token, the token is split at the second mention's start;
+  when a nested mention would cover exactly the tokens of the mention containing it (words
+  glued together in the source), the token is split at the nested mention's edge.
 
 Speed (the build segments every article): an article is tokenized once as a whole, not
 sentence by sentence. That gives the same tokens, because a sentence begins and ends next to
@@ -45,6 +51,15 @@ WORD_CHARS = _CLASS.group(1)
 TOKEN = re.compile(rf"[{WORD_CHARS}]+|[^\s{WORD_CHARS}]")
 
 SENTENCE_END = re.compile(r"[.!?؟…]+[\"'»”’)\]]*(?=\s)")
+# A period that closes one of these (or a single letter: "د. محمد", "U.S.") ends no sentence.
+ABBREVIATIONS = ("Dr", "Mr", "Mrs", "Ms", "Prof", "St", "Jr", "Sr", "Gen", "Col", "Lt", "Capt", "Sgt", "Gov", "Sen",
+                 "Rep", "Rev", "Inc", "Ltd", "Corp", "Co", "No", "vs", "Jan", "Feb", "Mar", "Apr", "Jun", "Jul",
+                 "Aug", "Sep", "Sept", "Oct", "Nov", "Dec")
+# Matched against the text before a candidate period (a short stretch of it).
+_ABBREVIATION = re.compile(r"(?:^|(?<=[^\w.]))(?:[^\W\d_](?:\.[^\W\d_])*|" + "|".join(ABBREVIATIONS) + r")\Z")
+_ABBREVIATION_REACH = 2 * max(len(a) for a in ABBREVIATIONS)
+# Separators that a digit on each side makes part of a number: 3.5, 1,500, ٣٫٥, ١٬٥٠٠.
+NUMBER_SEPARATORS = ".,\u066b\u066c"
 
 
 # Character classes of the tokenizer: what lies between tokens (whitespace, and the Cf
@@ -93,11 +108,18 @@ def _classes(cp: np.ndarray) -> np.ndarray:
     return classes
 
 
+_NUMBER_JOIN = re.compile(rf"(?<=\d)[{NUMBER_SEPARATORS}](?=\d)")  # \d: any decimal digit (Nd)
+
+
 def token_offsets(text: str) -> tuple[np.ndarray, np.ndarray]:
-    """Starts and ends of the tokens of `text` (TOKEN's matches, less single Cf characters),
-    computed over the whole text at once: a token starts at a character of its own or at a
-    word character that does not follow one, and ends likewise."""
+    """Starts and ends of the tokens of `text` (TOKEN's matches, less single Cf characters,
+    with numbers joined across their separators), computed over the whole text at once: a
+    token starts at a character of its own or at a word character that does not follow one,
+    and ends likewise."""
     classes = _classes(code_points(text))
+    joins = [m.start() for m in _NUMBER_JOIN.finditer(text)]
+    if joins:
+        classes[joins] = WORD  # _classes returns a new array
     word = classes == WORD
     single = classes == SINGLE
     before = np.empty_like(word)
@@ -157,7 +179,7 @@ def sentences(text: str, protected: Sequence[Mention] = ()) -> list[tuple[int, i
 def _sentences(text: str, blocked_starts: np.ndarray, blocked_ends: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Starts and ends of the sentences (`sentences`), the protected spans given as disjoint,
     sorted, non-empty intervals."""
-    cuts = [m.end() for m in SENTENCE_END.finditer(text)]
+    cuts = [m.end() for m in SENTENCE_END.finditer(text) if not (m.group() == "." and _abbreviation_before(text, m.start()))]
     newline = text.find("\n")
     while newline != -1:
         cuts.append(newline)
@@ -177,6 +199,19 @@ def _sentences(text: str, blocked_starts: np.ndarray, blocked_ends: np.ndarray) 
             ends.append(lead + len(stripped))
         begin = cut
     return np.array(starts, dtype=np.int64), np.array(ends, dtype=np.int64)
+
+
+def _abbreviation_before(text: str, period: int) -> bool:
+    """Whether the word before the period at `period` is an abbreviation (`ABBREVIATIONS`, a
+    single letter, or letters joined by periods such as U.S)."""
+    start = max(0, period - _ABBREVIATION_REACH)
+    match = _ABBREVIATION.search(text[start:period])
+    # A match at the start of the stretch is only a whole word if nothing word-like precedes it.
+    return match is not None and (match.start() > 0 or start == 0 or not _word_or_period(text[start - 1]))
+
+
+def _word_or_period(ch: str) -> bool:
+    return ch == "." or ch.isalnum() or ch == "_"
 
 
 def tokens(text: str, start: int, end: int) -> list[tuple[int, int]]:
@@ -229,10 +264,12 @@ class Layer:
         return Layer(self.start[index], self.end[index], self.b[index], self.i[index])
 
 
-def token_view(text: str, layers: Sequence[Layer], outside: int = 0) -> TokenView:
+def token_view(text: str, layers: Sequence[Layer], outside: int = 0, cuts: np.ndarray | None = None,
+               tokens: tuple[np.ndarray, np.ndarray] | None = None) -> TokenView:
     """Sentences, tokens and one IOB2 tag array per layer, as `segment` defines them, with
-    the tag codes each mention carries (`outside` for O). Each layer's outermost mentions
-    are tagged; the first layer's protect sentence breaks, so every layer must nest inside it
+    the tag codes each mention carries (`outside` for O), tokens also cut at `cuts` (offsets
+    strictly inside a token; `tokens` are `token_offsets(text)` when already computed). Each
+    layer's outermost mentions are tagged; the first layer's protect sentence breaks, so every layer must nest inside it
     (true of type mappings, which only drop mentions).
 
     The lookups between mentions, sentences and tokens are bisections over sorted offsets,
@@ -243,10 +280,10 @@ def token_view(text: str, layers: Sequence[Layer], outside: int = 0) -> TokenVie
     nonempty = protected.start < protected.end
     sent_starts, sent_ends = _sentences(text, protected.start[nonempty], protected.end[nonempty])
     sents = list(zip(sent_starts.tolist(), sent_ends.tolist(), strict=True))
-    starts, ends = token_offsets(text)
+    starts, ends = tokens if tokens is not None else token_offsets(text)
     kept = [_Tagged(layer.take(top), sent_starts, sent_ends) for layer, top in zip(layers, tops, strict=True)]
-    cuts = [tagged.shared_host_cuts(starts, ends) for tagged in kept]
-    cut = np.unique(np.concatenate(cuts)) if cuts else np.empty(0, np.int64)
+    all_cuts = [tagged.shared_host_cuts(starts, ends) for tagged in kept] + ([cuts] if cuts is not None else [])
+    cut = np.unique(np.concatenate(all_cuts)) if all_cuts else np.empty(0, np.int64)
     if len(cut):
         starts, ends = _split(starts, ends, cut)
     tags = [tagged.tags(starts, ends, outside) for tagged in kept]
@@ -355,3 +392,162 @@ def segment(text: str, layers: Sequence[Sequence[Mention]]) -> list[Sentence]:
         toks = list(zip(starts[a:b], ends[a:b], strict=True))
         result.append(Sentence(index, s, e, toks, [t[a:b] for t in tags]))
     return result
+
+
+# ---- an article's token view, as the `ner` configs and the CoNLL export both write it ---------
+
+# CoNLL-2003 / ANERcorp types, in the order of the datasets on the Hub (O, PER, ORG, LOC, MISC).
+CONLL4_TYPES = ("PER", "ORG", "LOC", "MISC")
+
+
+def iob2_names(types) -> list[str]:
+    """"O" first, then B-/I- for each type in inventory order (the CoNLL-2003 convention)."""
+    names = ["O"]
+    for t in types:
+        names += [f"B-{t}", f"I-{t}"]
+    return names
+
+
+def nesting(starts: np.ndarray, ends: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """For each mention, how many other mentions contain it (0 for an outermost one) and the
+    position of the innermost one that does (-1 for none). Mentions nest or are disjoint; of
+    two with the same offsets the first (in the given order) is the outer one, as in
+    `outermost`."""
+    n = len(starts)
+    depth, parent = [0] * n, [-1] * n
+    start_of, end_of = starts.tolist(), ends.tolist()
+    stack: list[tuple[int, int]] = []  # (end, position) of the mentions that contain the current one
+    for position in np.lexsort((-ends, starts)).tolist():
+        start = start_of[position]
+        while stack and stack[-1][0] <= start:
+            stack.pop()
+        if stack:
+            depth[position], parent[position] = len(stack), stack[-1][1]
+        stack.append((end_of[position], position))
+    return np.array(depth, dtype=np.int64), np.array(parent, dtype=np.int64)
+
+
+def _same_token_cuts(tokens: tuple[np.ndarray, np.ndarray], starts: np.ndarray, ends: np.ndarray, parent: np.ndarray) -> np.ndarray:
+    """Where a token must be split so that a nested mention does not cover exactly the tokens
+    of the mention containing it (glued words such as رئيسالولايات المتحدة, where OCC and GPE
+    would otherwise be tagged alike and one of them lost): at the nested mention's start when it
+    begins inside the first token, else at its end."""
+    child = np.flatnonzero(parent >= 0)
+    if not len(child):
+        return np.empty(0, np.int64)
+    tok_starts, tok_ends = tokens
+    first = np.searchsorted(tok_ends, starts, "right")
+    last = np.searchsorted(tok_starts, ends, "left") - 1
+    p = parent[child]
+    same = (first[child] == first[p]) & (last[child] == last[p])
+    c = child[same]
+    return np.unique(np.where(starts[c] > starts[parent[c]], starts[c], ends[c]))
+
+
+@dataclass
+class RecordView:
+    """A record's sentences and tokens, and its mentions as IOB2 layers: `view.tags[0]` is
+    the outermost mentions in Akhbar types (`ner`), `view.tags[1]` the outermost of the
+    mentions that have a CoNLL-4 type (`ner_conll4`), `view.tags[2 + d]` the mentions nested
+    at depth d + 1 (the extra tag columns of a nested CoNLL export). Tag codes index
+    `akhbar_names` (layers 0 and 2…) and `conll4_names` (layer 1)."""
+
+    view: TokenView
+    akhbar_names: list[str]
+    conll4_names: list[str]
+
+    def depth_layers(self) -> int:
+        return len(self.view.tags) - 2
+
+
+@cache
+def _tag_codes() -> tuple[list[str], np.ndarray, np.ndarray, list[str], np.ndarray, np.ndarray]:
+    """The tag names of both tag sets and, by entity type id (inventory order), the codes of
+    its B- and I- tags in each (-1 where CoNLL-4 has no counterpart)."""
+    from akhbar import labels
+
+    types = labels.entity_types()
+    mapping = labels.type_mapping("conll4")
+    akhbar, conll4 = iob2_names(types), iob2_names(CONLL4_TYPES)
+    a_code, c_code = {n: i for i, n in enumerate(akhbar)}, {n: i for i, n in enumerate(conll4)}
+    b = np.array([a_code[f"B-{t}"] for t in types], dtype=np.int64)
+    i = np.array([a_code[f"I-{t}"] for t in types], dtype=np.int64)
+    cb = np.array([c_code[f"B-{mapping[t]}"] if mapping[t] else -1 for t in types], dtype=np.int64)
+    ci = np.array([c_code[f"I-{mapping[t]}"] if mapping[t] else -1 for t in types], dtype=np.int64)
+    return akhbar, b, i, conll4, cb, ci
+
+
+def record_view(text: str, starts: np.ndarray, ends: np.ndarray, type_ids: np.ndarray) -> RecordView:
+    """The token view of an article given its mentions (offsets and entity type ids, in
+    record order): the one segmentation that the `ner` configs and the CoNLL export share.
+    CoNLL-4 is computed from the mentions, not from the tags: where an outermost mention has no
+    CoNLL counterpart (OCC, DATE…), the mentions nested in it surface instead."""
+    akhbar, b, i, conll4, cb, ci = _tag_codes()
+    mapped = np.flatnonzero(cb[type_ids] >= 0)
+    layers = [Layer(starts, ends, b[type_ids], i[type_ids]),
+              Layer(starts[mapped], ends[mapped], cb[type_ids[mapped]], ci[type_ids[mapped]])]
+    depth, parent = nesting(starts, ends)
+    for d in range(1, int(depth.max()) + 1 if len(depth) else 1):
+        at = np.flatnonzero(depth == d)
+        layers.append(Layer(starts[at], ends[at], b[type_ids[at]], i[type_ids[at]]))
+    words = token_offsets(text)
+    return RecordView(token_view(text, layers, cuts=_same_token_cuts(words, starts, ends, parent), tokens=words), akhbar, conll4)
+
+
+# ---- IOB2 decoding (the CoNLL import) --------------------------------------------------------
+
+IOB_TAG = re.compile(r"^([BIES])-(.+)$")
+
+
+@dataclass(frozen=True)
+class Decoded:
+    """A mention read from IOB2 tags: tokens first..last (inclusive), its type, and whether
+    it began with an I- tag that continued nothing (an orphan, read as B-)."""
+
+    first: int
+    last: int
+    type: str
+    orphan: bool = False
+
+
+def parse_tag(tag: str) -> tuple[str, str | None] | None:
+    """(B/I/O, type) of one tag; BIOES S-/E- are read as B-/I-; None when it is not a tag."""
+    if tag == "O":
+        return "O", None
+    match = IOB_TAG.match(tag)
+    if not match:
+        return None
+    bio = match.group(1)
+    return ("B" if bio == "S" else "I" if bio == "E" else bio), match.group(2)
+
+
+def decode(tags: Sequence[Sequence[tuple[str, str]]]) -> list[Decoded]:
+    """Mentions from the parsed tags of a sentence: for each token, its (B/I, type) pairs, outer
+    mention first (one pair per line of a flat file; several in a nested, Wojood-style one).
+    Decoded per type, as Wojood does: the k-th tag of a type on a token belongs to the k-th
+    open mention of that type (so an OCC nested in an OCC works too). An I- that continues no
+    open mention of its type at its level begins one (an orphan: the reader reports it)."""
+    found: list[Decoded] = []
+    open_: dict[tuple[str, int], list] = {}  # (type, level) -> [first, last, orphan]
+    for position, pairs in enumerate(tags):
+        levels: dict[str, int] = {}
+        current: set[tuple[str, int]] = set()
+        for bio, kind in pairs:
+            if bio == "O":
+                continue
+            level = levels.get(kind, 0)
+            levels[kind] = level + 1
+            key = (kind, level)
+            current.add(key)
+            mention = open_.get(key)
+            if bio == "I" and mention is not None and mention[1] == position - 1:
+                mention[1] = position
+                continue
+            if mention is not None:
+                found.append(Decoded(mention[0], mention[1], kind, mention[2]))
+            open_[key] = [position, position, bio == "I"]
+        for key in [k for k in open_ if k not in current]:
+            first, last, orphan = open_.pop(key)
+            found.append(Decoded(first, last, key[0], orphan))
+    found += [Decoded(first, last, kind, orphan) for (kind, _), (first, last, orphan) in open_.items()]
+    return sorted(found, key=lambda m: (m.first, -m.last))

@@ -1,22 +1,33 @@
-"""CoNLL BIO: one token and its tag per line, a blank line between sentences.
+"""CoNLL BIO: one token per line, then its IOB2 tag or tags; a blank line between sentences.
 
-Import reads third-party NER corpora and maps their labels onto our inventory with a
-built-in map (`conll4`: PER/ORG/LOC/MISC; `aqmar`: PER/ORG/LOC/MIS) or a user's JSON map
-file. The text is rebuilt from the tokens (one space between tokens, one line per sentence)
-with recorded offsets, so every B- tag of a mapped type becomes exactly one mention (a
-singleton entity: CoNLL has no coreference).
+Import reads third-party NER corpora, flat or nested, and maps their labels onto our inventory
+with a built-in map (`akhbar`: our own types; `wojood`: the Wojood-21 inventory, from
+`schema/labels`; `conll4`: PER/ORG/LOC/MISC; `aqmar`: PER/ORG/LOC/MIS) or a user's JSON map
+file. Without `--map`, the tagset a file declares in a `# tagset = NAME` comment (what our export
+writes) picks the map, else `conll4`. The text is rebuilt from the tokens (one space between
+tokens, one line per sentence) with recorded offsets; each mention is a singleton entity (CoNLL
+has no coreference).
 
-Real files are quirky; each quirk is repaired and counted in the report, never fatal:
-a byte-order mark, CRLF line ends, tab or space separators (the token is the first column,
-the tag the last), separator lines holding only whitespace, directional marks (U+200E,
-U+200F, U+061C) and bidi controls glued to tokens (stripped), text not in NFC (normalised),
-an I- tag without its B- (read as B-), BIOES S-/E- tags (read as B-/I-), `-DOCSTART-`
-lines (document boundaries).
+Every column after the token is a tag column. A nested (Wojood-style) file gives a token several
+tags, outer mention first; mentions are decoded per type as Wojood does
+(`akhbar.hf.tokenize.decode`, the one IOB2 decoder), so «جريدة فلسطين» B-ORG / I-ORG B-GPE is
+an ORG with a GPE inside it. Wojood's `$#$` segment marker is not text: the token is dropped
+(counted) and ends its sentence.
 
-Export writes the same format from records: tokens split at whitespace, punctuation and every
-mention edge (so a clitic-prefixed mention like لجيش in للجيش keeps its exact extent), tags
-from our types (`--tagset akhbar`) or their CoNLL-4 mapping (`--tagset conll4`), one
-`-DOCSTART- O` line before each article, one file per split.
+Real files are quirky; each quirk is repaired and counted in the report: a byte-order mark,
+CRLF line ends, tab or space separators, separator lines holding only whitespace, directional
+marks (U+200E, U+200F, U+061C) and bidi controls glued to tokens (stripped), text not in NFC
+(normalised), BIOES S-/E- tags (read as B-/I-), `-DOCSTART-` lines (document boundaries).
+A repair that decides a mention's extent is an error unless the user allows it
+(`allow_repairs`, `--allow-repairs`): an I- tag that continues nothing (read as B-, so the
+mention begins there). Mentions of different types that cross (the record contract allows
+nesting only) are errors: the later one is dropped.
+
+Export writes the segmentation of the `ner` configs (`akhbar.hf.tokenize.record_view`: the same
+sentences, tokens and clitic policy, the host token tagged): a `# tagset = NAME` line, then per
+article a `-DOCSTART- O` line and its sentences. With `--tagset akhbar` (default) nested mentions
+become extra tag columns, outer first, as in Wojood; `--tagset conll4` is flat (the outermost
+mapped mentions, as `ner_conll4`). One file per split.
 """
 
 from __future__ import annotations
@@ -24,19 +35,25 @@ from __future__ import annotations
 import json
 import re
 import unicodedata
+from dataclasses import dataclass
 from pathlib import Path
 
 from akhbar import labels
+from akhbar.hf import tokenize as tok
 from akhbar.interchange.common import ImportedDoc, InterchangeError, Origin, Report
 
+# CoNLL LOC covers our GPE, LOC and FAC; GPE (countries, cities) is by far the most frequent in
+# news, so LOC -> GPE and the silver status asks for review (the import says so). MISC / MIS
+# (nationalities, events, laws, products, works...) has no single counterpart: dropped, with a
+# count in the report (map it in a map file to keep it).
 BUILTIN_MAPS: dict[str, dict[str, str | None]] = {
-    # CoNLL LOC covers our GPE, LOC and FAC; GPE (countries, cities) is by far the most
-    # frequent in news, so LOC -> GPE and the silver status asks for review. MISC / MIS
-    # (nationalities, events, laws, products, works...) has no single counterpart: dropped,
-    # with a count in the report (map it in a map file to keep it).
     "conll4": {"PER": "PERS", "ORG": "ORG", "LOC": "GPE", "MISC": None},
     "aqmar": {"PER": "PERS", "ORG": "ORG", "LOC": "GPE", "MIS": None},
 }
+MAP_NAMES = ("akhbar", "wojood", *BUILTIN_MAPS)
+TAGSETS = ("akhbar", "conll4")
+SEGMENT_MARKER = "$#$"
+COMMENT = re.compile(r"^#\s*([A-Za-z][\w-]*)\s*=\s*(.*?)\s*$")  # `# key = value`, as CoNLL-U writes them
 STRIPPED = {
     "\u200e": "U+200E LEFT-TO-RIGHT MARK",
     "\u200f": "U+200F RIGHT-TO-LEFT MARK",
@@ -45,17 +62,31 @@ STRIPPED = {
     "\ufeff": "U+FEFF zero-width no-break space",
 }
 CONTROL = re.compile("[\x00-\x1f\x7f-\x9f]")
-TAG = re.compile(r"^([BIES])-(.+)$")
-SENTENCE_END = {".", "؟", "?", "!"}
+
+
+def builtin_map(name: str) -> dict[str, str | None]:
+    """A built-in label map. `akhbar` is our types; `wojood` is the Wojood-21 inventory read
+    from schema/labels: each Wojood label to the Akhbar type that maps onto it (PRODUCT, which
+    our PRODUCT and WEAPON both map to, comes back as PRODUCT), null for LANGUAGE, WEBSITE,
+    UNIT and CURR, which have no Akhbar type."""
+    if name == "akhbar":
+        return {t: t for t in labels.entity_types()}
+    if name == "wojood":
+        back: dict[str, str | None] = dict.fromkeys(labels.mapping_target_labels("wojood21"))
+        for ours, theirs in labels.type_mapping("wojood21").items():
+            if theirs is not None and back.get(theirs) is None:
+                back[theirs] = ours  # inventory order: PRODUCT before WEAPON
+        return back
+    return dict(BUILTIN_MAPS[name])
 
 
 def load_map(spec: str) -> tuple[str, dict[str, str | None]]:
     """A built-in map name or a JSON map file: {"name": ..., "labels": {"TAG": "TYPE" | null}}."""
-    if spec in BUILTIN_MAPS:
-        return spec, dict(BUILTIN_MAPS[spec])
+    if spec in MAP_NAMES:
+        return spec, builtin_map(spec)
     path = Path(spec)
     if not path.is_file():
-        raise InterchangeError(f"--map {spec}: neither a built-in map ({', '.join(BUILTIN_MAPS)}) nor a file")
+        raise InterchangeError(f"--map {spec}: neither a built-in map ({', '.join(MAP_NAMES)}) nor a file")
     try:
         data = json.loads(path.read_text(encoding="utf-8-sig"))
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
@@ -68,6 +99,24 @@ def load_map(spec: str) -> tuple[str, dict[str, str | None]]:
         if target is not None and target not in known:
             raise InterchangeError(f"{path}: {tag!r} maps to {target!r}, which is not an Akhbar entity type ({', '.join(sorted(known))})")
     return str(data.get("name") or path.stem), mapping
+
+
+def declared_tagset(path: Path) -> str | None:
+    """The tagset a file declares in a `# tagset = NAME` comment before its first token (our
+    export writes one), or None."""
+    try:
+        with open(path, encoding="utf-8-sig", errors="replace") as f:
+            for line in f:
+                if not line.strip():
+                    continue
+                if not _is_comment(line.split()):
+                    return None
+                match = COMMENT.match(line.strip())
+                if match and match.group(1) == "tagset":
+                    return match.group(2)
+    except OSError:
+        return None
+    return None
 
 
 def _decode(path: Path, data: bytes) -> str:
@@ -99,7 +148,16 @@ def clean_token(token: str, report: Report, where: dict) -> str:
     return out.strip()
 
 
-Token = tuple[str, "str | None", str, int]  # token, tag type, B/I/O, line
+def _is_comment(parts: list[str]) -> bool:
+    """A line starting with # that is not a token with tags (`# O` is the token #)."""
+    return parts[0].startswith("#") and (len(parts) < 2 or any(tok.parse_tag(p) is None for p in parts[1:]))
+
+
+@dataclass
+class Token:
+    text: str
+    tags: list[tuple[str, str]]  # (B/I, type) pairs, outer mention first; [] for O
+    line: int
 
 
 class _Sentences:
@@ -111,8 +169,8 @@ class _Sentences:
         self.docs: list[list[list[Token]]] = [[]]
         self.doc_lines: list[int] = [1]  # where each document starts
         self.sentence: list[Token] = []
-        self.previous: tuple[str, str | None] = ("O", None)
-        self.crlf = self.tab_sep = self.space_sep = self.tab_only = 0
+        self.comments: dict[str, str] = {}
+        self.crlf = self.tab_sep = self.space_sep = self.tab_only = self.markers = 0
 
     def read(self, lines: list[str]) -> None:
         number = 0
@@ -131,7 +189,6 @@ class _Sentences:
             if self.sentences_per_doc and len(self.docs[-1]) >= self.sentences_per_doc:
                 self.new_doc(number + 1)
         self.sentence = []
-        self.previous = ("O", None)
 
     def columns(self, line: str) -> list[str]:
         if "\t" not in line:
@@ -150,6 +207,11 @@ class _Sentences:
             self.end_sentence(number)
             return
         parts = self.columns(line)
+        if _is_comment(parts):
+            comment = COMMENT.match(line.strip())
+            if comment:
+                self.comments[comment.group(1)] = comment.group(2)
+            return
         if parts[0] == "-DOCSTART-":
             self.end_sentence(number)
             if self.docs[-1]:
@@ -158,83 +220,132 @@ class _Sentences:
         if len(parts) < 2:
             self.report.error("line-no-tag", f"line {line!r} has no tag column; read as O", **where)
             parts = [parts[0], "O"]
+        tags = self.tags(parts[1:], where)
+        if parts[0] == SEGMENT_MARKER:
+            self.markers += 1
+            if tags:
+                self.report.error("marker-tagged", f"segment marker {SEGMENT_MARKER} carries {' '.join(parts[1:])}; "
+                                                   "the marker is dropped and its tags with it", **where)
+            self.end_sentence(number)
+            return
         token = clean_token(parts[0], self.report, where)
-        bio, kind = self.tag(parts[-1], where)
         if not token:
             self.report.warning("token-empty", f"token {parts[0]!r} is empty once cleaned; skipped", **where)
             self.report.repairs["empty tokens skipped"] += 1
-            self.previous = ("O", None) if bio == "B" or self.previous[0] == "O" else self.previous
             return
-        if bio == "I" and (self.previous[0] == "O" or self.previous[1] != kind):
-            after = "O" if self.previous[0] == "O" else f"{self.previous[0]}-{self.previous[1]}"
-            self.report.warning("orphan-inside", f"I-{kind} follows {after if self.sentence else 'a sentence break'}: read as B-{kind}",
-                                **where)
-            self.report.repairs["orphan I- tags read as B-"] += 1
-            bio = "B"
-        self.sentence.append((token, kind, bio, number))
-        self.previous = (bio, kind)
+        self.sentence.append(Token(token, tags, number))
 
-    def tag(self, tag: str, where: dict) -> tuple[str, str | None]:
-        """(B/I/O, type) of a tag; BIOES S-/E- read as B-/I-; anything else is O (reported)."""
-        if tag == "O":
-            return "O", None
-        match = TAG.match(tag)
-        if not match:
-            self.report.error("tag-invalid", f"tag {tag!r} is not O, B-X or I-X; read as O", **where)
-            return "O", None
-        bio, kind = match.group(1), match.group(2)
-        if bio in "SE":
-            self.report.repairs["BIOES tags read as BIO"] += 1
-            bio = "B" if bio == "S" else "I"
-        return bio, kind
+    def tags(self, columns: list[str], where: dict) -> list[tuple[str, str]]:
+        """The (B/I, type) pairs of a line's tag columns, outer first; BIOES S-/E- read as B-/I-;
+        anything that is not a tag is dropped (reported); O columns carry nothing."""
+        pairs = []
+        for tag in columns:
+            parsed = tok.parse_tag(tag)
+            if parsed is None:
+                self.report.error("tag-invalid", f"tag {tag!r} is not O, B-X or I-X; read as O", **where)
+                continue
+            if tag[0] in "SE":
+                self.report.repairs["BIOES tags read as BIO"] += 1
+            if parsed[0] != "O":
+                pairs.append(parsed)
+        return pairs
 
     def count(self) -> None:
         if self.crlf:
             self.report.repairs["CRLF line ends"] += self.crlf
         if self.tab_only:
             self.report.repairs["separator lines holding only whitespace (tab)"] += self.tab_only
+        if self.markers:
+            self.report.repairs[f"segment markers {SEGMENT_MARKER} dropped"] += self.markers
         if self.tab_sep and self.space_sep:
             self.report.info("mixed-separators", f"{self.tab_sep} tab-separated and {self.space_sep} space-separated lines", file=self.name)
         self.report.counts["tokens"] += sum(len(s) for d in self.docs for s in d)
         self.report.counts["sentences"] += sum(len(d) for d in self.docs)
 
 
-def _text_and_mentions(doc: ImportedDoc, sentences: list[list[Token]]) -> list[tuple[int, int, str, int]]:
-    """Pass 2: the document's text (one space between tokens, one line per sentence) and blocks;
-    returns its mentions (start, end, tag type, line): a B- token and the I- tokens after it."""
-    pieces: list[str] = []
-    offset = 0
-    mentions: list[tuple[int, int, str, int]] = []
-    for s_index, sentence in enumerate(sentences):
-        if s_index:
-            pieces.append("\n")
-            offset += 1
-        block_start = offset
-        open_mention: list | None = None  # [start, end, kind, line]
-        for t_index, (token, kind, bio, line) in enumerate(sentence):
-            if t_index:
-                pieces.append(" ")
+@dataclass
+class _Mention:
+    start: int
+    end: int
+    type: str
+    line: int
+
+
+class _Decoder:
+    """Pass 2: a document's text (one space between tokens, one line per sentence), blocks and
+    mentions, decoded by `akhbar.hf.tokenize.decode`; orphan I- tags and crossing mentions are
+    reported with their lines."""
+
+    def __init__(self, name: str, report: Report, allow_repairs: bool) -> None:
+        self.name, self.report, self.allow_repairs = name, report, allow_repairs
+
+    def document(self, doc: ImportedDoc, sentences: list[list[Token]]) -> list[_Mention]:
+        pieces: list[str] = []
+        offset = 0
+        mentions: list[_Mention] = []
+        for s_index, sentence in enumerate(sentences):
+            if s_index:
+                pieces.append("\n")
                 offset += 1
-            start, end = offset, offset + len(token)
-            pieces.append(token)
-            offset = end
-            if bio == "I" and open_mention:
-                open_mention[1] = end
+            block_start = offset
+            spans = []
+            for t_index, token in enumerate(sentence):
+                if t_index:
+                    pieces.append(" ")
+                    offset += 1
+                spans.append((offset, offset + len(token.text)))
+                pieces.append(token.text)
+                offset += len(token.text)
+            for found in tok.decode([t.tags for t in sentence]):
+                if found.orphan:
+                    self.orphan(sentence, found)
+                mentions.append(_Mention(spans[found.first][0], spans[found.last][1], found.type, sentence[found.first].line))
+            doc.blocks.append({"start": block_start, "end": offset, "kind": "paragraph"})
+        doc.text = "".join(pieces)
+        return self.laminar(mentions)
+
+    def orphan(self, sentence: list[Token], found: tok.Decoded) -> None:
+        before = "a sentence break" if found.first == 0 else (
+            " ".join(f"{b}-{k}" for b, k in sentence[found.first - 1].tags) or "O")
+        where = {"file": self.name, "line": sentence[found.first].line}
+        self.report.repairs["orphan I- tags read as B-"] += 1
+        message = f"I-{found.type} follows {before}: read as B-{found.type}, so the mention begins here"
+        if self.allow_repairs:
+            self.report.warning("orphan-inside", message, **where)
+        else:
+            self.report.error("orphan-inside", message + " (this decides its extent: check the file, or pass --allow-repairs)",
+                              **where)
+
+    def laminar(self, mentions: list[_Mention]) -> list[_Mention]:
+        """The mentions that nest or are disjoint, as the record contract requires: one that
+        crosses an earlier one is dropped (an error), one with the same offsets and type as
+        another is dropped (a warning)."""
+        kept: list[_Mention] = []
+        open_ends: list[_Mention] = []  # the kept mentions that contain the current position
+        for m in sorted(mentions, key=lambda m: (m.start, -m.end)):
+            while open_ends and open_ends[-1].end <= m.start:
+                open_ends.pop()
+            where = {"file": self.name, "line": m.line}
+            if open_ends and m.end > open_ends[-1].end:
+                other = open_ends[-1]
+                self.report.error("mention-crossing", f"{m.type} mention crosses the {other.type} mention of line {other.line}; "
+                                                      "dropped (mentions nest or are disjoint)", **where)
+                self.report.dropped["crossing mentions"] += 1
                 continue
-            if open_mention:
-                mentions.append(tuple(open_mention))
-            open_mention = [start, end, kind, line] if bio == "B" else None
-        if open_mention:
-            mentions.append(tuple(open_mention))
-        doc.blocks.append({"start": block_start, "end": offset, "kind": "paragraph"})
-    doc.text = "".join(pieces)
-    return mentions
+            if open_ends and (open_ends[-1].start, open_ends[-1].end) == (m.start, m.end):
+                self.report.error("mention-duplicate", f"{m.type} mention spans the same tokens as the {open_ends[-1].type} "
+                                                       f"mention of line {open_ends[-1].line}; a record holds one of them: dropped", **where)
+                self.report.dropped["mentions with the same tokens as another"] += 1
+                continue
+            kept.append(m)
+            open_ends.append(m)
+        return kept
 
 
 def read_conll(path: Path, mapping: dict[str, str | None], report: Report, map_name: str = "map",
-               sentences_per_doc: int = 0) -> list[ImportedDoc]:
-    """Documents from one CoNLL BIO file. Documents end at `-DOCSTART-` lines and, when
-    `sentences_per_doc` > 0, after that many sentences."""
+               sentences_per_doc: int = 0, allow_repairs: bool = False) -> list[ImportedDoc]:
+    """Documents from one CoNLL file (flat or nested IOB2). Documents end at `-DOCSTART-` lines
+    and, when `sentences_per_doc` > 0, after that many sentences."""
     path = Path(path)
     name = str(path)
     data = path.read_bytes()
@@ -247,22 +358,28 @@ def read_conll(path: Path, mapping: dict[str, str | None], report: Report, map_n
         lines.pop()
     reader = _Sentences(name, report, sentences_per_doc)
     reader.read(lines)
+    declared = reader.comments.get("tagset")
+    if declared is not None and declared != map_name and map_name in MAP_NAMES:
+        report.warning("tagset-differs", f"the file declares tagset {declared!r}; read with the {map_name} map as asked", file=name)
+    if map_name in ("conll4", "aqmar") and "LOC" in mapping and mapping["LOC"] == "GPE":
+        report.info("loc-read-as-gpe", "CoNLL LOC covers Akhbar GPE, LOC and FAC: read as GPE (review the mentions)", file=name)
 
+    decoder = _Decoder(name, report, allow_repairs)
     docs: list[ImportedDoc] = []
     unmapped: dict[str, int] = {}
     for sentences, first_line in zip(reader.docs, reader.doc_lines, strict=True):
         if not sentences:
             continue
         doc = ImportedDoc(None, "", [], [], [], source_file=path, origin=Origin(name, first_line), blocks=[])
-        for start, end, kind, line in _text_and_mentions(doc, sentences):
-            target = _mapped(kind, line, mapping, map_name, unmapped, report, name)
+        for m in decoder.document(doc, sentences):
+            target = _mapped(m.type, m.line, mapping, map_name, unmapped, report, name)
             if target is None:
                 continue
             k = len(doc.entities) + 1
-            mention = doc.note({"id": f"m{k}", "start": start, "end": end, "text": doc.text[start:end]}, Origin(name, line))
+            mention = doc.note({"id": f"m{k}", "start": m.start, "end": m.end, "text": doc.text[m.start:m.end]}, Origin(name, m.line))
             doc.entities.append({"id": f"e{k}", "type": target, "subtype": None, "name": mention["text"], "wikidata": None,
                                  "mentions": [mention]})
-            report.counts[f"mentions {kind} -> {target}"] += 1
+            report.counts[f"mentions {m.type} -> {target}"] += 1
         docs.append(doc)
     for kind, n in unmapped.items():
         if n > 1:
@@ -288,91 +405,77 @@ def _mapped(kind: str, line: int, mapping: dict[str, str | None], map_name: str,
 # ---- export ----------------------------------------------------------------------------------
 
 
-def _is_word_char(ch: str) -> bool:
-    return ch.isalnum() or unicodedata.category(ch) in ("Mn", "Mc") or ch == "\u0640"
+def _view(record: dict) -> tuple[tok.RecordView, list[str]]:
+    """The record's token view (`record_view`) and the types of its mentions."""
+    import numpy as np
+
+    type_id = {t: i for i, t in enumerate(labels.entity_types())}
+    mentions = [(m["start"], m["end"], e["type"]) for e in record.get("entities", []) for m in e.get("mentions", [])]
+    unknown = sorted({str(kind) for _, _, kind in mentions if kind not in type_id})
+    if unknown:
+        raise InterchangeError(f"{record.get('id')}: unknown entity type(s) {', '.join(unknown)}; run akhbar validate")
+    view = tok.record_view(record["text"], *(np.array(column, dtype=np.int64) for column in (
+        [m[0] for m in mentions], [m[1] for m in mentions], [type_id[m[2]] for m in mentions])))
+    return view, [kind for _, _, kind in mentions]
 
 
-def tokenize(text: str, cuts: set[int]) -> list[tuple[int, int]]:
-    """Tokens as (start, end): runs of letters/digits/marks, single other non-space
-    characters; also cut at every offset in `cuts` (mention edges)."""
-    tokens, i, n = [], 0, len(text)
-    while i < n:
-        if text[i].isspace():
-            i += 1
-            continue
-        j = i + 1
-        if _is_word_char(text[i]):
-            while j < n and _is_word_char(text[j]) and j not in cuts:
-                j += 1
-        tokens.append((i, j))
-        i = j
-    return tokens
+def _tag_columns(view: tok.RecordView, types: list[str], tagset: str, report: Report) -> tuple[list[list[str]], int]:
+    """The tag columns to write (akhbar: the outermost layer, then one per nesting depth;
+    conll4: the `ner_conll4` layer) and how many mentions they should hold."""
+    tags = view.view.tags
+    if tagset == "akhbar":
+        names, layers, expected = view.akhbar_names, [tags[0], *tags[2:]], len(types)
+    else:
+        mapping = labels.type_mapping("conll4")
+        names, layers, expected = view.conll4_names, [tags[1]], sum(1 for kind in types if mapping[kind])
+        for kind in types:
+            if mapping[kind] is None:
+                report.dropped[f"{kind} (no {tagset} label)"] += 1
+    return [[names[c] for c in layer.tolist()] for layer in layers], expected
 
 
 def record_to_conll(record: dict, tagset: str, report: Report) -> list[str]:
-    """Lines (without newline) of one article: -DOCSTART-, sentences, blank lines."""
+    """Lines (without newline) of one article: -DOCSTART-, sentences, blank lines. The
+    sentences and tokens are the `ner` config's (`record_view`); a token's tags are its
+    columns up to the first O (nested mentions lie inside their container's tokens)."""
     text = record["text"]
-    conll4 = {t["label"]: t["mappings"]["conll4"] for t in labels.inventory("entity_types")["types"]}
-    spans = sorted(
-        ((m["start"], m["end"], e["type"]) for e in record.get("entities", []) for m in e.get("mentions", [])),
-        key=lambda s: (s[0], -s[1]),
-    )
-    flat: list[tuple[int, int, str]] = []
-    for start, end, kind in spans:
-        if flat and start < flat[-1][1]:
-            report.dropped["nested mentions (BIO is flat)"] += 1
-            continue
-        label = kind if tagset == "akhbar" else conll4.get(kind)
-        if label is None:
-            report.dropped[f"{kind} (no {tagset} label)"] += 1
-            continue
-        flat.append((start, end, label))
-    cuts = {s for s, _, _ in flat} | {e for _, e, _ in flat}
-    tokens = tokenize(text, cuts)
+    view, types = _view(record)
+    columns, expected = _tag_columns(view, types, tagset, report)
+    tv = view.view
+    starts, ends, bounds = tv.starts.tolist(), tv.ends.tolist(), tv.bounds.tolist()
     lines = ["-DOCSTART- O", ""]
-    k = 0
-    sentence: list[str] = []
-    open_end = None
-    previous_end = 0
-    for start, end in tokens:
-        if sentence and "\n" in text[previous_end:start] and open_end is None:
-            lines.extend(sentence + [""])
-            sentence = []
-        while k < len(flat) and flat[k][1] <= start:
-            k += 1
-        tag = "O"
-        if k < len(flat) and flat[k][0] <= start < flat[k][1]:
-            tag = ("B-" if start == flat[k][0] else "I-") + flat[k][2]
-            open_end = flat[k][1] if end < flat[k][1] else None
-        else:
-            open_end = None
-        sentence.append(f"{text[start:end]} {tag}")
-        previous_end = end
-        if text[start:end] in SENTENCE_END and open_end is None:
-            lines.extend(sentence + [""])
-            sentence = []
-    if sentence:
-        lines.extend(sentence + [""])
-    report.counts["mentions exported"] += len(flat)
-    report.counts["tokens exported"] += len(tokens)
+    b_tags = 0
+    for k in range(len(tv.sentences)):
+        for t in range(bounds[k], bounds[k + 1]):
+            tags = [column[t] for column in columns]
+            while len(tags) > 1 and tags[-1] == "O":
+                tags.pop()
+            b_tags += sum(tag.startswith("B-") for tag in tags)
+            lines.append(f"{text[starts[t]:ends[t]]} {' '.join(tags)}")
+        lines.append("")
+    if expected > b_tags:
+        reason = "nested mentions (conll4 is flat)" if tagset == "conll4" else "mentions sharing their tokens with another"
+        report.dropped[reason] += expected - b_tags
+    report.counts["mentions exported"] += b_tags
+    report.counts["tokens exported"] += len(starts)
     return lines
 
 
 def export_conll(records: list[dict], out_dir: Path, tagset: str, report: Report) -> list[Path]:
     from akhbar.records import atomic_write
 
-    if tagset not in ("akhbar", "conll4"):
-        raise InterchangeError(f"unknown tagset {tagset!r} (akhbar or conll4)")
+    if tagset not in TAGSETS:
+        raise InterchangeError(f"unknown tagset {tagset!r} ({' or '.join(TAGSETS)})")
     by_split: dict[str, list[str]] = {}
     for record in records:
         try:
             lines = record_to_conll(record, tagset, report)
-        except (KeyError, TypeError, AttributeError, IndexError) as exc:
+        except (KeyError, TypeError, AttributeError, IndexError, ValueError) as exc:
             raise InterchangeError(f"{record.get('id')}: not a valid record (missing or wrong {exc}); run akhbar validate") from None
         by_split.setdefault(str(record.get("split", "train")), []).extend(lines)
     written = []
     for split, lines in sorted(by_split.items()):
         path = out_dir / f"{split}.txt"
-        atomic_write(path, [("\n".join(lines) + "\n").encode("utf-8")])
+        atomic_write(path, [(f"# tagset = {tagset}\n" + "\n".join(lines) + "\n").encode("utf-8")])
         written.append(path)
     return written
