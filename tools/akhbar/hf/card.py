@@ -498,15 +498,17 @@ TOKENIZATION_POLICY = """\
 - **Sentences**: pyarabic's `sentence_tokenize`, adapted: a sentence ends after sentence-final punctuation \
 (`.` `!` `?` `؟` `…`, with any closing quote or bracket after it) followed by whitespace, and at every \
 paragraph break. Commas, colons and semicolons do not end a sentence (pyarabic splits there, which cuts news \
-sentences into clauses). A break is never made inside an entity mention.
+sentences into clauses). A period after an abbreviation (a single letter, `د.`, `U.S.`, or a short list: `Dr`, `Mr`…) ends no sentence, and a run such as `؟!` ends one. A break is never made inside an entity mention.
 - **Tokens**: pyarabic's `tokenize` word definition (letters, digits, harakat, dagger alif and apostrophe \
-stay together; whitespace separates), with each punctuation character as its own token. `token_starts` / \
+stay together; whitespace separates), with each punctuation character as its own token; a number keeps its \
+separators (`3.5`, `1,500`, `٣٫٥` are one token each). The same tokens and sentences are written by \
+`akhbar export --format conll`. `token_starts` / \
 `token_ends` are offsets into the article's `text` (`articles` config), end-exclusive.
 - **Clitics: the host token is labelled.** Proclitics are not split off: a mention that starts after a \
 proclitic, ليبيا in وليبيا, makes the whole token وليبيا `B-GPE` (the Wojood and ANERcorp convention). \
 The exact mention offsets are in the `mentions` column. Tokenization never depends on the annotation, with \
-one exception: if two outermost mentions would share a host token, the token is split where the second \
-begins, so no mention is lost.
+one exception: if two mentions would share a host token (no space between them, as in some translated \
+articles), the token is split where the second begins, so no mention is lost.
 - **Tags**: IOB2 over the **outermost** mentions (`O` first, then `B-`/`I-` per type in the inventory order). \
 Every outermost mention yields exactly one `B-` tag. Nested mentions are kept in `mentions` \
 (`outermost: false`) and in the `articles` config.
