@@ -18,7 +18,6 @@ import hashlib
 import heapq
 import os
 import re
-import subprocess
 from array import array
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -28,7 +27,7 @@ import orjson
 
 from akhbar.checks import check_record
 from akhbar.diagnostics import ERROR, Diagnostic
-from akhbar.git import GitError, run_git
+from akhbar.git import GitError, is_revision, run_git
 from akhbar.paths import corpus_root_of, project_root
 from akhbar.provenance import ProvenanceCache, check_provenance
 from akhbar.records import BOM, few_collections, parse_line
@@ -509,10 +508,8 @@ class Baseline:
         except BaselineError:
             raise BaselineError(f"--changed-since needs a git repository; {near} is not in one") from None
         baseline = cls(ref, Path(top))
-        try:
-            _git(baseline.repo, "rev-parse", "--verify", "--quiet", f"{ref}^{{commit}}")
-        except BaselineError:
-            raise BaselineError(f"--changed-since {ref}: not a git revision of {top}") from None
+        if not is_revision(baseline.repo, ref):
+            raise BaselineError(f"--changed-since {ref}: not a git revision of {top}")
         from akhbar.paths import PACKAGE_ROOT
 
         baseline.raw_changed = baseline._differs("corpus/raw")
@@ -528,10 +525,9 @@ class Baseline:
 
     def _differs(self, rel: str) -> bool:
         try:
-            subprocess.run(["git", "-C", str(self.repo), "diff", "--quiet", self.ref, "--", rel],
-                           check=True, capture_output=True)
+            run_git(self.repo, "diff", "--quiet", self.ref, "--", rel)
             return False
-        except subprocess.CalledProcessError:
+        except GitError:
             return True
 
     def line_hashes(self, path: Path) -> set[bytes]:
