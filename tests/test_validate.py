@@ -314,10 +314,18 @@ def test_network_is_blocked_during_tests():
         socket.create_connection(("192.0.2.1", 80), timeout=0.1)
 
 
-def test_duplicate_ids_come_last_in_id_order_and_point_at_the_first(tmp_path):
+@pytest.mark.parametrize("hashing", ["python", "modulo 3", "all equal"])
+def test_duplicate_ids_come_last_in_id_order_and_point_at_the_first(tmp_path, monkeypatch, hashing):
     """Every occurrence of an article id after its first (in file, then line order) is an
-    error pointing at the first, reported after all other diagnostics, by id."""
+    error pointing at the first, reported after all other diagnostics, by id. The ids are
+    kept as 64-bit hashes: the answer is the same when hashes of different ids meet (forced
+    here, with runs of 7 ids merged at the end)."""
+    import akhbar.validate
     from synthetic import synthetic_record, write_corpus
+
+    if hashing != "python":
+        monkeypatch.setattr(akhbar.validate, "_id_hash", (lambda _: 7) if hashing == "all equal" else (lambda i: hash(i) % 3))
+        monkeypatch.setattr(akhbar.validate._ArticleIds, "RUN", 7)
 
     ids = [f"synthetic-{n:016x}" for n in range(1, 101)]
     a = write_corpus(tmp_path, [synthetic_record(i) for i in ids] + [synthetic_record(ids[41])], "a.jsonl")
@@ -332,3 +340,15 @@ def test_duplicate_ids_come_last_in_id_order_and_point_at_the_first(tmp_path):
         ("a.jsonl", 101, ids[41], f"article id also used at {at}:42"),
         ("b.jsonl", 3, ids[98], f"article id also used at {at}:99"),
     ]
+
+
+def test_duplicate_id_after_a_byte_order_mark_and_cr_lf(tmp_path):
+    """The lines of a duplicate are read again at the end: a first line behind a byte-order
+    mark and lines ending in CR LF give the same ids as when they were validated."""
+    from synthetic import synthetic_record, write_corpus
+
+    shard = write_corpus(tmp_path, [synthetic_record(f"synthetic-{n:016x}") for n in (1, 2)])
+    lines = shard.read_bytes().splitlines()
+    shard.write_bytes(b"\xef\xbb\xbf" + lines[0] + b"\r\n" + lines[1] + b"\r\n" + lines[0] + b"\r\n")
+    found = [(d.check, d.line, d.article, d.message) for d in validate_paths([shard]) if d.check == "id-duplicate-article"]
+    assert found == [("id-duplicate-article", 3, f"synthetic-{1:016x}", f"article id also used at {display_path(shard)}:1")]

@@ -586,7 +586,8 @@ def check_record(record: dict, root: Path, report: Report, depth_checked: bool =
     """All per-record checks, in a fixed order (so output is stable): check_schema,
     check_schema_version, check_unicode, check_spans, check_mentions_nest, check_blocks,
     check_structure, check_layers and akhbar.provenance.check_provenance; together they raise
-    every check id of the classes SCHEMA, LABEL, UNICODE, SPAN, STRUCTURE and PROVENANCE.
+    every check id of the classes SCHEMA, LABEL, UNICODE, SPAN, STRUCTURE and PROVENANCE
+    except id-duplicate-article, which needs the whole corpus (akhbar.validate).
 
     `schema_valid` (the compiled schema's verdict) and `serialized` (orjson.dumps(record))
     save work when the parser already has them (akhbar.records.ParsedLine)."""

@@ -18,7 +18,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from akhbar.alignment import Mention, match, match_mentions
-from akhbar.git import GitError, run_git
+from akhbar.git import is_revision
 from akhbar.sources import InputError, load_collection
 
 CONTEXT = 30
@@ -45,14 +45,6 @@ class DiffError(Exception):
 # ---- loading ---------------------------------------------------------------------------------
 
 
-def _is_revision(repo: Path, rev: str) -> bool:
-    try:
-        run_git(repo, "rev-parse", "--verify", "--quiet", f"{rev}^{{commit}}")
-        return True
-    except GitError:
-        return False
-
-
 def _source(spec: str, repo: Path) -> tuple[str, Path | None]:
     """What `akhbar.sources` reads for a side: a file or folder as given, `REV:path` in the
     repository, or a revision's shards under corpus/."""
@@ -61,7 +53,7 @@ def _source(spec: str, repo: Path) -> tuple[str, Path | None]:
         return spec, None
     if ":" in rev:
         return rev, repo
-    if not _is_revision(repo, rev):
+    if not is_revision(repo, rev):
         raise DiffError(f"{spec}: neither a file or folder nor a git revision of {repo}")
     return f"{rev}:corpus", repo
 

@@ -20,3 +20,12 @@ def run_git(cwd: Path | None, *args: str) -> bytes:
         lines = done.stderr.decode("utf-8", "replace").strip().splitlines()
         raise GitError(lines[0] if lines else f"git {' '.join(args)} failed")
     return done.stdout
+
+
+def is_revision(repo: Path, rev: str) -> bool:
+    """`rev` names a commit of the repository at `repo`."""
+    try:
+        run_git(repo, "rev-parse", "--verify", "--quiet", f"{rev}^{{commit}}")
+        return True
+    except GitError:
+        return False

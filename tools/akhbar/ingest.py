@@ -138,6 +138,38 @@ class IngestOptions:
     date: str | None = None  # annotation.updated; today by default
 
 
+# The fields of `source`, null unless the ingest knows them.
+SOURCE_FIELDS = ("publisher", "url", "published", "author", "dateline", "raw_file", "raw_sha256", "collection",
+                 "section", "revision", "locator", "text_derivation", "translation")
+
+
+def draft_record(article_id: str, title: str | None, text: str, blocks: list[dict], source: dict, license: dict,
+                 date: str | None) -> dict:
+    """A new draft record, not annotated yet (every layer pending); `source` fields not given
+    are null. `date` (annotation.updated) is today by default."""
+    return {
+        "id": article_id,
+        "schema_version": CURRENT_SCHEMA_VERSION,
+        "split": assign_split(article_id),
+        "language": "ar",
+        "title": title,
+        "text": text,
+        "blocks": blocks,
+        "source": {**dict.fromkeys(SOURCE_FIELDS), **source},
+        "license": license,
+        "entities": [],
+        "quotes": [],
+        "events": [],
+        "annotation": {
+            "status": "draft",
+            "annotators": [],
+            "guidelines_version": GUIDELINES_VERSION,
+            "updated": date or dt.date.today().isoformat(),
+            "layers": {"entities": "pending", "quotes": "pending", "events": "pending"},
+        },
+    }
+
+
 def build_record(raw_path: Path, raw_rel: str, options: IngestOptions) -> dict:
     data = raw_path.read_bytes()
     try:
@@ -148,42 +180,13 @@ def build_record(raw_path: Path, raw_rel: str, options: IngestOptions) -> dict:
     if not text:
         raise IngestError(f"{raw_path}: no text left after cleaning")
     slug = options.slug or slugify(options.publisher)
-    article_id = f"{slug}-{article_key(raw_path, text)}"
-    return {
-        "id": article_id,
-        "schema_version": CURRENT_SCHEMA_VERSION,
-        "split": assign_split(article_id),
-        "language": "ar",
-        "title": options.title,
-        "text": text,
-        "blocks": make_blocks(text, options.title, options.author, options.lede),
-        "source": {
-            "publisher": options.publisher,
-            "url": options.url,
-            "published": options.published,
-            "author": options.author,
-            "dateline": options.dateline or dateline_from_byline(text, options.author),
-            "raw_file": raw_rel,
-            "raw_sha256": hashlib.sha256(data).hexdigest(),
-            "collection": None,
-            "section": None,
-            "revision": None,
-            "locator": None,
-            "text_derivation": None,
-            "translation": None,
-        },
-        "license": {"text": options.text_license, "attribution": None, "annotations": options.annotation_license},
-        "entities": [],
-        "quotes": [],
-        "events": [],
-        "annotation": {
-            "status": "draft",
-            "annotators": [],
-            "guidelines_version": GUIDELINES_VERSION,
-            "updated": options.date or dt.date.today().isoformat(),
-            "layers": {"entities": "pending", "quotes": "pending", "events": "pending"},
-        },
-    }
+    source = {"publisher": options.publisher, "url": options.url, "published": options.published, "author": options.author,
+              "dateline": options.dateline or dateline_from_byline(text, options.author),
+              "raw_file": raw_rel, "raw_sha256": hashlib.sha256(data).hexdigest()}
+    return draft_record(f"{slug}-{article_key(raw_path, text)}", options.title, text,
+                        make_blocks(text, options.title, options.author, options.lede), source,
+                        {"text": options.text_license, "attribution": None, "annotations": options.annotation_license},
+                        options.date)
 
 
 def ingest(raw_path: Path, root: Path, options: IngestOptions, shard: Path | None = None) -> tuple[dict, Path]:
@@ -214,43 +217,14 @@ def ingest(raw_path: Path, root: Path, options: IngestOptions, shard: Path | Non
 def collection_record(collection, article, raw_rel: str, raw_sha256: str, date: str | None = None) -> dict:
     """The draft record of one article of a collection (`akhbar.adapters`)."""
     text = article.text
-    article_id = f"{collection.slug}-{hashlib.sha256(text.encode('utf-8')).hexdigest()[:16]}"
-    return {
-        "id": article_id,
-        "schema_version": CURRENT_SCHEMA_VERSION,
-        "split": assign_split(article_id),
-        "language": "ar",
-        "title": article.title,
-        "text": text,
-        "blocks": make_blocks(text, article.title, None, lede=True, headings=collection.headings),
-        "source": {
-            "publisher": collection.publisher,
-            "url": article.url,
-            "published": None,
-            "author": None,
-            "dateline": None,
-            "raw_file": raw_rel,
-            "raw_sha256": raw_sha256,
-            "collection": collection.name,
-            "section": article.section,
-            "revision": article.revision,
-            "locator": {"lines": list(article.lines)},
-            "text_derivation": article.text_derivation,
-            "translation": article.translation,
-        },
-        "license": {"text": collection.text_license, "attribution": collection.attribution,
-                    "annotations": DEFAULT_ANNOTATION_LICENSE},
-        "entities": [],
-        "quotes": [],
-        "events": [],
-        "annotation": {
-            "status": "draft",
-            "annotators": [],
-            "guidelines_version": GUIDELINES_VERSION,
-            "updated": date or dt.date.today().isoformat(),
-            "layers": {"entities": "pending", "quotes": "pending", "events": "pending"},
-        },
-    }
+    source = {"publisher": collection.publisher, "url": article.url, "raw_file": raw_rel, "raw_sha256": raw_sha256,
+              "collection": collection.name, "section": article.section, "revision": article.revision,
+              "locator": {"lines": list(article.lines)}, "text_derivation": article.text_derivation,
+              "translation": article.translation}
+    return draft_record(f"{collection.slug}-{hashlib.sha256(text.encode('utf-8')).hexdigest()[:16]}", article.title, text,
+                        make_blocks(text, article.title, None, lede=True, headings=collection.headings), source,
+                        {"text": collection.text_license, "attribution": collection.attribution,
+                         "annotations": DEFAULT_ANNOTATION_LICENSE}, date)
 
 
 def existing_records(shard: Path) -> list[dict]:

@@ -23,6 +23,12 @@ WORD = re.compile(r"[^\W_]+")
 LAYERS = ("articles", "words", "mentions", "entities", "quotes", "speaker_kinds", "events")
 
 
+def text_origin(record: dict) -> str:
+    """"translated" for a text translated from another language (source.translation, schema
+    1.1), else "native"."""
+    return "translated" if record.get("source", {}).get("translation") else "native"
+
+
 @dataclass
 class CorpusStats:
     # counts[(layer, label, split)]; label "" for layer totals
@@ -40,7 +46,7 @@ class CorpusStats:
         c["sources", source.get("collection") or "(single file)", split] += 1
         c["sections", source.get("section") or "(none)", split] += 1
         c["text_licenses", record.get("license", {}).get("text", "?"), split] += 1
-        c["translated", "translated" if source.get("translation") else "native", split] += 1
+        c["translated", text_origin(record), split] += 1
         c["status", record.get("annotation", {}).get("status", "?"), split] += 1
         for entity in record.get("entities", []):
             c["entities", entity["type"], split] += 1

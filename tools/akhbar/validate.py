@@ -7,17 +7,18 @@ processes run it over byte ranges of about RANGE_BYTES. Either way `_assemble` r
 lines, runs the checks that need the file in order (records-not-sorted, the final newline,
 the duplicate ids across all files) and yields the diagnostics in the same order.
 
-Memory is one record at a time, plus one entry per article id (id-duplicate-article is known
-only when every file has been read): about 150 bytes an article, measured as 14 MB more peak
-memory at 100,000 articles than at 10,000 (docs/performance.md).
+Memory is one record at a time, plus 16 bytes per article id (id-duplicate-article is known
+only when every file has been read): a 64-bit hash of the id and its place, the lines whose
+hashes meet being read again at the end to confirm and name the duplicate.
 """
 
 from __future__ import annotations
 
 import hashlib
+import heapq
 import os
 import re
-import subprocess
+from array import array
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -26,7 +27,7 @@ import orjson
 
 from akhbar.checks import check_record
 from akhbar.diagnostics import ERROR, Diagnostic
-from akhbar.git import GitError, run_git
+from akhbar.git import GitError, is_revision, run_git
 from akhbar.paths import corpus_root_of, project_root
 from akhbar.provenance import ProvenanceCache, check_provenance
 from akhbar.records import BOM, few_collections, parse_line
@@ -77,11 +78,11 @@ def validate_paths(paths: Iterable[Path], root: Path | None = None, summary: Sum
     the same order, as with jobs=1. With a baseline (--changed-since), lines unchanged since
     it are not validated again; their ids still take part in the corpus-wide checks.
 
-    Every check id can come out: those of a line (_validate_line: the FORMAT checks of its
-    bytes, the JSON checks of akhbar.records.parse_line, record-not-canonical and every
-    record check of akhbar.checks.check_record) and those that need the file or the corpus
-    (_assemble: records-not-sorted, file-no-final-newline, file-unreadable,
-    id-duplicate-article)."""
+    Every check id can come out. Of a line: file-bom, file-crlf, file-blank-line,
+    file-not-utf8, json-not-object, record-not-canonical, the JSON checks of
+    akhbar.records.parse_line and every record check of akhbar.checks.check_record. Of a
+    file or the corpus: records-not-sorted, file-no-final-newline, file-unreadable and
+    id-duplicate-article."""
     paths = [Path(p) for p in paths]
     summary = summary if summary is not None else Summary()
     plan = [_File(path, display_path(path), root or corpus_root_of(path) or project_root()) for path in paths]
@@ -98,7 +99,8 @@ def validate_paths(paths: Iterable[Path], root: Path | None = None, summary: Sum
 
 def validate_file(path: Path, root: Path | None = None, summary: Summary | None = None,
                   baseline: Baseline | None = None) -> Iterator[Diagnostic]:
-    """Diagnostics of one shard, streamed; its duplicate ids come after its other diagnostics."""
+    """Diagnostics of one shard, streamed, as validate_paths gives them (every check id);
+    its duplicate ids come after its other diagnostics."""
     return validate_paths([path], root, summary, baseline=baseline)
 
 
@@ -217,7 +219,7 @@ def _validate_line(raw: bytes, number: int, file: _File, provenance: ProvenanceC
     if not isinstance(record, dict):
         add("json-not-object", f"the line is a JSON {_json_type(record)}, not an object")
         return out, None
-    record_id = record.get("id") if isinstance(record.get("id"), str) else None
+    record_id = _article_id(record)
     if not parsed.canonical and not parsed.problems:
         add("record-not-canonical", "not in canonical form; run akhbar fmt", article=record_id)
 
@@ -297,34 +299,109 @@ def _assemble(plan: list[_File], outcomes: Iterator[Outcome], summary: Summary) 
 
 
 class _ArticleIds:
-    """Every article id met, with where it was first met (file, line), for
-    id-duplicate-article: a plain table, about 150 bytes an article."""
+    """Every article id met, for id-duplicate-article, in 16 bytes an article: a 64-bit hash
+    of the id and where it was met (file index << 32 | line), kept in arrays sorted in runs of
+    RUN ids. When every file has been read the runs are merged; only ids whose hashes meet
+    are read again from their lines (each file once, up to its last such line), to confirm
+    the duplicate and to name it. A dict from id to place cost about 150 bytes an article."""
+
+    RUN = 8192
 
     def __init__(self) -> None:
         self.files: list[str] = []  # display names, by file index
+        self._paths: list[Path] = []
         self._file_indexes: dict[Path, int] = {}
-        self._first: dict[str, int] = {}  # id -> file index << 32 | line
-        self._repeats: list[tuple[str, int, int]] = []  # (id, file index, line) after the first
+        self._runs: list[tuple[array, array]] = []  # (hashes, places), each sorted by hash
+        self._pending: list[tuple[int, int]] = []
 
     def file_index(self, name: str, path: Path) -> int:
         index = self._file_indexes.get(path)
         if index is None:
             index = self._file_indexes[path] = len(self.files)
             self.files.append(name)
+            self._paths.append(path)
         return index
 
     def add(self, record_id: str, file_index: int, line: int) -> None:
-        where = file_index << 32 | line
-        if self._first.setdefault(record_id, where) != where:
-            self._repeats.append((record_id, file_index, line))
+        self._pending.append((_id_hash(record_id), file_index << 32 | line))
+        if len(self._pending) == self.RUN:
+            self._sort_pending()
+
+    def _sort_pending(self) -> None:
+        self._pending.sort()
+        self._runs.append((array("Q", (h for h, _ in self._pending)), array("Q", (p for _, p in self._pending))))
+        self._pending = []
 
     def duplicates(self) -> Iterator[Diagnostic]:
-        """An `id-duplicate-article` error for every occurrence of an id after its first,
-        pointing at the first; by id, then file and line."""
-        for record_id, file_index, line in sorted(self._repeats):
-            first_file, first_line = divmod(self._first[record_id], 1 << 32)
+        """An `id-duplicate-article` error for every occurrence of an id after its first
+        (in file, then line order), pointing at the first; by id, then file and line."""
+        places: dict[str, set[int]] = {}
+        for record_id, place in self._read_again(self._places_of_equal_hashes()):
+            places.setdefault(record_id, set()).add(place)  # a file given twice is one place
+        repeats = []
+        for record_id, found in places.items():
+            first, *others = sorted(found)
+            repeats += [(record_id, place, first) for place in others]
+        for record_id, place, first in sorted(repeats):
+            first_file, first_line = divmod(first, 1 << 32)
+            file_index, line = divmod(place, 1 << 32)
             yield Diagnostic("id-duplicate-article", f"article id also used at {self.files[first_file]}:{first_line}",
                              self.files[file_index], line, record_id)
+
+    def _places_of_equal_hashes(self) -> set[int]:
+        """The places of the ids whose hash is also another id's (almost always the same id)."""
+        self._sort_pending()
+        merged = heapq.merge(*(zip(hashes, places, strict=True) for hashes, places in self._runs))
+        out: set[int] = set()
+        previous_hash, previous_place = None, 0
+        for hashed, place in merged:
+            if hashed == previous_hash:
+                out.update((previous_place, place))
+            previous_hash, previous_place = hashed, place
+        return out
+
+    def _read_again(self, places: set[int]) -> Iterator[tuple[str, int]]:
+        """(article id, place) of the lines at these places, each file read once up to its
+        last wanted line, the id taken as the validation of the line took it."""
+        wanted: dict[int, set[int]] = {}
+        for place in places:
+            file_index, line = divmod(place, 1 << 32)
+            wanted.setdefault(file_index, set()).add(line)
+        for file_index, lines in sorted(wanted.items()):
+            last = max(lines)
+            try:
+                with open(self._paths[file_index], "rb") as f:
+                    for number, line in enumerate(f, 1):
+                        if number in lines and (record_id := _line_id(line, number == 1)) is not None:
+                            yield record_id, file_index << 32 | number
+                        if number == last:
+                            break
+            except OSError:
+                continue  # changed since it was validated; nothing to confirm
+
+
+def _id_hash(record_id: str) -> int:
+    """The id's hash as an unsigned 64-bit value (salted per process: used in this one)."""
+    return hash(record_id) & 0xFFFF_FFFF_FFFF_FFFF
+
+
+def _line_id(line: bytes, at_file_start: bool) -> str | None:
+    """The article id of a line read again, as _validate_line takes it (None: it has none)."""
+    raw = line[:-1] if line.endswith(b"\n") else line
+    if at_file_start and raw.startswith(BOM):
+        raw = raw[len(BOM):]
+    raw = raw[:-1] if raw.endswith(b"\r") else raw
+    try:
+        parsed = parse_line(raw)
+    except UnicodeDecodeError:
+        return None
+    return _article_id(parsed.value) if parsed.ok else None
+
+
+def _article_id(record) -> str | None:
+    """The article id of a parsed line, when it is an object with a string id."""
+    record_id = record.get("id") if isinstance(record, dict) else None
+    return record_id if isinstance(record_id, str) else None
 
 
 def _ends_with_newline(path: Path) -> bool:
@@ -431,10 +508,8 @@ class Baseline:
         except BaselineError:
             raise BaselineError(f"--changed-since needs a git repository; {near} is not in one") from None
         baseline = cls(ref, Path(top))
-        try:
-            _git(baseline.repo, "rev-parse", "--verify", "--quiet", f"{ref}^{{commit}}")
-        except BaselineError:
-            raise BaselineError(f"--changed-since {ref}: not a git revision of {top}") from None
+        if not is_revision(baseline.repo, ref):
+            raise BaselineError(f"--changed-since {ref}: not a git revision of {top}")
         from akhbar.paths import PACKAGE_ROOT
 
         baseline.raw_changed = baseline._differs("corpus/raw")
@@ -450,10 +525,9 @@ class Baseline:
 
     def _differs(self, rel: str) -> bool:
         try:
-            subprocess.run(["git", "-C", str(self.repo), "diff", "--quiet", self.ref, "--", rel],
-                           check=True, capture_output=True)
+            run_git(self.repo, "diff", "--quiet", self.ref, "--", rel)
             return False
-        except subprocess.CalledProcessError:
+        except GitError:
             return True
 
     def line_hashes(self, path: Path) -> set[bytes]:

@@ -11,6 +11,11 @@ class UsageError(Exception):
     """Bad arguments or missing inputs: reported as one message, exit code 2."""
 
 
+def add_shard_paths(parser) -> None:
+    """The `paths` argument of the commands that read shards, as expand_shards takes it."""
+    parser.add_argument("paths", nargs="*", help="shards or folders (default: every shard under corpus/)")
+
+
 def expand_shards(paths: list[str], root: Path) -> list[Path]:
     """Files as given; folders become the *.jsonl shards below them (raw files excluded);
     nothing given means every shard under the root's corpus/."""

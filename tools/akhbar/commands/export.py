@@ -5,14 +5,14 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from akhbar.commands.common import EXIT_OK, UsageError, expand_shards
+from akhbar.commands.common import EXIT_OK, UsageError, add_shard_paths, expand_shards
 
 FORMATS = ("brat", "labelstudio", "conll")
 
 
 def register(sub) -> None:
     p = sub.add_parser("export", help="write records as brat standoff, Label Studio tasks or CoNLL BIO")
-    p.add_argument("paths", nargs="*", help="shards or folders (default: every shard under corpus/)")
+    add_shard_paths(p)
     p.add_argument("--format", required=True, choices=FORMATS, help="output format")
     p.add_argument("--out", required=True, help="output folder (created if missing)")
     p.add_argument("--id", dest="ids", action="append", default=[], metavar="ARTICLE", help="export only this article (repeatable)")

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import sys
 
-from akhbar.commands.common import EXIT_INVALID, EXIT_OK, expand_shards
+from akhbar.commands.common import EXIT_INVALID, EXIT_OK, add_shard_paths, expand_shards
 
 
 def register(sub) -> None:
     p = sub.add_parser("fmt", help="rewrite shards in canonical form (atomic)")
-    p.add_argument("paths", nargs="*", help="shards or folders (default: every shard under corpus/)")
+    add_shard_paths(p)
     p.add_argument("--check", action="store_true", help="report files that are not canonical; write nothing")
     p.set_defaults(func=run)
 

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from akhbar.commands.common import EXIT_INVALID, EXIT_OK, UsageError, expand_shards
+from akhbar.commands.common import EXIT_INVALID, EXIT_OK, UsageError, add_shard_paths, expand_shards
 
 
 def register(sub) -> None:
     p = sub.add_parser("migrate", help="bring records of an older 1.x schema to the current schema (atomic)")
-    p.add_argument("paths", nargs="*", help="shards or folders (default: every shard under corpus/)")
+    add_shard_paths(p)
     p.add_argument("--check", action="store_true", help="report shards that need migrating; write nothing")
     p.set_defaults(func=run)
 

@@ -5,12 +5,12 @@ from __future__ import annotations
 import json
 import sys
 
-from akhbar.commands.common import EXIT_OK, UsageError, expand_shards
+from akhbar.commands.common import EXIT_OK, UsageError, add_shard_paths, expand_shards
 
 
 def register(sub) -> None:
     p = sub.add_parser("stats", help="counts per layer, label and split")
-    p.add_argument("paths", nargs="*", help="shards or folders (default: every shard under corpus/)")
+    add_shard_paths(p)
     p.add_argument("--format", choices=("text", "json", "markdown"), default="text", help="output format (default: text)")
     p.set_defaults(func=run)
 

@@ -6,13 +6,13 @@ import json
 import sys
 from pathlib import Path
 
-from akhbar.commands.common import EXIT_INVALID, EXIT_OK, UsageError, expand_shards
+from akhbar.commands.common import EXIT_INVALID, EXIT_OK, UsageError, add_shard_paths, expand_shards
 from akhbar.diagnostics import CHECKS
 
 
 def register(sub) -> None:
     p = sub.add_parser("validate", help="check shards against the schema and the semantic checks")
-    p.add_argument("paths", nargs="*", help="shards or folders (default: every shard under corpus/)")
+    add_shard_paths(p)
     p.add_argument("--format", choices=("text", "json", "github"), default="text", help="output format (default: text)")
     p.add_argument("--exclude", action="append", default=[], metavar="CHECK", help="skip a check id (repeatable)")
     p.add_argument("--quiet", action="store_true", help="text format: print the summary only")

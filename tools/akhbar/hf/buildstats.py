@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 
 from akhbar import __version__, labels
 from akhbar.hf import CONFIGS
+from akhbar.stats import text_origin
 
 
 @dataclass
@@ -49,7 +50,7 @@ class BuildStats:
         self.text_licenses[record["license"]["text"]] += 1
         self.annotation_licenses[record["license"]["annotations"]] += 1
         self.publishers[record["source"]["publisher"]] += 1
-        self.translated[(split, "translated" if record["source"].get("translation") else "native")] += 1
+        self.translated[(split, text_origin(record))] += 1
         self.statuses[record["annotation"]["status"]] += 1
         self.guidelines[record["annotation"]["guidelines_version"]] += 1
         self.schema_versions[record["schema_version"]] += 1

@@ -101,10 +101,6 @@ def articles() -> Features:
     })
 
 
-# The record's own top-level fields (everything in `articles` except the derived ones).
-DERIVED_ARTICLE_FIELDS = ("event_types",)
-
-
 @cache
 def ner() -> Features:
     return Features({
