@@ -4,6 +4,8 @@ cannot tell different stories."""
 
 from __future__ import annotations
 
+from akhbar.tables import markdown_table
+
 PRF_HEAD = ("", "P", "R", "F1", "TP", "FP", "FN")
 RATE_HEAD = ("among matched pairs", "agreement", "agree/total", "kappa")
 
@@ -100,7 +102,5 @@ def _md_cell(text: str) -> str:
 def as_markdown(result: dict, by_type: bool = False) -> str:
     out = [f"- {_md_cell(line)}" for line in preamble(result)]
     for title, head, rows in tables(result, by_type):
-        out += ["", f"**{title}**", "", "| " + " | ".join(head[:1] + head[1:]) + " |",
-                "|" + "---|" + "---:|" * (len(head) - 1)]
-        out += ["| " + " | ".join(_md_cell(c) for c in row) + " |" for row in rows]
+        out += ["", f"**{title}**", "", markdown_table(head, [[_md_cell(c) for c in row] for row in rows], 1)]
     return "\n".join(out) + "\n"

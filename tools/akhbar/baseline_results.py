@@ -7,6 +7,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from akhbar.tables import figure, markdown_table
+
 RESULTS_FILE = Path("baselines") / "results.json"
 FORMAT = "akhbar-baselines/1"
 
@@ -63,29 +65,17 @@ def is_stale(results: dict, root: Path) -> bool:
     return corpus_digest([r for r in records if isinstance(r, dict) and "id" in r]) != results["corpus"]["sha256"]
 
 
-def _f(value) -> str:
-    return "—" if value is None else f"{value:.3f}"
-
-
-def _table(header: list[str], rows: list[list], text_columns: int = 1) -> str:
-    """Text columns (the first `text_columns`) aligned left, figures right."""
-    lines = ["| " + " | ".join(header) + " |",
-             "|" + "|".join("---" if i < text_columns else "---:" for i in range(len(header))) + "|"]
-    lines += ["| " + " | ".join(str(c) for c in row) + " |" for row in rows]
-    return "\n".join(lines)
-
-
 def _ci(interval) -> str:
     return "—" if not interval else f"{interval[0]:.3f}–{interval[1]:.3f}"
 
 
 def _prf(node: dict) -> list[str]:
-    return [_f(node["precision"]), _f(node["recall"]), _f(node["f1"])]
+    return [figure(node["precision"]), figure(node["recall"]), figure(node["f1"])]
 
 
 def splits_table(results: dict) -> str:
     keys = ("articles", "sentences", "tokens", "mentions", "quotes", "events")
-    return _table(["split", *keys], [[split, *(sizes[k] for k in keys)] for split, sizes in results["splits"].items()])
+    return markdown_table(["split", *keys], [[split, *(sizes[k] for k in keys)] for split, sizes in results["splits"].items()], 1)
 
 
 def _setting(baseline: dict) -> str:
@@ -98,40 +88,40 @@ def ner_table(results: dict) -> str:
     for key, name in names.items():
         baseline = results["ner"][key]
         test = baseline["test"]
-        rows.append([name, _setting(baseline), *_prf(test["seqeval"]), _f(test["official"]["exact"]["f1"]),
-                     _ci(test["official"].get("exact_f1_ci95")), _f(test["official"]["overlap"]["f1"])])
+        rows.append([name, _setting(baseline), *_prf(test["seqeval"]), figure(test["official"]["exact"]["f1"]),
+                     _ci(test["official"].get("exact_f1_ci95")), figure(test["official"]["overlap"]["f1"])])
     lexicon = results["ner"]["lexicon"]["test"].get("official_exact_mentions")
     note = ("" if lexicon is None else
             "\n\nThe lexicon's own mentions are character spans (proclitics outside, nested names kept); scored on the "
-            f"exact gold mentions rather than the token view, its F1 is {_f(lexicon['exact']['f1'])} exact and "
-            f"{_f(lexicon['overlap']['f1'])} overlapping.")
-    return _table(["baseline", "setting (validation)", "P (strict IOB2)", "R", "F1", "F1, official exact",
-                   "95% CI", "F1, official overlap"], rows, 2) + note
+            f"exact gold mentions rather than the token view, its F1 is {figure(lexicon['exact']['f1'])} exact and "
+            f"{figure(lexicon['overlap']['f1'])} overlapping.")
+    return markdown_table(["baseline", "setting (validation)", "P (strict IOB2)", "R", "F1", "F1, official exact",
+                           "95% CI", "F1, official overlap"], rows, 2) + note
 
 
 def ner_types_table(results: dict) -> str:
     lexicon, crf = (results["ner"][k]["test"]["seqeval"]["by_type"] for k in ("lexicon", "crf"))
     types = sorted(set(lexicon) | set(crf), key=lambda t: -max(lexicon.get(t, {}).get("support", 0), crf.get(t, {}).get("support", 0)))
-    return _table(["type", "test mentions", "lexicon F1", "CRF F1"],
-                  [[t, (crf.get(t) or lexicon.get(t))["support"], _f(lexicon.get(t, {}).get("f1")), _f(crf.get(t, {}).get("f1"))]
-                   for t in types])
+    rows = [[t, (crf.get(t) or lexicon.get(t))["support"], figure(lexicon.get(t, {}).get("f1")), figure(crf.get(t, {}).get("f1"))]
+            for t in types]
+    return markdown_table(["type", "test mentions", "lexicon F1", "CRF F1"], rows, 1)
 
 
 def quotes_table(results: dict) -> str:
     q = results["quotes"]["rules"]["test"]
-    return _table(["baseline", "setting (validation)", "quote P", "R", "F1", "content overlap", "cue", "cue lemma", "speaker",
-                   "type", "F1 with the right speaker", "95% CI"],
-                  [["rules", _setting(results["quotes"]["rules"]), *_prf(q["match"]), _f(q["mean_overlap"]),
-                    _f(q["cue_accuracy"]), _f(q["cue_lemma_accuracy"]), _f(q["speaker_accuracy"]), _f(q["type_accuracy"]),
-                    _f(q["attributed"]["f1"]), _ci(q.get("attributed_f1_ci95"))]], 2)
+    return markdown_table(["baseline", "setting (validation)", "quote P", "R", "F1", "content overlap", "cue", "cue lemma", "speaker",
+                           "type", "F1 with the right speaker", "95% CI"],
+                          [["rules", _setting(results["quotes"]["rules"]), *_prf(q["match"]), figure(q["mean_overlap"]),
+                            figure(q["cue_accuracy"]), figure(q["cue_lemma_accuracy"]), figure(q["speaker_accuracy"]), figure(q["type_accuracy"]),
+                            figure(q["attributed"]["f1"]), _ci(q.get("attributed_f1_ci95"))]], 2)
 
 
 def events_table(results: dict) -> str:
     v = results["events"]["trigger_lexicon"]["test"]
-    return _table(["baseline", "setting (validation)", "trigger P", "R", "F1", "category accuracy", "F1 trigger + category",
-                   "95% CI"],
-                  [["trigger lexicon", _setting(results["events"]["trigger_lexicon"]), *_prf(v["trigger"]),
-                    _f(v["category_accuracy"]), _f(v["typed"]["f1"]), _ci(v.get("typed_f1_ci95"))]], 2)
+    return markdown_table(["baseline", "setting (validation)", "trigger P", "R", "F1", "category accuracy", "F1 trigger + category",
+                           "95% CI"],
+                          [["trigger lexicon", _setting(results["events"]["trigger_lexicon"]), *_prf(v["trigger"]),
+                            figure(v["category_accuracy"]), figure(v["typed"]["f1"]), _ci(v.get("typed_f1_ci95"))]], 2)
 
 
 def transfer_table(results: dict) -> str:
@@ -139,8 +129,8 @@ def transfer_table(results: dict) -> str:
     if "skipped" in transfer:
         return f"_Transfer not run: {transfer['skipped']}._"
     names = {"akhbar": "Akhbar", "aqmar": "AQMAR", "newsfane": "NewsFANE Gold"}
-    return _table(["trained on", "scored on", "P", "R", "F1"],
-                  [[names[r["train"]], names[r["test"]], *_prf(r["scores"])] for r in transfer["results"]], 2)
+    return markdown_table(["trained on", "scored on", "P", "R", "F1"],
+                          [[names[r["train"]], names[r["test"]], *_prf(r["scores"])] for r in transfer["results"]], 2)
 
 
 def recorded(results: dict) -> str:

@@ -11,6 +11,7 @@ from collections.abc import Callable, Iterator
 from akhbar import labels
 from akhbar.diagnostics import CHECKS
 from akhbar.schema import article_schema
+from akhbar.tables import figure, markdown_table
 
 
 def _cell(text: str) -> str:
@@ -68,57 +69,57 @@ def record_fields() -> Iterator[tuple[str, str, bool, str]]:
 
 
 def schema_fields_markdown() -> str:
-    rows = [f"| `{path}` | {_cell(kind)} | {'yes' if req else 'no'} | {_cell(desc)} |" for path, kind, req, desc in record_fields()]
-    return "| field | type | required | description |\n|---|---|---|---|\n" + "\n".join(rows)
+    rows = [[f"`{path}`", _cell(kind), "yes" if req else "no", _cell(desc)] for path, kind, req, desc in record_fields()]
+    return markdown_table(["field", "type", "required", "description"], rows)
 
 
 def entity_types_markdown() -> str:
     inventory = labels.inventory("entity_types")
     targets = list(inventory["mapping_targets"])
-    head = "| type | kind | definition | " + " | ".join(inventory["mapping_targets"][t]["name"] for t in targets) + " |"
-    rows = [
-        f"| `{t['label']}` | {t['kind']} | {_cell(t['definition'])} | "
-        + " | ".join(f"`{t['mappings'][x]}`" if t["mappings"][x] else "—" for x in targets) + " |"
-        for t in inventory["types"]
-    ]
-    return head + "\n|---|---|---|" + "---|" * len(targets) + "\n" + "\n".join(rows)
+    header = ["type", "kind", "definition"] + [inventory["mapping_targets"][t]["name"] for t in targets]
+    rows = [[f"`{t['label']}`", t["kind"], _cell(t["definition"])]
+            + [f"`{t['mappings'][x]}`" if t["mappings"][x] else "—" for x in targets]
+            for t in inventory["types"]]
+    return markdown_table(header, rows)
 
 
 def plover_markdown() -> str:
     plover = labels.inventory("plover")
     src = plover["source"]
-    out = [f"Source: {src['repository']} `{src['file']}` (commit `{src['commit']}`, {src['manual_version']}), "
-           f"licence {src['license']}.", "", "| category | quad | recipient required | definition | modes |", "|---|---|---|---|---|"]
-    for c in plover["categories"]:
-        modes = ", ".join(f"`{m['label']}`" for m in c["modes"]) or "—"
-        out.append(f"| `{c['label']}` | {c['quad']} | {'yes' if c['recipient_required'] else 'no'} | {_cell(c['definition'])} | {modes} |")
-    out += ["", "### Modes", "", "| category | mode | definition |", "|---|---|---|"]
-    for c in plover["categories"]:
-        for m in c["modes"]:
-            out.append(f"| `{c['label']}` | `{m['label']}` | {_cell(m['definition'])} |")
-    out += ["", "### Contexts", "", "| context | definition |", "|---|---|"]
-    out += [f"| `{x['label']}` | {_cell(x['definition'])} |" for x in plover["contexts"]]
-    out += ["", "### Markers", "", "| field | PLOVER name | definition |", "|---|---|---|"]
-    out += [f"| `{x['label']}` | {x['plover_name']} | {_cell(x['definition'])} |" for x in plover["markers"]]
-    return "\n".join(out)
+    categories = plover["categories"]
+    return "\n\n".join([
+        f"Source: {src['repository']} `{src['file']}` (commit `{src['commit']}`, {src['manual_version']}), "
+        f"licence {src['license']}.",
+        markdown_table(["category", "quad", "recipient required", "definition", "modes"],
+                       [[f"`{c['label']}`", c["quad"], "yes" if c["recipient_required"] else "no", _cell(c["definition"]),
+                         ", ".join(f"`{m['label']}`" for m in c["modes"]) or "—"] for c in categories]),
+        "### Modes",
+        markdown_table(["category", "mode", "definition"],
+                       [[f"`{c['label']}`", f"`{m['label']}`", _cell(m["definition"])] for c in categories for m in c["modes"]]),
+        "### Contexts",
+        markdown_table(["context", "definition"], [[f"`{x['label']}`", _cell(x["definition"])] for x in plover["contexts"]]),
+        "### Markers",
+        markdown_table(["field", "PLOVER name", "definition"],
+                       [[f"`{x['label']}`", x["plover_name"], _cell(x["definition"])] for x in plover["markers"]]),
+    ])
 
 
 def simple_inventory_markdown(name: str) -> str:
     inventory = labels.inventory(name)
-    rows = [f"| `{x['label']}` | {_cell(x['definition'])} |" for x in inventory["labels"]]
-    return f"{inventory['description']}\n\n| label | definition |\n|---|---|\n" + "\n".join(rows)
+    rows = [[f"`{x['label']}`", _cell(x["definition"])] for x in inventory["labels"]]
+    return f"{inventory['description']}\n\n" + markdown_table(["label", "definition"], rows)
 
 
 def cue_lemmas_markdown() -> str:
     inventory = labels.inventory("cue_lemmas")
-    rows = [f'| <span lang="ar" dir="rtl">{x["lemma"]}</span> | {_cell(x["gloss"])} | <span lang="ar" dir="rtl">{"، ".join(x["forms"])}</span> |'
+    rows = [[f'<span lang="ar" dir="rtl">{x["lemma"]}</span>', _cell(x["gloss"]), f'<span lang="ar" dir="rtl">{"، ".join(x["forms"])}</span>']
             for x in inventory["labels"]]
-    return f"{inventory['description']}\n\n| lemma | gloss | forms |\n|---|---|---|\n" + "\n".join(rows)
+    return f"{inventory['description']}\n\n" + markdown_table(["lemma", "gloss", "forms"], rows)
 
 
 def checks_markdown() -> str:
-    rows = [f"| `{cid}` | {c.level} | {c.cls} | {_cell(c.summary)} |" for cid, c in CHECKS.items()]
-    return "| id | level | class | what it means |\n|---|---|---|---|\n" + "\n".join(rows)
+    rows = [[f"`{cid}`", c.level, c.cls, _cell(c.summary)] for cid, c in CHECKS.items()]
+    return markdown_table(["id", "level", "class", "what it means"], rows)
 
 
 def statistics_markdown() -> str:
@@ -170,12 +171,9 @@ def rendered_examples_markdown() -> str:
             f'<iframe class="akhbar-example" src="../{path}" title="{record["id"]} rendered by akhbar render" '
             f'style="width: 100%; height: 48rem; border: 1px solid #ccc;"></iframe>'
         )
-    rows = ["| article | title | section | status |", "|---|---|---|---|"]
-    for record in records:
-        title = _cell(record.get("title") or "") or "—"
-        rows.append(f"| [`{record['id']}`]({example_path(record['id'])}) | {title} | "
-                    f"{_cell(record['source'].get('section') or '') or '—'} | {record['annotation']['status']} |")
-    parts.append("### Every article\n\n" + "\n".join(rows))
+    rows = [[f"[`{r['id']}`]({example_path(r['id'])})", _cell(r.get("title") or "") or "—",
+             _cell(r["source"].get("section") or "") or "—", r["annotation"]["status"]] for r in records]
+    parts.append("### Every article\n\n" + markdown_table(["article", "title", "section", "status"], rows))
     return "\n\n".join(parts)
 
 
@@ -264,15 +262,15 @@ def _quick_cell(value, limit: int = QUICKSTART_CELL) -> str:
 def _row_table(config: str, rows: list[dict], split: str) -> str:
     columns = [c for c in QUICKSTART_COLUMNS.get(config, list(rows[0]) if rows else []) if not rows or c in rows[0]]
     counted = {"entities", "quotes", "events"} if config == "articles" else set()
-    lines = ["| " + " | ".join(columns) + " |", "|" + "---|" * len(columns)]
+    table = []
     for row in rows:
         cells = [f"{len(row[c] or [])}" if c in counted else _quick_cell(row[c]) for c in columns]
         if config == "articles":
             cells[0] = f"`{row['id']}`"
-        lines.append("| " + " | ".join(cells) + " |")
+        table.append(cells)
     note = " (list columns give their number of items)" if counted else ""
     return (f"The first {len(rows)} rows of `{split}`, class labels decoded with the features, long values "
-            f"shortened{note}:\n\n" + "\n".join(lines))
+            f"shortened{note}:\n\n" + markdown_table(columns, table))
 
 
 def _token_tables(rows: list[dict], split: str) -> str:
@@ -314,12 +312,9 @@ def agreement_markdown() -> str:
                    f"{total['articles']['scored']} articles; every count summed over them (micro-average).\n\n"
                    + as_markdown(total, by_type=True).replace(str(root) + "/", ""))
     names = list(headline(found[0][1]))
-    rows = ["| article | pair | " + " | ".join(names) + " |", "|---|---|" + "---:|" * len(names)]
-    for pair, result in found:
-        figures = headline(result)
-        rows.append(f"| `{pair.article}` | {pair.title} | "
-                    + " | ".join("—" if figures[n] is None else f"{figures[n]:.3f}" for n in names) + " |")
-    out.append("### Per article (F1; — where neither side has anything of the layer)\n\n" + "\n".join(rows))
+    rows = [[f"`{pair.article}`", pair.title, *(figure(headline(result)[n]) for n in names)] for pair, result in found]
+    out.append("### Per article (F1; — where neither side has anything of the layer)\n\n"
+               + markdown_table(["article", "pair", *names], rows, 2))
     for pair, result in found:
         shown = as_markdown(result, by_type=True).replace(str(root) + "/", "")
         out.append(f"### `{pair.article}`: {pair.title}\n\n{shown}")
@@ -334,17 +329,18 @@ def preannotate_markdown() -> str:
     result = evaluate(corpus_records())
     if not result["articles"]:
         return "No gold article yet: nothing to measure against."
-    rows = ["| proposal | precision | recall | F1 | right | wrong | missed |", "|---|---:|---:|---:|---:|---:|---:|"]
     names = {"mentions": "entity mentions (exact span and type)",
              "mentions_untyped": "entity mentions (exact span, any type)",
              "cues": "quote cues (exact span)",
              "triggers": "event triggers (overlapping span)",
              "triggers_typed": "event triggers with the right category"}
+    rows = []
     for key, label in names.items():
         r = result[key]
-        fmt = lambda v: "—" if v is None else f"{v:.3f}"  # noqa: E731
-        rows.append(f"| {label} | {fmt(r['precision'])} | {fmt(r['recall'])} | {fmt(r['f1'])} | {r['tp']} | {r['fp']} | {r['fn']} |")
-    return f"Measured on the {result['articles']} gold articles, each with a lexicon from all other annotated articles (leave-one-out):\n\n" + "\n".join(rows)
+        rows.append([label, figure(r["precision"]), figure(r["recall"]), figure(r["f1"]), r["tp"], r["fp"], r["fn"]])
+    return (f"Measured on the {result['articles']} gold articles, each with a lexicon from all other annotated articles "
+            "(leave-one-out):\n\n"
+            + markdown_table(["proposal", "precision", "recall", "F1", "right", "wrong", "missed"], rows, 1))
 
 
 def baselines_markdown() -> str:

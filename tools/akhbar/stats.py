@@ -15,6 +15,7 @@ from pathlib import Path
 
 from akhbar import labels
 from akhbar.records import iter_lines, parse_line
+from akhbar.tables import markdown_table
 
 # Words for statistics: maximal runs of letters, marks and digits (Arabic or Latin). The NER
 # config's tokenizer splits clitics and punctuation differently; this count is for sizing.
@@ -120,11 +121,9 @@ def collect(paths: Iterable[Path]) -> CorpusStats:
 # ---- rendering -------------------------------------------------------------------------------
 
 
-def _markdown_table(stats: CorpusStats, layer: str, order: Iterable[str], title: str, keep_zero: bool = True) -> str:
-    head = f"| {title} | " + " | ".join(stats.splits) + " | total |\n|---|" + "---:|" * (len(stats.splits) + 1)
-    rows = [f"| {lb} | " + " | ".join(str(n) for n in per) + f" | {total} |"
-            for lb, per, total in stats.table(layer, order) if keep_zero or total]
-    return head + "\n" + "\n".join(rows)
+def _markdown_table(stats: CorpusStats, layer: str, order: Iterable[str], title: str) -> str:
+    rows = [[lb, *per, total] for lb, per, total in stats.table(layer, order)]
+    return markdown_table([title, *stats.splits, "total"], rows, 1)
 
 
 def bar_chart_svg(rows: list[tuple[str, int]], title: str) -> str:
@@ -146,15 +145,12 @@ def bar_chart_svg(rows: list[tuple[str, int]], title: str) -> str:
 
 
 def to_markdown(stats: CorpusStats) -> str:
-    splits = " | ".join(stats.splits)
-    overview = (
-        f"| | {splits} | total |\n|---|" + "---:|" * (len(stats.splits) + 1) + "\n"
-        + "\n".join(
-            f"| {name} | " + " | ".join(str(stats.total(layer, None, sp)) for sp in stats.splits) + f" | {stats.total(layer)} |"
-            for name, layer in (("articles", "articles"), ("words", "words"), ("entity mentions", "mentions"),
-                                ("entities", "entities"), ("quotes", "quotes"), ("events", "events"))
-        )
-    )
+    overview = markdown_table(
+        ["", *stats.splits, "total"],
+        [[name, *(stats.total(layer, None, sp) for sp in stats.splits), stats.total(layer)]
+         for name, layer in (("articles", "articles"), ("words", "words"), ("entity mentions", "mentions"),
+                             ("entities", "entities"), ("quotes", "quotes"), ("events", "events"))],
+        1)
     mention_rows = [(lb, total) for lb, _per, total in stats.table("mentions", labels.entity_types()) if total]
     sections = [
         "## Overview\n\n" + overview,

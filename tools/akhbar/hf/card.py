@@ -20,6 +20,7 @@ from akhbar import __version__, labels
 from akhbar.hf import CONFIGS, DEFAULT_CONFIG
 from akhbar.hf import features as F
 from akhbar.records import atomic_write
+from akhbar.tables import figure, markdown_table
 
 DOCS_URL = "https://akhbar-corpus.github.io/akhbar/"
 REPO_URL = "https://github.com/akhbar-corpus/akhbar"
@@ -210,18 +211,12 @@ def _n(count: int, noun: str) -> str:
 # ---- the card -----------------------------------------------------------------------------------
 
 
-def _table(header: list[str], rows: list[list]) -> str:
-    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
-    lines += ["| " + " | ".join(str(c) for c in row) + " |" for row in rows]
-    return "\n".join(lines)
-
-
 def _counts_table(counter, names: list[str], splits: list[str]) -> str:
     rows = [[n] + [counter.get((s, n), 0) for s in splits] + [sum(counter.get((s, n), 0) for s in splits)]
             for n in names if any(counter.get((s, n), 0) for s in splits)]
     if not rows:
         return "_none annotated yet_"
-    return _table(["label"] + splits + ["total"], rows)
+    return markdown_table(["label"] + splits + ["total"], rows)
 
 
 def _feature_lines(config: str) -> str:
@@ -270,7 +265,7 @@ def native_and_translated(stats) -> str:
         "`source.translation` says from which language, outlet and document (null for native text). Keep only "
         "native articles with one filter:\n\n"
         "```python\nnative = ds.filter(lambda row: row[\"source\"][\"translation\"] is None)\n```\n\n"
-        + _table(["articles"] + splits + ["total"], rows) + "\n\n"
+        + markdown_table(["articles"] + splits + ["total"], rows) + "\n\n"
     )
 
 
@@ -299,15 +294,15 @@ def agreement_section(root: Path) -> str:
     from akhbar.agreement import pooled
 
     names = list(headline(found[0][1]))
-    rows = [[f"`{pair.article}`: {pair.title}"] + [_f1(headline(result)[n]) for n in names] for pair, result in found]
+    rows = [[f"`{pair.article}`: {pair.title}"] + [figure(headline(result)[n]) for n in names] for pair, result in found]
     total = pooled(root)
     if total is not None:
         rows.insert(0, [f"**all {total['articles']['scored']} double-annotated articles, A vs B (pooled)**"]
-                    + [_f1(headline(total)[n]) for n in names])
+                    + [figure(headline(total)[n]) for n in names])
     return ("F1 of one annotation against the other, computed with `akhbar agree` (full tables in the "
             f"documentation's agreement page, {DOCS_URL}agreement/). The annotators are sessions of the same AI "
             "assistant, so these figures are an upper bound, not comparable with human inter-annotator "
-            "agreement.\n\n" + _table(["pair"] + names, rows))
+            "agreement.\n\n" + markdown_table(["pair"] + names, rows))
 
 
 def baselines_section(root: Path) -> str:
@@ -320,10 +315,6 @@ def baselines_section(root: Path) -> str:
             "a test split of a few dozen articles gives wide confidence intervals, so read differences of a few "
             "points as noise. Each setting was chosen on validation.\n\n" + summaries_markdown() + "\n\n"
             + markdown(results, "####", results is not None and is_stale(results, root)))
-
-
-def _f1(value) -> str:
-    return "—" if value is None else f"{value:.3f}"
 
 
 def card_text(out: Path, stats, root: Path) -> str:
@@ -379,7 +370,7 @@ def card_text(out: Path, stats, root: Path) -> str:
                         + [stats.rows.get((config, s), 0) or "—" for s in splits])
         else:
             rows.append([f"`{config}` (not published)"] + ["—" for _ in splits])
-    parts.append(_table(["config"] + splits, rows) + "\n\n")
+    parts.append(markdown_table(["config"] + splits, rows) + "\n\n")
     parts.append("\n".join(f"- `{c}`: {CONFIG_SUMMARIES[c]}" for c in CONFIGS) + "\n\n")
     absent = [c for c in CONFIGS if c not in published]
     absent_text = ", ".join(f"`{c}` ({WHAT_IS_EMPTY.get(c, 'no rows')})" for c in absent)
@@ -523,7 +514,7 @@ def conll4_table() -> str:
         "outermost mention has no CoNLL-4 type (OCC, DATE…), mentions nested in it surface instead "
         "(وزير الخارجية المصري gives `MISC` for المصري). Tag names follow conll2003 order "
         f"({', '.join(F.conll4_tag_names())}). In Python: `akhbar.hf.features.conll4_mapping()`.\n\n"
-        + _table(["Akhbar", "CoNLL-4"], rows)
+        + markdown_table(["Akhbar", "CoNLL-4"], rows)
     )
 
 
