@@ -101,7 +101,7 @@ def ner_table(results: dict) -> str:
 
 def ner_types_table(results: dict) -> str:
     lexicon, crf = (results["ner"][k]["test"]["seqeval"]["by_type"] for k in ("lexicon", "crf"))
-    types = sorted(set(lexicon) | set(crf), key=lambda t: -max(lexicon.get(t, {}).get("support", 0), crf.get(t, {}).get("support", 0)))
+    types = sorted(set(lexicon) | set(crf), key=lambda t: (-max(lexicon.get(t, {}).get("support", 0), crf.get(t, {}).get("support", 0)), t))
     rows = [[t, (crf.get(t) or lexicon.get(t))["support"], figure(lexicon.get(t, {}).get("f1")), figure(crf.get(t, {}).get("f1"))]
             for t in types]
     return markdown_table(["type", "test mentions", "lexicon F1", "CRF F1"], rows, 1)
