@@ -12,7 +12,6 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 from akhbar.alignment import (
-    MARKERS,
     Doc,
     Event,
     Mention,
@@ -26,6 +25,7 @@ from akhbar.alignment import (
     read_doc,
     span_overlap,
 )
+from akhbar.labels import event_markers
 from akhbar.sources import Collection, InputError
 
 FORMAT = "akhbar-agree/1"
@@ -165,7 +165,7 @@ class Scores:
     category: Kappa = field(default_factory=Kappa)
     mode: Rate = field(default_factory=Rate)
     context: Rate = field(default_factory=Rate)
-    markers: dict[str, Rate] = field(default_factory=lambda: {m: Rate() for m in MARKERS})
+    markers: dict[str, Rate] = field(default_factory=lambda: {m: Rate() for m in event_markers()})
     arguments: dict[str, PRF] = field(default_factory=lambda: {r: PRF() for r in ("actor", "recipient", "other")})
 
     def add(self, other: Scores) -> None:

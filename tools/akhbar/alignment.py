@@ -14,6 +14,8 @@ from collections import Counter
 from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass, field
 
+from akhbar.labels import event_markers
+
 
 class RecordError(Exception):
     """A record lacks the structure the scorer relies on; the message says where in it."""
@@ -51,9 +53,6 @@ class Event:
     recipient: frozenset[str]
     arguments: frozenset[tuple[str, str]]  # (role, entity id)
     markers: tuple[tuple[str, bool], ...]
-
-
-MARKERS = ("negated", "future", "hypothetical", "historical")
 
 
 @dataclass
@@ -144,7 +143,7 @@ def _read_event(event, where: str, text: str | None, index: int) -> Event:
         frozenset(_string(e, f"{where}.actor") for e in _list(event, "actor", where)),
         frozenset(_string(e, f"{where}.recipient") for e in _list(event, "recipient", where)),
         frozenset(arguments),
-        tuple((name, event.get(name) is True) for name in MARKERS),
+        tuple((name, event.get(name) is True) for name in event_markers()),
     )
 
 

@@ -19,6 +19,7 @@ from pathlib import Path
 
 from akhbar.alignment import Mention, match, match_mentions
 from akhbar.git import is_revision
+from akhbar.labels import event_markers
 from akhbar.sources import InputError, load_collection
 
 CONTEXT = 30
@@ -305,7 +306,7 @@ def _event_summary(v: dict, name) -> str:
 
 def _event_parts(o: dict, n: dict, sides: _Sides) -> list[str]:
     parts = [f"trigger «{o['trigger']['text']}» → «{n['trigger']['text']}»"] if _trigger(o) != _trigger(n) else []
-    parts += _changed(o, n, ("category", "mode", "context", "negated", "future", "hypothetical", "historical", "magnitude"))
+    parts += _changed(o, n, ("category", "mode", "context", *event_markers(), "magnitude"))
     for k in ("actor", "recipient"):
         if [sides.emap.get(i) for i in o.get(k, [])] != n.get(k, []):
             parts.append(f"{k} [{', '.join(sides.ename(i, False) for i in o.get(k, []))}] → [{', '.join(sides.ename(i) for i in n.get(k, []))}]")

@@ -218,6 +218,18 @@ def iob2_spans(tags: list[str]) -> list[tuple[int, int, str]]:
     return [tuple(s) for s in spans]
 
 
+def tagged_entities(tags: list[str], starts: list[int], ends: list[int], text: str, prefix: str, numbered_from: int) -> list[dict]:
+    """Singleton entities, one per mention the IOB2 tags spell out over the tokens (ids
+    `{prefix}N`, their mention `{prefix}mN`, numbered on from `numbered_from`)."""
+    entities = []
+    for first, last, kind in iob2_spans(tags):
+        n = numbered_from + len(entities) + 1
+        start, end = starts[first], ends[last - 1]
+        entities.append({"id": f"{prefix}{n}", "type": kind, "name": text[start:end],
+                         "mentions": [{"id": f"{prefix}m{n}", "start": start, "end": end, "text": text[start:end]}]})
+    return entities
+
+
 def ner_entities(row: dict, gold: Gold, numbered_from: int) -> list[dict]:
     """Singleton entities, one per mention the row's tags spell out over its tokens (the
     row's own `token_starts`/`token_ends`, else those of the gold row with its id)."""
@@ -242,13 +254,7 @@ def ner_entities(row: dict, gold: Gold, numbered_from: int) -> list[dict]:
         starts, ends = gold_row["token_starts"], gold_row["token_ends"]
         if len(starts) != len(tags):
             raise RowError(f"ner_tags has {len(tags)} tags; sentence {row['id']} has {len(starts)} tokens")
-    entities = []
-    for first, last, kind in iob2_spans(tags):
-        n = numbered_from + len(entities) + 1
-        start, end = starts[first], ends[last - 1]
-        entities.append({"id": f"{PRED_PREFIX}{n}", "type": kind, "name": text[start:end],
-                         "mentions": [{"id": f"{PRED_PREFIX}m{n}", "start": start, "end": end, "text": text[start:end]}]})
-    return entities
+    return tagged_entities(tags, starts, ends, text, PRED_PREFIX, numbered_from)
 
 
 def _entity_ref(value, gold_record: dict, where: str) -> str | None:
@@ -318,7 +324,7 @@ def event_from_row(row: dict, gold_record: dict, index: int) -> dict:
         "trigger": {"start": start, "end": end},
         "actor": _parties(row, "actors", gold_record), "recipient": _parties(row, "recipients", gold_record),
         "arguments": arguments,
-        **{marker: row.get(marker) is True for marker in ("negated", "future", "hypothetical", "historical")},
+        **{marker: row.get(marker) is True for marker in labels.event_markers()},
     }
 
 
@@ -333,11 +339,8 @@ def token_view_gold(gold: Gold) -> Collection:
     by_article: dict[str, list[dict]] = defaultdict(list)
     for row in gold.ner_rows().values():
         text = gold.records.records[row["article_id"]].record["text"]
-        for first, last, kind in iob2_spans([names[t] for t in row["ner_tags"]]):
-            n = len(by_article[row["article_id"]]) + 1
-            start, end = row["token_starts"][first], row["token_ends"][last - 1]
-            by_article[row["article_id"]].append({"id": f"t{n}", "type": kind, "name": text[start:end], "mentions": [
-                {"id": f"tm{n}", "start": start, "end": end, "text": text[start:end]}]})
+        found = by_article[row["article_id"]]
+        found += tagged_entities([names[t] for t in row["ner_tags"]], row["token_starts"], row["token_ends"], text, "t", len(found))
     view = Collection(gold.records.spec + ", token view", files=gold.records.files)
     for article_id, located in gold.records.records.items():
         view.records[article_id] = Located({**located.record, "entities": by_article[article_id]}, located.file, located.line)

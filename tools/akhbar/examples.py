@@ -28,9 +28,9 @@ from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
 
 from akhbar.hf.tokenize import sentences
+from akhbar.labels import event_markers
 from akhbar.render import Page, Span, _css_name, esc, nest
 
-MARKERS = ("negated", "future", "hypothetical", "historical")
 # A quote shows its whole sentence(s). An event shows its sentence, cut to a window of words
 # around the trigger (with an ellipsis) when longer than this; a card's entity example is
 # shorter still.
@@ -240,7 +240,7 @@ class Builder(Page):
                 if span is not None:
                     spans.append(span)
                 fields.append((role, self.name(entity_id) + ("" if span is not None else " · mentioned outside this passage")))
-        markers = [m for m in MARKERS if event.get(m) is True]
+        markers = [m for m in event_markers() if event.get(m) is True]
         fields.append(("markers", esc(", ".join(markers) or "none")))
         magnitude = [f"{k} {v}" for k, v in (event.get("magnitude") or {}).items() if v is not None]
         if magnitude:

@@ -82,6 +82,11 @@ def plover_modes() -> list[str]:
     return list(seen)
 
 
+def event_markers() -> list[str]:
+    """The yes/no markers of an event: negated, future, hypothetical, historical."""
+    return [m["label"] for m in inventory("plover")["markers"]]
+
+
 def plover_contexts() -> list[str]:
     return [c["label"] for c in inventory("plover")["contexts"]]
 

@@ -14,7 +14,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from itertools import pairwise
 
-from akhbar.labels import entity_types
+from akhbar.labels import entity_types, event_markers
 
 CONTEXT_CHARS = 40  # characters shown on each side of an event trigger
 # Layers in nesting order when two spans cover exactly the same text: the quote outside,
@@ -379,7 +379,7 @@ def _quotes(page: Page) -> str:
 def _events(page: Page) -> str:
     rows = []
     for event in map(_dict, _list(page.record.get("events"))):
-        markers = [m for m in ("negated", "future", "hypothetical", "historical") if event.get(m) is True]
+        markers = [m for m in event_markers() if event.get(m) is True]
         magnitude = [f"{k} {v}" for k, v in _dict(event.get("magnitude")).items() if v is not None]
         arguments = [f"{_dict(a).get('role')}: {page.entity_label(_dict(a).get('entity'))}" for a in _list(event.get("arguments"))]
         rows.append([

@@ -19,14 +19,28 @@ def register(sub) -> None:
     )
     p.add_argument("a", metavar="A", help="reference annotation (gold): shard, folder, or REV:path")
     p.add_argument("b", metavar="B", help="annotation scored against A (predictions): shard, folder, or REV:path")
-    p.add_argument("--format", choices=("text", "json", "markdown"), default="text", help="output format (default: text)")
-    p.add_argument("--by-type", action="store_true", help="text/markdown: add tables per entity type and event category")
+    add_report_arguments(p)
     p.set_defaults(func=run)
+
+
+def add_report_arguments(parser) -> None:
+    """The output options of the scorer's commands (`akhbar agree`, `akhbar evaluate`)."""
+    parser.add_argument("--format", choices=("text", "json", "markdown"), default="text", help="output format (default: text)")
+    parser.add_argument("--by-type", action="store_true", help="text/markdown: add tables per entity type and event category")
+
+
+def write_report(result: dict, args, head: str = "") -> None:
+    """The scorer's result as JSON, or as `head` followed by the text or Markdown tables."""
+    from akhbar.agree_report import as_markdown, as_text
+
+    if args.format == "json":
+        sys.stdout.write(json.dumps(result, ensure_ascii=False, indent=2) + "\n")
+    else:
+        sys.stdout.write(head + (as_markdown if args.format == "markdown" else as_text)(result, args.by_type))
 
 
 def run(args) -> int:
     from akhbar.agree import compare, result_json
-    from akhbar.agree_report import as_markdown, as_text
     from akhbar.sources import InputError, load_collection
 
     try:
@@ -35,10 +49,5 @@ def run(args) -> int:
         result = result_json(compare(a, b))
     except InputError as exc:
         raise UsageError(exc.summary()) from None
-    if args.format == "json":
-        sys.stdout.write(json.dumps(result, ensure_ascii=False, indent=2) + "\n")
-    elif args.format == "markdown":
-        sys.stdout.write(as_markdown(result, args.by_type))
-    else:
-        sys.stdout.write(as_text(result, args.by_type))
+    write_report(result, args)
     return EXIT_OK

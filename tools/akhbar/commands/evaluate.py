@@ -4,9 +4,7 @@ official scorer (docs/evaluation.md)."""
 
 from __future__ import annotations
 
-import json
-import sys
-
+from akhbar.commands.agree import add_report_arguments, write_report
 from akhbar.commands.common import EXIT_OK, UsageError
 
 
@@ -22,13 +20,11 @@ def register(sub) -> None:
     p.add_argument("pred", metavar="PRED", nargs="+", help="JSONL predictions file(s)")
     p.add_argument("--split", default="test", help="the gold split to score against (default: test)")
     p.add_argument("--corpus", default=None, help="gold shard or folder (default: the project's corpus/articles)")
-    p.add_argument("--format", choices=("text", "json", "markdown"), default="text", help="output format (default: text)")
-    p.add_argument("--by-type", action="store_true", help="text/markdown: add tables per entity type and event category")
+    add_report_arguments(p)
     p.set_defaults(func=run)
 
 
 def run(args) -> int:
-    from akhbar.agree_report import as_markdown, as_text
     from akhbar.evaluate import evaluate
     from akhbar.paths import corpus_dir
     from akhbar.sources import InputError
@@ -38,13 +34,10 @@ def run(args) -> int:
         result = evaluate(args.pred, corpus, args.split)
     except InputError as exc:
         raise UsageError(exc.summary()) from None
-    if args.format == "json":
-        sys.stdout.write(json.dumps(result, ensure_ascii=False, indent=2) + "\n")
-        return EXIT_OK
     lines = result["predictions"]["lines"]
     head = (f"split {result['split']}: {result['articles']['scored']} articles scored, "
             f"{result['predictions']['articles_missing']} without a prediction (scored as empty); "
             f"lines read: {', '.join(f'{n} {s}' for s, n in lines.items() if n)}; "
             f"entities scored on the {'token view (ner rows)' if result['entity_view'] == 'tokens' else 'exact mentions'}\n\n")
-    sys.stdout.write(head + (as_markdown(result, args.by_type) if args.format == "markdown" else as_text(result, args.by_type)))
+    write_report(result, args, head)  # JSON leaves the head line out: its figures are in the document
     return EXIT_OK
