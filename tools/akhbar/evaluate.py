@@ -202,20 +202,12 @@ def _int_list(row: dict, key: str) -> list[int]:
 
 
 def iob2_spans(tags: list[str]) -> list[tuple[int, int, str]]:
-    """(first token, last token + 1, type) of each mention in an IOB2 tag sequence. An I- tag
-    that does not continue a mention of its type starts one (conlleval's reading)."""
-    spans: list[list] = []
-    open_type = None
-    for k, tag in enumerate(tags):
-        prefix, _, kind = tag.partition("-")
-        if prefix == "I" and open_type == kind:
-            spans[-1][1] = k + 1
-        elif prefix in ("B", "I"):
-            spans.append([k, k + 1, kind])
-            open_type = kind
-        else:
-            open_type = None
-    return [tuple(s) for s in spans]
+    """(first token, last token + 1, type) of each mention in an IOB2 tag sequence, decoded as
+    the CoNLL import decodes them: an I- tag that does not continue a mention of its type
+    starts one (conlleval's reading)."""
+    from akhbar.hf.tokenize import decode, parse_tag
+
+    return [(m.first, m.last + 1, m.type) for m in decode([[parse_tag(tag)] for tag in tags])]
 
 
 def tagged_entities(tags: list[str], starts: list[int], ends: list[int], text: str, prefix: str, numbered_from: int) -> list[dict]:

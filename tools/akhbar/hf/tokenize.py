@@ -456,9 +456,6 @@ class RecordView:
     akhbar_names: list[str]
     conll4_names: list[str]
 
-    def depth_layers(self) -> int:
-        return len(self.view.tags) - 2
-
 
 @cache
 def _tag_codes() -> tuple[list[str], np.ndarray, np.ndarray, list[str], np.ndarray, np.ndarray]:
