@@ -442,18 +442,14 @@ class Cards:
             builder = Builder(record)
             if layer == "entities":
                 candidates += self._entity_candidates(record, builder, label)
-            elif layer == "quotes":
-                for quote in record.get("quotes", []):
-                    if label in (quote.get("type"), quote.get("speaker_kind")):
-                        example = builder.quote(quote)
-                        candidates.append(((_flaws(example), abs(example.end - example.start - 140)), record, example))
+                continue
+            if layer == "quotes":
+                examples = [builder.quote(q) for q in record.get("quotes", []) if label in (q.get("type"), q.get("speaker_kind"))]
             elif layer == "events":
-                for event in record.get("events", []):
-                    if event["category"] == label:
-                        example = builder.event(event)
-                        candidates.append(((_flaws(example), abs(example.end - example.start - 140)), record, example))
+                examples = [builder.event(v) for v in record.get("events", []) if v["category"] == label]
             else:
                 raise ExampleError(f"akhbar:card: unknown layer {layer!r} (entities, quotes, events)")
+            candidates += [((_flaws(e), abs(e.end - e.start - 140)), record, e) for e in examples]
         return candidates
 
     @staticmethod
