@@ -213,17 +213,27 @@ def _diff_article(old: dict, new: dict) -> list[Change]:
     return changes
 
 
-def _diff_entities(sides: _Sides) -> list[Change]:
+def _layer_changes(sides: _Sides, layer: str, pairs, what, summary, span, differences) -> list[Change]:
+    """The Changes of one layer from its pairs (old, new): an added or removed annotation is
+    named by `what(item, new_side)`, summed up by `summary(item, new_side)` and shown at
+    `span(item)`; a changed one lists `differences(old, new)`."""
     changes = []
-    for o, n in sides.entity_pairs:
+    for o, n in pairs:
         if o is None:
-            changes.append(Change("entity", "added", sides.ename(n["id"]), f"{len(n['mentions'])} mention(s)", sides.ctx(n["mentions"][0])))
+            changes.append(Change(layer, "added", what(n, True), summary(n, True), sides.ctx(span(n))))
         elif n is None:
-            changes.append(Change("entity", "removed", sides.ename(o["id"], False), f"{len(o['mentions'])} mention(s)",
-                                  sides.ctx(o["mentions"][0], old_side=True)))
-        elif parts := _changed(o, n, ("type", "name", "wikidata", "subtype")):
-            changes.append(Change("entity", "changed", sides.ename(n["id"]), "; ".join(parts), sides.ctx(n["mentions"][0])))
+            changes.append(Change(layer, "removed", what(o, False), summary(o, False), sides.ctx(span(o), old_side=True)))
+        elif parts := differences(o, n):
+            changes.append(Change(layer, "changed", what(n, True), "; ".join(parts), sides.ctx(span(n))))
     return changes
+
+
+def _diff_entities(sides: _Sides) -> list[Change]:
+    return _layer_changes(sides, "entity", sides.entity_pairs,
+                          what=lambda e, new_side: sides.ename(e["id"], new_side),
+                          summary=lambda e, _: f"{len(e['mentions'])} mention(s)",
+                          span=lambda e: e["mentions"][0],
+                          differences=lambda o, n: _changed(o, n, ("type", "name", "wikidata", "subtype")))
 
 
 def _mentions(record: dict) -> list[Mention]:
@@ -277,17 +287,11 @@ def _quote_parts(o: dict, n: dict, sides: _Sides, qmap: dict[str, str | None]) -
 def _diff_quotes(sides: _Sides) -> list[Change]:
     pairs = _pair(sides.old.get("quotes", []), sides.new.get("quotes", []), lambda q: tuple(_content(q)), _content)
     qmap = {o["id"]: n["id"] if n else None for o, n in pairs if o is not None}
-    changes = []
-    for o, n in pairs:
-        if o is None:
-            changes.append(Change("quote", "added", f"{n['type']} {n['id']}", f"speaker {sides.ename(n.get('speaker'))}",
-                                  sides.ctx(n["content"][0])))
-        elif n is None:
-            changes.append(Change("quote", "removed", f"{o['type']} {o['id']}", f"speaker {sides.ename(o.get('speaker'), False)}",
-                                  sides.ctx(o["content"][0], old_side=True)))
-        elif parts := _quote_parts(o, n, sides, qmap):
-            changes.append(Change("quote", "changed", f"{n['type']} {n['id']}", "; ".join(parts), sides.ctx(n["content"][0])))
-    return changes
+    return _layer_changes(sides, "quote", pairs,
+                          what=lambda q, _: f"{q['type']} {q['id']}",
+                          summary=lambda q, new_side: f"speaker {sides.ename(q.get('speaker'), new_side)}",
+                          span=lambda q: q["content"][0],
+                          differences=lambda o, n: _quote_parts(o, n, sides, qmap))
 
 
 def _trigger(event: dict) -> list[tuple[int, int]]:
@@ -317,16 +321,12 @@ def _event_parts(o: dict, n: dict, sides: _Sides) -> list[str]:
 
 
 def _diff_events(sides: _Sides) -> list[Change]:
-    changes = []
-    for o, n in _pair(sides.old.get("events", []), sides.new.get("events", []), lambda v: tuple(_trigger(v)), _trigger):
-        if o is None:
-            changes.append(Change("event", "added", f"{n['category']} {n['id']}", _event_summary(n, sides.ename), sides.ctx(n["trigger"])))
-        elif n is None:
-            changes.append(Change("event", "removed", f"{o['category']} {o['id']}", _event_summary(o, lambda i: sides.ename(i, False)),
-                                  sides.ctx(o["trigger"], old_side=True)))
-        elif parts := _event_parts(o, n, sides):
-            changes.append(Change("event", "changed", f"{n['category']} {n['id']}", "; ".join(parts), sides.ctx(n["trigger"])))
-    return changes
+    return _layer_changes(sides, "event", _pair(sides.old.get("events", []), sides.new.get("events", []),
+                                                lambda v: tuple(_trigger(v)), _trigger),
+                          what=lambda v, _: f"{v['category']} {v['id']}",
+                          summary=lambda v, new_side: _event_summary(v, lambda i: sides.ename(i, new_side)),
+                          span=lambda v: v["trigger"],
+                          differences=lambda o, n: _event_parts(o, n, sides))
 
 
 def diff_records(old: dict, new: dict, width: int = CONTEXT) -> list[Change]:
