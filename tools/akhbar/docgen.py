@@ -210,7 +210,7 @@ def quickstart_markdown() -> str:
             call = f'load_dataset("build/hf", "{config}")' if config != "articles" else 'load_dataset("build/hf")'
             out.append(
                 f"### `{config}`\n\n```python\nfrom datasets import load_dataset\n\nds = {call}\nprint(ds)\n```\n\n"
-                f"```text\n{_strip_paths(repr(dataset), tmp)}\n```\n\n"
+                f"```text\n{repr(dataset).replace(tmp, 'build')}\n```\n\n"
                 + (_token_tables(rows, split) if config in TOKEN_CONFIGS else _row_table(config, rows, split))
             )
         return "\n\n".join(out)
@@ -287,10 +287,6 @@ def _token_tables(rows: list[dict], split: str) -> str:
         tail = f" ({more} more tokens)" if more > 0 else ""
         parts.append(f"`{row['id']}`, sentence {row.get('sentence')}{tail}:\n\n" + "\n".join(lines))
     return "\n\n".join(parts)
-
-
-def _strip_paths(text: str, tmp: str) -> str:
-    return text.replace(tmp, "build")
 
 
 def agreement_markdown() -> str:

@@ -120,7 +120,7 @@ def read_predictions(paths: list[str], gold: Gold) -> Predictions:
                     errors.append(f"{located.where}: {exc}")
     if errors:
         raise InputError(errors)
-    if preds.shapes["ner"] and any(_has_entities(preds.records[a].record) for a in preds.from_records):
+    if preds.shapes["ner"] and any(preds.records[a].record.get("entities") for a in preds.from_records):
         raise InputError(["ner rows (scored on the token view) and Akhbar records with entities (scored on exact "
                           "offsets) cannot be evaluated together: give entities in one shape"])
     return preds
@@ -131,10 +131,6 @@ def _existing(path: str) -> Path:
     if not p.is_file():
         raise InputError([f"{path}: no such file"])
     return p
-
-
-def _has_entities(record: dict) -> bool:
-    return bool(record.get("entities"))
 
 
 def _add(preds: Predictions, located: Located, gold: Gold) -> None:

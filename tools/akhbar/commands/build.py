@@ -37,6 +37,7 @@ ENVIRONMENT = {
 def run(args) -> int:
     for name, value in ENVIRONMENT.items():
         os.environ.setdefault(name, value)
+    from akhbar.hf import CONFIGS
     from akhbar.hf.build import BuildError, build
     from akhbar.hf.hub import HubError, check_repo_id, files_to_upload, push
     from akhbar.paths import project_root
@@ -81,7 +82,7 @@ def run(args) -> int:
           + (f" ({warnings} validator warning(s); see akhbar validate)" if warnings else ""))
     for config, splits in published:
         print(f"  {config}: " + ", ".join(f"{s} {stats.rows[(config, s)]}" for s in splits))
-    unpublished = [c for c in ("articles", "ner", "ner_conll4", "quotes", "events") if c not in dict(published)]
+    unpublished = [c for c in CONFIGS if c not in dict(published)]
     if unpublished:
         print(f"  not published (no rows yet): {', '.join(unpublished)}")
     if args.push_to_hub:
