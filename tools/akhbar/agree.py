@@ -9,7 +9,7 @@ The metric definitions are in docs/scoring.md; `result_json` documents the outpu
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 
 from akhbar.alignment import (
     Doc,
@@ -169,15 +169,16 @@ class Scores:
     arguments: dict[str, PRF] = field(default_factory=lambda: {r: PRF() for r in ("actor", "recipient", "other")})
 
     def add(self, other: Scores) -> None:
-        for name in ("mentions_exact", "mentions_overlap", "events_typed", "markers", "arguments"):
-            mine = getattr(self, name)
-            for key, value in getattr(other, name).items():
-                mine.setdefault(key, type(value)()).add(value)
-        for name in ("detection_exact", "detection_overlap", "entity_type", "coreference", "quotes",
-                     "quotes_attributed", "speaker", "speaker_kind", "cue", "cue_lemma", "quote_type",
-                     "triggers", "category", "mode", "context"):
-            getattr(self, name).add(getattr(other, name))
-        self.quote_overlap_sum += other.quote_overlap_sum
+        # Every field is summed by its kind, so that a new score is one field above.
+        for name in (f.name for f in fields(self)):
+            mine, theirs = getattr(self, name), getattr(other, name)
+            if isinstance(mine, dict):  # by label
+                for key, value in theirs.items():
+                    mine.setdefault(key, type(value)()).add(value)
+            elif isinstance(mine, float):
+                setattr(self, name, mine + theirs)
+            else:
+                mine.add(theirs)
 
 
 def _prf(n_gold: int, n_pred: int, tp: int) -> PRF:
