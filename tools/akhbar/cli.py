@@ -14,7 +14,8 @@ import pkgutil
 import sys
 
 from akhbar import __version__, commands
-from akhbar.commands.common import EXIT_OK, EXIT_USAGE, UsageError
+from akhbar.commands.common import EXIT_OK, EXIT_USAGE
+from akhbar.errors import UserError
 
 NOT_COMMANDS = {"common"}
 
@@ -33,7 +34,7 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         return args.func(args)
-    except UsageError as exc:
+    except UserError as exc:  # a usage error, or one a library module raised about the input
         print(f"akhbar {args.command}: error: {exc}", file=sys.stderr)
         return EXIT_USAGE
     except BrokenPipeError:

@@ -18,6 +18,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from akhbar.alignment import Mention, match, match_mentions
+from akhbar.errors import UserError
 from akhbar.git import is_revision
 from akhbar.labels import event_markers
 from akhbar.sources import InputError, load_collection
@@ -39,7 +40,7 @@ def _v(value) -> str:
     return str(value)
 
 
-class DiffError(Exception):
+class DiffError(UserError):
     """A side that cannot be read (unknown revision, unreadable line): one message."""
 
 

@@ -19,6 +19,7 @@ from pathlib import Path
 
 import orjson
 
+from akhbar.errors import UserError
 from akhbar.provenance import sha256_file
 from akhbar.records import write_records
 from akhbar.schema import CURRENT_SCHEMA_VERSION
@@ -40,7 +41,7 @@ HEADING_MAX_WORDS = 6
 KEY_IN_FILENAME = re.compile(r"(?<![0-9a-f])([0-9a-f]{16})(?![0-9a-f])")
 
 
-class IngestError(Exception):
+class IngestError(UserError):
     """A problem with the input the user can fix; the message says what and where."""
 
 

@@ -14,13 +14,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from akhbar.errors import UserError
 from akhbar.schema import CURRENT_SCHEMA_VERSION
 
 NEW_SOURCE_FIELDS = ("collection", "section", "revision", "locator", "text_derivation", "translation")
 LAYERS = ("entities", "quotes", "events")
 
 
-class MigrationError(Exception):
+class MigrationError(UserError):
     """A record these tools cannot migrate; the message says which and why."""
 
 

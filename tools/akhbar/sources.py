@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from akhbar.errors import UserError
 from akhbar.git import GitError, run_git
 from akhbar.paths import shards_under
 from akhbar.records import BOM, iter_lines, parse_line
@@ -22,7 +23,7 @@ from akhbar.records import BOM, iter_lines, parse_line
 MAX_REPORTED = 20
 
 
-class InputError(Exception):
+class InputError(UserError):
     """The input cannot be read; `messages` are one `file:line: problem` each."""
 
     def __init__(self, messages: list[str]):

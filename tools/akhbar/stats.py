@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from akhbar import labels
+from akhbar.errors import UserError
 from akhbar.records import iter_lines, parse_line
 from akhbar.tables import markdown_table
 
@@ -93,7 +94,7 @@ class CorpusStats:
         }
 
 
-class StatsError(Exception):
+class StatsError(UserError):
     pass
 
 

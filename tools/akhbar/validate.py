@@ -27,6 +27,7 @@ import orjson
 
 from akhbar.checks import check_record
 from akhbar.diagnostics import ERROR, Diagnostic
+from akhbar.errors import UserError
 from akhbar.git import GitError, is_revision, run_git
 from akhbar.paths import corpus_root_of, project_root
 from akhbar.provenance import ProvenanceCache, check_provenance
@@ -485,7 +486,7 @@ def _in_workers(plan: list[_File], jobs: int, baseline: Baseline | None) -> Iter
 _CANONICAL_ID = re.compile(rb'\{"id":"([^"\\]*)",')
 
 
-class BaselineError(Exception):
+class BaselineError(UserError):
     """A git revision that cannot serve as the baseline (message for the user)."""
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 import sys
 
-from akhbar.commands.common import EXIT_OK, UsageError
+from akhbar.commands.common import EXIT_OK
 
 
 def register(sub) -> None:
@@ -41,13 +41,8 @@ def write_report(result: dict, args, head: str = "") -> None:
 
 def run(args) -> int:
     from akhbar.agree import compare, result_json
-    from akhbar.sources import InputError, load_collection
+    from akhbar.sources import load_collection
 
-    try:
-        a = load_collection(args.a)
-        b = load_collection(args.b)
-        result = result_json(compare(a, b))
-    except InputError as exc:
-        raise UsageError(exc.summary()) from None
+    result = result_json(compare(load_collection(args.a), load_collection(args.b)))
     write_report(result, args)
     return EXIT_OK

@@ -38,18 +38,15 @@ def run(args) -> int:
     for name, value in ENVIRONMENT.items():
         os.environ.setdefault(name, value)
     from akhbar.hf import CONFIGS
-    from akhbar.hf.build import BuildError, build
-    from akhbar.hf.hub import HubError, check_repo_id, files_to_upload, push
+    from akhbar.hf.build import build
+    from akhbar.hf.hub import check_repo_id, files_to_upload, push
     from akhbar.paths import project_root
     from akhbar.validate import display_path
 
     root = Path(args.root).resolve() if args.root else project_root()
     out = Path(args.out) if args.out else root / "build" / "hf"
     if args.push_to_hub:
-        try:
-            check_repo_id(args.push_to_hub)
-        except HubError as exc:
-            raise UsageError(str(exc)) from None
+        check_repo_id(args.push_to_hub)
 
     errors = warnings = 0
 
@@ -67,10 +64,7 @@ def run(args) -> int:
         raise UsageError("--jobs takes a whole number of at least 1")
     jobs = args.jobs or default_jobs()
     began = time.perf_counter()
-    try:
-        result = build(out, root, report, jobs=jobs)
-    except BuildError as exc:
-        raise UsageError(str(exc)) from None
+    result = build(out, root, report, jobs=jobs)
     if result is None:
         print(f"akhbar build: the corpus has {errors} error(s) (above); nothing was built. "
               "Fix them (akhbar validate shows them all) and build again.", file=sys.stderr)
@@ -91,10 +85,7 @@ def run(args) -> int:
               f"https://huggingface.co/datasets/{args.push_to_hub}:")
         for name, size in files:
             print(f"  {name} ({size} bytes)")
-        try:
-            url = push(out, args.push_to_hub, private=args.private)
-        except HubError as exc:
-            raise UsageError(str(exc)) from None
+        url = push(out, args.push_to_hub, private=args.private)
         print(f"uploaded: {url}")
         print(f'load it with: load_dataset("{args.push_to_hub}")')
     else:

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from akhbar.errors import UserError
+
 EXIT_OK, EXIT_INVALID, EXIT_USAGE = 0, 1, 2
 
 
-class UsageError(Exception):
+class UsageError(UserError):
     """Bad arguments or missing inputs: reported as one message, exit code 2."""
 
 

@@ -28,19 +28,14 @@ def register(sub) -> None:
 
 
 def run(args) -> int:
-    from akhbar.diff import DiffError, diff_sides, load_side, to_markdown
+    from akhbar.diff import diff_sides, load_side, to_markdown
     from akhbar.paths import project_root
     from akhbar.records import atomic_write
 
     repo = Path(args.repo).resolve() if args.repo else project_root()
     if args.context < 0 or args.max_rows < 1:
         raise UsageError("--context must be >= 0 and --max-rows >= 1")
-    try:
-        old = load_side(args.old, repo)
-        new = load_side(args.new, repo)
-        result = diff_sides(old, new, args.old, args.new, args.context)
-    except DiffError as exc:
-        raise UsageError(str(exc)) from None
+    result = diff_sides(load_side(args.old, repo), load_side(args.new, repo), args.old, args.new, args.context)
     if args.format == "json":
         text = json.dumps(result.as_json(), ensure_ascii=False, indent=1) + "\n"
     else:

@@ -5,7 +5,7 @@ official scorer (docs/evaluation.md)."""
 from __future__ import annotations
 
 from akhbar.commands.agree import add_report_arguments, write_report
-from akhbar.commands.common import EXIT_OK, UsageError
+from akhbar.commands.common import EXIT_OK
 
 
 def register(sub) -> None:
@@ -27,13 +27,9 @@ def register(sub) -> None:
 def run(args) -> int:
     from akhbar.evaluate import evaluate
     from akhbar.paths import corpus_dir
-    from akhbar.sources import InputError
 
     corpus = args.corpus or str(corpus_dir() / "articles")
-    try:
-        result = evaluate(args.pred, corpus, args.split)
-    except InputError as exc:
-        raise UsageError(exc.summary()) from None
+    result = evaluate(args.pred, corpus, args.split)
     lines = result["predictions"]["lines"]
     head = (f"split {result['split']}: {result['articles']['scored']} articles scored, "
             f"{result['predictions']['articles_missing']} without a prediction (scored as empty); "

@@ -29,17 +29,13 @@ def register(sub) -> None:
 
 
 def run(args) -> int:
-    from akhbar.ingest import IngestError, IngestOptions, ingest, ingest_collection
+    from akhbar.ingest import IngestOptions, ingest, ingest_collection
     from akhbar.paths import project_root
     from akhbar.validate import display_path
 
     root = Path(args.root).resolve() if args.root else project_root()
     if args.source:
-        try:
-            added, shard = ingest_collection(args.source, Path(args.raw), root,
-                                             Path(args.shard) if args.shard else None, args.date)
-        except IngestError as exc:
-            raise UsageError(str(exc)) from None
+        added, shard = ingest_collection(args.source, Path(args.raw), root, Path(args.shard) if args.shard else None, args.date)
         for record in added:
             print(f"{record['id']} ({record['split']}, {len(record['text'])} characters) {record['title']}")
         print(f"{len(added)} new article(s) from {args.source} -> {display_path(shard)}")
@@ -53,9 +49,6 @@ def run(args) -> int:
         text_license=args.text_license, annotation_license=args.annotation_license,
         lede=not args.no_lede, date=args.date,
     )
-    try:
-        record, shard = ingest(Path(args.raw), root, options, Path(args.shard) if args.shard else None)
-    except IngestError as exc:
-        raise UsageError(str(exc)) from None
+    record, shard = ingest(Path(args.raw), root, options, Path(args.shard) if args.shard else None)
     print(f"{record['id']} ({record['split']}, {len(record['text'])} characters, {len(record['blocks'])} blocks) -> {display_path(shard)}")
     return EXIT_OK

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from akhbar.commands.common import EXIT_INVALID, EXIT_OK, UsageError, add_shard_paths, expand_shards
+from akhbar.commands.common import EXIT_INVALID, EXIT_OK, add_shard_paths, expand_shards
 
 
 def register(sub) -> None:
@@ -13,17 +13,14 @@ def register(sub) -> None:
 
 
 def run(args) -> int:
-    from akhbar.migrate import MigrationError, migrate_file
+    from akhbar.migrate import migrate_file
     from akhbar.paths import project_root
     from akhbar.schema import CURRENT_SCHEMA_VERSION
     from akhbar.validate import display_path
 
     pending = 0
     for path in expand_shards(args.paths, project_root()):
-        try:
-            changed = migrate_file(path, check_only=args.check)
-        except MigrationError as exc:
-            raise UsageError(str(exc)) from None
+        changed = migrate_file(path, check_only=args.check)
         if changed:
             pending += 1
             verb = "would migrate" if args.check else "migrated"

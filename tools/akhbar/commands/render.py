@@ -22,15 +22,12 @@ def run(args) -> int:
     from akhbar.paths import default_shards, project_root
     from akhbar.records import atomic_write
     from akhbar.render import render_html
-    from akhbar.sources import InputError, find_record
+    from akhbar.sources import find_record
 
     specs = args.paths or [str(p) for p in default_shards(project_root())]
     if not specs:
         raise UsageError(f"no shards found under {project_root() / 'corpus'}")
-    try:
-        located = find_record(args.article_id, specs)
-    except InputError as exc:
-        raise UsageError(exc.summary()) from None
+    located = find_record(args.article_id, specs)
     if located is None:
         raise UsageError(f"article {args.article_id!r} not found in {', '.join(args.paths) or 'the corpus shards'}")
     page = render_html(located.record).encode("utf-8")

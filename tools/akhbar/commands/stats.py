@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import sys
 
-from akhbar.commands.common import EXIT_OK, UsageError, add_shard_paths, expand_shards
+from akhbar.commands.common import EXIT_OK, add_shard_paths, expand_shards
 
 
 def register(sub) -> None:
@@ -17,12 +17,9 @@ def register(sub) -> None:
 
 def run(args) -> int:
     from akhbar.paths import project_root
-    from akhbar.stats import StatsError, collect, to_markdown, to_text
+    from akhbar.stats import collect, to_markdown, to_text
 
-    try:
-        stats = collect(expand_shards(args.paths, project_root()))
-    except StatsError as exc:
-        raise UsageError(str(exc)) from None
+    stats = collect(expand_shards(args.paths, project_root()))
     # Agreement figures belong to the corpus as a whole: shown for the default corpus only.
     agreement = [] if args.paths else agreement_figures(project_root())
     if args.format == "json":

@@ -42,7 +42,7 @@ def _jobs(value: str) -> int:
 
 def run(args) -> int:
     from akhbar.paths import project_root
-    from akhbar.validate import Baseline, BaselineError, Summary, default_jobs, validate_paths
+    from akhbar.validate import Baseline, Summary, default_jobs, validate_paths
 
     unknown = [c for c in args.exclude if c not in CHECKS]
     if unknown:
@@ -52,10 +52,7 @@ def run(args) -> int:
     excluded = set(args.exclude)
     baseline = None
     if args.changed_since:
-        try:
-            baseline = Baseline.open(args.changed_since, paths[0].resolve().parent if paths else (root or project_root()))
-        except BaselineError as exc:
-            raise UsageError(str(exc)) from None
+        baseline = Baseline.open(args.changed_since, paths[0].resolve().parent if paths else (root or project_root()))
     jobs = args.jobs or default_jobs()
     summary = Summary()
     out = sys.stdout

@@ -35,6 +35,7 @@ import pyarrow.parquet as pq
 
 from akhbar import __version__, labels
 from akhbar.diagnostics import Diagnostic
+from akhbar.errors import UserError
 from akhbar.hf import CONFIGS, card, croissant
 from akhbar.hf import features as F
 from akhbar.hf.buildstats import BuildStats
@@ -56,7 +57,7 @@ BUILD_ENTRIES = {"README.md", "croissant.json", "LICENSE.md", "data"}
 PARALLEL_MIN_BYTES = 4 << 20
 
 
-class BuildError(Exception):
+class BuildError(UserError):
     """A problem the user can fix (no corpus, an output folder that is not a build)."""
 
 

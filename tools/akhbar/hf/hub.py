@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from akhbar.errors import UserError
 
-class HubError(Exception):
+
+class HubError(UserError):
     """The upload could not be done (bad repository id, no credentials, network)."""
 
 
