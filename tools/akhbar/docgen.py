@@ -186,7 +186,7 @@ def quickstart_markdown() -> str:
     from pathlib import Path
 
     from akhbar.hf.build import build
-    from akhbar.hf.card import interesting, to_names
+    from akhbar.hf.card import first_rows, to_names
 
     with tempfile.TemporaryDirectory() as tmp:
         os.environ.setdefault("HF_DATASETS_OFFLINE", "1")
@@ -206,7 +206,7 @@ def quickstart_markdown() -> str:
             split = next(iter(dataset))
             features = dataset[split].features
             shown = QUICKSTART_TOKEN_ROWS if config in TOKEN_CONFIGS else QUICKSTART_ROWS
-            rows = [to_names(row, features) for row in _first_rows(dataset[split], config, shown, interesting)]
+            rows = [to_names(row, features) for row in first_rows(dataset[split], config, shown)]
             call = f'load_dataset("build/hf", "{config}")' if config != "articles" else 'load_dataset("build/hf")'
             out.append(
                 f"### `{config}`\n\n```python\nfrom datasets import load_dataset\n\nds = {call}\nprint(ds)\n```\n\n"
@@ -227,19 +227,6 @@ QUICKSTART_COLUMNS = {
     "quotes": ["article_id", "type", "cue_text", "cue_lemma", "speaker_name", "speaker_kind", "content"],
     "events": ["article_id", "category", "mode", "context", "trigger_text", "actors", "recipients", "arguments"],
 }
-
-
-def _first_rows(split, config: str, count: int, interesting) -> list[dict]:
-    """The first `count` rows that carry annotation (the first rows when none does)."""
-    rows, fallback = [], []
-    for row in split:
-        if interesting(config, row):
-            rows.append(row)
-            if len(rows) == count:
-                break
-        elif len(fallback) < count:
-            fallback.append(row)
-    return rows or fallback
 
 
 def _quick_cell(value, limit: int = QUICKSTART_CELL) -> str:

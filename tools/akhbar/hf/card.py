@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Iterable
 from pathlib import Path
 
 import pyarrow.parquet as pq
@@ -144,17 +145,26 @@ def interesting(config: str, row: dict) -> bool:
     return True
 
 
+def first_rows(rows: Iterable[dict], config: str, count: int) -> list[dict]:
+    """The first `count` rows that carry annotation (the first rows when none does), read
+    no further than needed."""
+    chosen, fallback = [], []
+    for row in rows:
+        if interesting(config, row):
+            chosen.append(row)
+            if len(chosen) == count:
+                break
+        elif len(fallback) < count:
+            fallback.append(row)
+    return chosen or fallback
+
+
 def example_row(path: Path, config: str) -> tuple[dict, bool]:
     """(the first annotated row of the file, or its first row; whether it is annotated).
     Read batch by batch: the file is never loaded whole."""
-    first = None
-    for batch in pq.ParquetFile(path).iter_batches(batch_size=64):
-        for row in batch.to_pylist():
-            if first is None:
-                first = row
-            if interesting(config, row):
-                return to_names(row, F.features(config)), True
-    return to_names(first, F.features(config)), False
+    rows = (row for batch in pq.ParquetFile(path).iter_batches(batch_size=64) for row in batch.to_pylist())
+    (row,) = first_rows(rows, config, 1)  # a published file has rows
+    return to_names(row, F.features(config)), interesting(config, row)
 
 
 def shorten(value):
