@@ -12,7 +12,7 @@ from html.parser import HTMLParser
 import pytest
 
 from akhbar.docgen import corpus_records
-from akhbar.examples import Corpus, ExampleError, expand, find_text, illustrative
+from akhbar.examples import Corpus, ExampleError, expand, find_pieces, illustrative
 
 ARTICLE = "synthetic-00000000000000e1"
 TEXT = 'وقال الوزير محمد علي لصحيفة الأهرام إن "مصر سترسل مساعدات إلى ليبيا". وأعلنت الحكومة ذلك أمس.'
@@ -240,10 +240,10 @@ def test_illustrative_examples_are_marked_as_such():
     assert figure["text"] == '"الوضع مستقر"، قال المتحدث'
 
 
-def test_find_text_skips_over_an_ellipsis():
-    assert find_text("أ ب ج د", "ب … د") == (2, 7)
+def test_find_pieces_skips_over_an_ellipsis():
+    assert find_pieces("أ ب ج د", "ب … د") == [(2, 3), (6, 7)]
     with pytest.raises(ExampleError):
-        find_text("أ ب ج د", "د … أ")
+        find_pieces("أ ب ج د", "د … أ")
 
 
 # --- the built site ---------------------------------------------------------------------------

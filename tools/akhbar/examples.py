@@ -93,15 +93,9 @@ def _window(text: str, start: int, end: int, lo: int, hi: int, limit: int) -> tu
     return a, b
 
 
-def find_text(text: str, wanted: str, occurrence: int = 1, where: str = "") -> tuple[int, int]:
-    """(start, end) of the passage `wanted` in text; « … » in it skips any text (the passage
-    runs from the first piece to the last)."""
-    pieces = find_pieces(text, wanted, occurrence, where)
-    return pieces[0][0], pieces[-1][1]
-
-
 def find_pieces(text: str, wanted: str, occurrence: int = 1, where: str = "") -> list[tuple[int, int]]:
-    """(start, end) of each piece of `wanted` (split at «…») in text, in order."""
+    """(start, end) of each piece of `wanted` in text, in order: « … » in it skips any text
+    (the passage runs from the first piece to the last)."""
     pieces = [p for p in (s.strip() for s in wanted.split("…")) if p]
     if not pieces:
         raise ExampleError(f"{where}: empty text=")
