@@ -6,7 +6,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from akhbar.commands.common import EXIT_OK, UsageError
+from akhbar.commands.common import EXIT_OK, UsageError, expand_shards
 
 
 def register(sub) -> None:
@@ -19,14 +19,13 @@ def register(sub) -> None:
 
 
 def run(args) -> int:
-    from akhbar.paths import default_shards, project_root
+    from akhbar.paths import project_root
     from akhbar.records import atomic_write
     from akhbar.render import render_html
     from akhbar.sources import find_record
 
-    specs = args.paths or [str(p) for p in default_shards(project_root())]
-    if not specs:
-        raise UsageError(f"no shards found under {project_root() / 'corpus'}")
+    # REV:path specs go to find_record as they are; none given means the corpus's shards.
+    specs = args.paths or [str(p) for p in expand_shards([], project_root())]
     located = find_record(args.article_id, specs)
     if located is None:
         raise UsageError(f"article {args.article_id!r} not found in {', '.join(args.paths) or 'the corpus shards'}")
