@@ -53,7 +53,18 @@ from akhbar.interchange.assemble import (
     assemble,
     unique,
 )
-from akhbar.interchange.common import ERROR, WARNING, ImportedDoc, InterchangeError, Origin, Problem, Report, id_number
+from akhbar.interchange.common import (
+    ERROR,
+    WARNING,
+    ImportedDoc,
+    InterchangeError,
+    Origin,
+    Problem,
+    Report,
+    exporting,
+    id_number,
+    not_utf8,
+)
 from akhbar.records import atomic_write
 
 COREF_TYPES = {"Coref", "Equiv", "Coreference", "coref"}
@@ -220,12 +231,9 @@ def annotation_conf() -> str:
     out += types + ["", QUOTE, CUE, SPEAKER_SPAN, "", "[relations]", ""]
     ent = "|".join(types)
     out.append(f"Coref\tArg1:{ent}, Arg2:{ent}")
-    out.append(f"Cue\tArg1:{QUOTE}, Arg2:{CUE}")
-    out.append(f"Speaker\tArg1:{QUOTE}, Arg2:{ent}")
-    out.append(f"SpeakerSpan\tArg1:{QUOTE}, Arg2:{SPEAKER_SPAN}")
-    out.append(f"Addressee\tArg1:{QUOTE}, Arg2:{ent}")
-    out.append(f"Parent\tArg1:{QUOTE}, Arg2:{QUOTE}")
-    out.append(f"Fragment\tArg1:{QUOTE}, Arg2:{QUOTE}")
+    for relation, arg2 in (("Cue", CUE), ("Speaker", ent), ("SpeakerSpan", SPEAKER_SPAN), ("Addressee", ent), ("Parent", QUOTE),
+                           ("Fragment", QUOTE)):
+        out.append(f"{relation}\tArg1:{QUOTE}, Arg2:{arg2}")
     for arg1, arg2, kinds in overlap_rules():
         out.append(f"<OVERLAP>\tArg1:{arg1}, Arg2:{arg2}, <OVL-TYPE>:{'|'.join(kinds)}")
     out += ["", "[events]", ""]
@@ -246,10 +254,8 @@ def export_brat(records: list[dict], out_dir: Path, report: Report) -> list[Path
     out_dir.mkdir(parents=True, exist_ok=True)
     written = []
     for record in records:
-        try:
+        with exporting(record):
             ann_text = record_to_ann(record)
-        except (KeyError, TypeError, AttributeError, IndexError) as exc:
-            raise InterchangeError(f"{record.get('id')}: not a valid record (missing or wrong {exc}); run akhbar validate") from None
         txt, ann = out_dir / f"{record['id']}.txt", out_dir / f"{record['id']}.ann"
         atomic_write(txt, [record["text"].encode("utf-8")])
         atomic_write(ann, [ann_text.encode("utf-8")])
@@ -450,7 +456,7 @@ def _span_label(t: TextBound, triggers: set[str], type_map: dict[str, str | None
     """The Akhbar label of a T line (after --map); None when it is dropped (reported)."""
     if t.id in triggers and t.type not in labels.entity_types():
         return t.type  # an event trigger: its type is checked with its E line
-    kind = type_map.get(t.type, t.type) if t.type in type_map else t.type
+    kind = type_map.get(t.type, t.type)
     if kind in labels.entity_types():
         return kind
     if t.type in type_map:
@@ -573,7 +579,8 @@ def _read_text(path: Path, report: Report) -> str | None:
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError as exc:
-        report.error("not-utf8", f"not UTF-8 (byte 0x{data[exc.start]:02X})", file=str(path), line=data.count(b"\n", 0, exc.start) + 1)
+        message, line = not_utf8(data, exc)
+        report.error("not-utf8", message, file=str(path), line=line)
         return None
 
 

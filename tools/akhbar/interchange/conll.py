@@ -40,7 +40,8 @@ from pathlib import Path
 
 from akhbar import labels
 from akhbar.hf import tokenize as tok
-from akhbar.interchange.common import ImportedDoc, InterchangeError, Origin, Report
+from akhbar.interchange.common import ImportedDoc, InterchangeError, Origin, Report, exporting, not_utf8
+from akhbar.records import atomic_write
 
 # CoNLL LOC covers our GPE, LOC and FAC; GPE (countries, cities) is by far the most frequent in
 # news, so LOC -> GPE and the silver status asks for review (the import says so). MISC / MIS
@@ -117,14 +118,6 @@ def declared_tagset(path: Path) -> str | None:
     except OSError:
         return None
     return None
-
-
-def _decode(path: Path, data: bytes) -> str:
-    try:
-        return data.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        line = data.count(b"\n", 0, exc.start) + 1
-        raise InterchangeError(f"{path}:{line}: not UTF-8 (byte 0x{data[exc.start]:02X})") from None
 
 
 def clean_token(token: str, report: Report, where: dict) -> str:
@@ -280,28 +273,22 @@ class _Decoder:
         self.name, self.report, self.allow_repairs = name, report, allow_repairs
 
     def document(self, doc: ImportedDoc, sentences: list[list[Token]]) -> list[_Mention]:
-        pieces: list[str] = []
-        offset = 0
+        offset = -1  # the separator before the first sentence does not exist
         mentions: list[_Mention] = []
-        for s_index, sentence in enumerate(sentences):
-            if s_index:
-                pieces.append("\n")
-                offset += 1
-            block_start = offset
+        for sentence in sentences:
+            block_start = offset = offset + 1
             spans = []
-            for t_index, token in enumerate(sentence):
-                if t_index:
-                    pieces.append(" ")
+            for token in sentence:
+                if spans:
                     offset += 1
                 spans.append((offset, offset + len(token.text)))
-                pieces.append(token.text)
                 offset += len(token.text)
             for found in tok.decode([t.tags for t in sentence]):
                 if found.orphan:
                     self.orphan(sentence, found)
                 mentions.append(_Mention(spans[found.first][0], spans[found.last][1], found.type, sentence[found.first].line))
             doc.blocks.append({"start": block_start, "end": offset, "kind": "paragraph"})
-        doc.text = "".join(pieces)
+        doc.text = "\n".join(" ".join(token.text for token in sentence) for sentence in sentences)
         return self.laminar(mentions)
 
     def orphan(self, sentence: list[Token], found: tok.Decoded) -> None:
@@ -353,7 +340,11 @@ def read_conll(path: Path, mapping: dict[str, str | None], report: Report, map_n
         data = data[3:]
         report.repairs["byte-order mark removed"] += 1
         report.warning("bom", "the file starts with a UTF-8 byte-order mark (removed)", file=name, line=1)
-    lines = _decode(path, data).split("\n")
+    try:
+        lines = data.decode("utf-8").split("\n")
+    except UnicodeDecodeError as exc:
+        message, line = not_utf8(data, exc)
+        raise InterchangeError(f"{path}:{line}: {message}") from None
     if lines and lines[-1] == "":
         lines.pop()
     reader = _Sentences(name, report, sentences_per_doc)
@@ -462,16 +453,12 @@ def record_to_conll(record: dict, tagset: str, report: Report) -> list[str]:
 
 
 def export_conll(records: list[dict], out_dir: Path, tagset: str, report: Report) -> list[Path]:
-    from akhbar.records import atomic_write
-
     if tagset not in TAGSETS:
         raise InterchangeError(f"unknown tagset {tagset!r} ({' or '.join(TAGSETS)})")
     by_split: dict[str, list[str]] = {}
     for record in records:
-        try:
+        with exporting(record):
             lines = record_to_conll(record, tagset, report)
-        except (KeyError, TypeError, AttributeError, IndexError, ValueError) as exc:
-            raise InterchangeError(f"{record.get('id')}: not a valid record (missing or wrong {exc}); run akhbar validate") from None
         by_split.setdefault(str(record.get("split", "train")), []).extend(lines)
     written = []
     for split, lines in sorted(by_split.items()):

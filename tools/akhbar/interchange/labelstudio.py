@@ -59,7 +59,17 @@ from akhbar.interchange.assemble import (
     assemble,
     unique,
 )
-from akhbar.interchange.common import ARTICLE_ID, ERROR, WARNING, ImportedDoc, InterchangeError, Origin, Problem, Report
+from akhbar.interchange.common import (
+    ARTICLE_ID,
+    ERROR,
+    WARNING,
+    ImportedDoc,
+    InterchangeError,
+    Origin,
+    Problem,
+    Report,
+    exporting,
+)
 from akhbar.records import atomic_write
 
 MODEL_VERSION = "akhbar"
@@ -330,18 +340,13 @@ def export_labelstudio(records: list[dict], out_dir: Path, report: Report, max_c
     config = out_dir / "config.xml"
     converted = []
     for record in records:
-        try:
+        with exporting(record):
             converted += record_to_tasks(record, max_chars)
-        except (KeyError, TypeError, AttributeError, IndexError) as exc:
-            raise InterchangeError(f"{record.get('id')}: not a valid record (missing or wrong {exc}); run akhbar validate") from None
     atomic_write(tasks, [json.dumps(converted, ensure_ascii=False, indent=1).encode("utf-8") + b"\n"])
     atomic_write(config, [labeling_config().encode("utf-8")])
     report.counts["articles exported"] += len(records)
     report.counts["tasks (passages) exported"] += len(converted)
     return [tasks, config]
-
-
-# ---- import ----------------------------------------------------------------------------------
 
 
 # ---- import: parsing -------------------------------------------------------------------------
@@ -429,7 +434,7 @@ def parse_result(result: list) -> Result:
 
 
 def _region_span(region: Region, conv: Utf16, fields: dict[str, list[str]], type_map: dict, sink: Sink) -> Span | None:
-    label = type_map.get(region.label, region.label) if region.label in type_map else region.label
+    label = type_map.get(region.label, region.label)
     if label is None:
         sink.report.dropped[f"{region.label or '?'} (mapped to nothing)"] += 1
         return None
