@@ -43,7 +43,7 @@ from dataclasses import dataclass, field
 
 from akhbar import labels
 from akhbar.interchange.anchoring import anchor, normalise_surface
-from akhbar.interchange.common import ERROR, INFO, WARNING, ImportedDoc, Origin, Report
+from akhbar.interchange.common import ERROR, INFO, WARNING, ImportedDoc, Origin, Problem, Report
 
 QUOTE, CUE, SPEAKER_SPAN = "Quote", "Cue", "SpeakerSpan"
 MARKERS = ("negated", "future", "hypothetical", "historical")
@@ -134,6 +134,11 @@ class Sink:
 
     def info(self, code: str, message: str, line: int | None = None) -> None:
         self.add(INFO, code, message, line)
+
+    def forward(self, problems: list[Problem], before: str = "", line: int | None = None) -> None:
+        """A parser's problems, each at its own line (else `line`), its message after `before`."""
+        for problem in problems:
+            self.add(problem.level, problem.code, before + problem.message, problem.line if problem.line is not None else line)
 
     def origin(self, line: int | None) -> Origin:
         return Origin(self.file, line if line is not None else self.line)

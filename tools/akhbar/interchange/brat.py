@@ -592,7 +592,6 @@ def read_brat_pair(txt: Path, ann: Path, report: Report, type_map: dict[str, str
         return None
     sink = Sink(report, str(ann), txt.stem)
     parsed = parse_ann(ann_text)
-    for problem in parsed.problems:
-        sink.add(problem.level, problem.code, problem.message, problem.line)
+    sink.forward(parsed.problems)
     doc = ImportedDoc(txt.stem, text, [], [], [], source_file=txt, origin=Origin(str(ann), None))
     return assemble(ann_items(parsed, type_map or {}, sink), doc, sink)

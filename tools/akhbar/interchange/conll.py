@@ -163,7 +163,7 @@ class _Sentences:
         self.doc_lines: list[int] = [1]  # where each document starts
         self.sentence: list[Token] = []
         self.comments: dict[str, str] = {}
-        self.crlf = self.tab_sep = self.space_sep = self.tab_only = self.markers = 0
+        self.tab_sep = self.space_sep = 0
 
     def read(self, lines: list[str]) -> None:
         number = 0
@@ -194,9 +194,10 @@ class _Sentences:
         where = {"file": self.name, "line": number}
         if line.endswith("\r"):
             line = line[:-1]
-            self.crlf += 1
+            self.report.repairs["CRLF line ends"] += 1
         if not line.strip():
-            self.tab_only += bool(line)
+            if line:
+                self.report.repairs["separator lines holding only whitespace (tab)"] += 1
             self.end_sentence(number)
             return
         parts = self.columns(line)
@@ -215,7 +216,7 @@ class _Sentences:
             parts = [parts[0], "O"]
         tags = self.tags(parts[1:], where)
         if parts[0] == SEGMENT_MARKER:
-            self.markers += 1
+            self.report.repairs[f"segment markers {SEGMENT_MARKER} dropped"] += 1
             if tags:
                 self.report.error("marker-tagged", f"segment marker {SEGMENT_MARKER} carries {' '.join(parts[1:])}; "
                                                    "the marker is dropped and its tags with it", **where)
@@ -244,12 +245,6 @@ class _Sentences:
         return pairs
 
     def count(self) -> None:
-        if self.crlf:
-            self.report.repairs["CRLF line ends"] += self.crlf
-        if self.tab_only:
-            self.report.repairs["separator lines holding only whitespace (tab)"] += self.tab_only
-        if self.markers:
-            self.report.repairs[f"segment markers {SEGMENT_MARKER} dropped"] += self.markers
         if self.tab_sep and self.space_sep:
             self.report.info("mixed-separators", f"{self.tab_sep} tab-separated and {self.space_sep} space-separated lines", file=self.name)
         self.report.counts["tokens"] += sum(len(s) for d in self.docs for s in d)

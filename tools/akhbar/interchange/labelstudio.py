@@ -240,8 +240,8 @@ def _event_results(event: dict, p: _Passage) -> None:
     if markers:
         p.field(vid, trigger, "markers", "choices", markers)
     magnitude = event.get("magnitude") or {}
-    if any(magnitude.get(k) is not None for k in MAGNITUDE_KEYS):
-        text = " ".join(f"{k}={magnitude[k]}" for k in MAGNITUDE_KEYS if magnitude.get(k) is not None)
+    text = " ".join(f"{k}={magnitude[k]}" for k in MAGNITUDE_KEYS if magnitude.get(k) is not None)
+    if text:
         p.field(vid, trigger, "magnitude", "textarea", [text])
 
 
@@ -649,14 +649,12 @@ def _joined(group: list[TaskPart], sink: Sink) -> tuple[str, Result]:
     text = "".join(p.text for p in group)
     if len(group) == 1:
         parsed = parse_result(group[0].result)
-        for problem in parsed.problems:
-            sink.add(problem.level, problem.code, problem.message)
+        sink.forward(parsed.problems)
         return text, parsed
     conv, joined, ranks = Utf16(text), Result(), {}
     for part in group:
         parsed = parse_result(part.result)
-        for problem in parsed.problems:
-            sink.add(problem.level, problem.code, f"task {part.number}: {problem.message}", part.origin.line)
+        sink.forward(parsed.problems, f"task {part.number}: ", part.origin.line)
         shift, key = conv.to_js(part.start), (lambda rid, n=part.passage: f"{n}/{rid}")
         for r in parsed.regions:
             moved = Region(key(r.id), r.label, None if r.start is None else r.start + shift, None if r.end is None else r.end + shift,
@@ -668,6 +666,9 @@ def _joined(group: list[TaskPart], sink: Sink) -> tuple[str, Result]:
         joined.fields += [RegionField(key(f.region), f.name, f.values) for f in parsed.fields]
     joined.regions.sort(key=lambda r: (0, ranks[r.id]) if r.id in ranks else (1, 0))
     return text, joined
+
+
+MALFORMED = (KeyError, TypeError, AttributeError, ValueError, IndexError)  # a task not shaped as Label Studio writes one
 
 
 def read_tasks(src: Path, report: Report, type_map: dict[str, str | None] | None = None,
@@ -695,7 +696,7 @@ def read_tasks(src: Path, report: Report, type_map: dict[str, str | None] | None
         origin = Origin(str(src), lines[index] if index < len(lines) else None)
         try:
             part = _read_part(task, index, origin, report, use_predictions)
-        except (KeyError, TypeError, AttributeError, ValueError, IndexError) as exc:
+        except MALFORMED as exc:
             report.error("task-malformed", f"task {index + 1} is not a Label Studio task as expected ({type(exc).__name__}: {exc})",
                          file=origin.file, line=origin.line)
             continue
@@ -710,7 +711,7 @@ def read_tasks(src: Path, report: Report, type_map: dict[str, str | None] | None
                     prefix=f"task {first.number}: " if len(group) == 1 else "")
         try:
             text, result = _joined(group, sink)
-        except (KeyError, TypeError, AttributeError, ValueError, IndexError) as exc:
+        except MALFORMED as exc:
             which = f"task {first.number} is" if len(group) == 1 else f"one of tasks {_numbers(group)} is"
             report.error("task-malformed", f"{which} not a Label Studio task as expected ({type(exc).__name__}: {exc})",
                          **first.origin.where(), article=first.article_id)
