@@ -464,31 +464,28 @@ def _event(span: Span, fields: dict[str, list[str]]) -> EventItem:
                      magnitude=_magnitude(fields.get("magnitude", [])), name=span.name)
 
 
-def _coref_by_entity_field(spans: list[Span]) -> list[Link]:
-    """Mentions that carry the same `entity` id are one entity: coreference without arrows."""
-    types, first, links = set(labels.entity_types()), {}, []
+def _first_mentions(spans: list[Span]) -> dict[str, str]:
+    """Entity id -> the key of the first mention that carries it in its `entity` field."""
+    types, first = set(labels.entity_types()), {}
     for s in spans:
-        entity = s.fields.get("entity")
-        if s.label not in types or not entity:
-            continue
-        if entity in first:
-            links.append(Link("coref", first[entity], s.key, s.line))
-        else:
-            first[entity] = s.key
-    return links
+        if s.label in types and s.fields.get("entity"):
+            first.setdefault(s.fields["entity"], s.key)
+    return first
+
+
+def _coref_by_entity_field(spans: list[Span], first: dict[str, str]) -> list[Link]:
+    """Mentions that carry the same `entity` id are one entity: coreference without arrows."""
+    types = set(labels.entity_types())
+    return [Link("coref", first[s.fields["entity"]], s.key, s.line) for s in spans
+            if s.label in types and s.fields.get("entity") in first and first[s.fields["entity"]] != s.key]
 
 
 QUOTE_REFS = ("speaker", "addressee", "parent")
 
 
-def _refs(spans: list[Span], events: dict[str, EventItem], sink: Sink) -> list[Link]:
+def _refs(spans: list[Span], mention_of: dict[str, str], events: dict[str, EventItem], sink: Sink) -> list[Link]:
     """The `refs` text areas ("speaker=e22 parent=q3", "actor=e6 place=e3"): links to an entity
-    (through one of its mentions) or a quote outside the task, as links and event roles."""
-    types = set(labels.entity_types())
-    mention_of = {}
-    for s in spans:
-        if s.label in types and s.fields.get("entity"):
-            mention_of.setdefault(s.fields["entity"], s.key)
+    (through its first mention, `mention_of`) or a quote outside the task, as links and event roles."""
     quote_of = {s.claim: s.key for s in spans if s.label == QUOTE}
     links = []
     for s in spans:
@@ -523,7 +520,8 @@ def result_items(result: Result, text: str, type_map: dict[str, str | None], sin
     categories = set(labels.plover_categories())
     events = {s.key: _event(s, fields.get(s.key, {})) for s in items.spans if s.label in categories}
     items.events = list(events.values())
-    items.links = _coref_by_entity_field(items.spans) + _refs(items.spans, events, sink)
+    first = _first_mentions(items.spans)
+    items.links = _coref_by_entity_field(items.spans, first) + _refs(items.spans, first, events, sink)
     for r in result.relations:
         if r.label not in ("coref", "fragment") and r.source in events:
             events[r.source].roles.append(Role(r.label, r.target, r.line))
