@@ -43,7 +43,7 @@ from dataclasses import dataclass, field
 
 from akhbar import labels
 from akhbar.interchange.anchoring import anchor, normalise_surface
-from akhbar.interchange.common import ERROR, INFO, WARNING, ImportedDoc, Origin, Problem, Report
+from akhbar.interchange.common import ImportedDoc, Levels, Origin, Problem, Report
 
 QUOTE, CUE, SPEAKER_SPAN = "Quote", "Cue", "SpeakerSpan"
 MARKERS = ("negated", "future", "hypothetical", "historical")
@@ -112,7 +112,7 @@ class Items:
 
 
 @dataclass
-class Sink:
+class Sink(Levels):
     """Where one document's messages go: the report, each message with the file, the article
     and a line (the item's, else `line`: Label Studio's task line), after `prefix`."""
 
@@ -125,15 +125,6 @@ class Sink:
     def add(self, level: str, code: str, message: str, line: int | None = None, offset: int | None = None) -> None:
         self.report.add(level, code, self.prefix + message, file=self.file, line=line if line is not None else self.line,
                         article=self.article, offset=offset)
-
-    def error(self, code: str, message: str, line: int | None = None, offset: int | None = None) -> None:
-        self.add(ERROR, code, message, line, offset)
-
-    def warning(self, code: str, message: str, line: int | None = None, offset: int | None = None) -> None:
-        self.add(WARNING, code, message, line, offset)
-
-    def info(self, code: str, message: str, line: int | None = None) -> None:
-        self.add(INFO, code, message, line)
 
     def forward(self, problems: list[Problem], before: str = "", line: int | None = None) -> None:
         """A parser's problems, each at its own line (else `line`), its message after `before`."""

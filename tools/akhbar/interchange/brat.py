@@ -53,6 +53,7 @@ from akhbar.interchange.assemble import (
     assemble,
     unique,
 )
+from akhbar.interchange.assemble import MARKERS as EVENT_MARKERS
 from akhbar.interchange.common import (
     ERROR,
     WARNING,
@@ -61,6 +62,7 @@ from akhbar.interchange.common import (
     Origin,
     Problem,
     Report,
+    event_roles,
     exporting,
     id_number,
     not_utf8,
@@ -71,7 +73,7 @@ COREF_TYPES = {"Coref", "Equiv", "Coreference", "coref"}
 RELATION_KINDS = {"Cue": "cue", "Speaker": "speaker", "SpeakerSpan": "speaker_span", "Addressee": "addressee", "Parent": "parent",
                   "Fragment": "fragment"}
 QUOTE_ATTRIBUTES = {"QuoteType": "quote_type", "SpeakerKind": "speaker_kind"}
-MARKERS = {"Negated": "negated", "Future": "future", "Hypothetical": "hypothetical", "Historical": "historical"}
+MARKERS = {marker.capitalize(): marker for marker in EVENT_MARKERS}  # attribute Negated is the marker negated...
 
 
 def _context_attr(context: str) -> str:
@@ -159,11 +161,10 @@ class _AnnWriter:
     def event(self, event: dict) -> None:
         trigger, g, e = event["trigger"], self.new_t(), f"E{id_number(event['id'])}"
         self.span(g, event["category"], trigger["start"], trigger["end"])
-        pairs = [("Actor", x) for x in event["actor"]] + [("Recipient", x) for x in event["recipient"]]
-        pairs += [(_role_name(a["role"]), a["entity"]) for a in event["arguments"]]
         seen: dict[str, int] = {}
         roles = ""
-        for name, entity_id in pairs:
+        for role, entity_id in event_roles(event):
+            name = _role_name(role)
             seen[name] = seen.get(name, 0) + 1
             roles += f" {name}{seen[name] if seen[name] > 1 else ''}:{self.head[entity_id]}"
         self.lines.append(f"{e}\t{event['category']}:{g}{roles}")
@@ -469,8 +470,7 @@ def _span_label(t: TextBound, triggers: set[str], type_map: dict[str, str | None
     return None
 
 
-def _spans(ann: Ann, notes: dict[str, dict], type_map: dict[str, str | None], sink: Sink) -> list[Span]:
-    triggers = {e.trigger for e in ann.events}
+def _spans(ann: Ann, notes: dict[str, dict], triggers: set[str], type_map: dict[str, str | None], sink: Sink) -> list[Span]:
     wikidata = {r.target: r.ident for r in ann.references if r.db.lower() == "wikidata"}
     spans = []
     for t in ann.textbounds:
@@ -521,14 +521,13 @@ def _attributes(ann: Ann, spans: list[Span], events: list[EventItem], sink: Sink
             sink.warning("ann-unsupported", f"attribute {a.name} on {what} ignored", a.line)
 
 
-def _events(ann: Ann, spans: list[Span], notes: dict[str, dict], sink: Sink) -> list[EventItem]:
+def _events(ann: Ann, spans: list[Span], notes: dict[str, dict], triggers: set[str], sink: Sink) -> list[EventItem]:
     """An event per E line; a trigger span without one is an event with no arguments (warned)."""
     events = []
     for e in ann.events:
         magnitude = notes.get(e.id, {}).get("magnitude")
         events.append(EventItem(e.id, e.type, e.trigger, e.line, claim=f"v{e.id[1:]}", roles=[Role(r, t, e.line) for r, t in e.roles],
                                 magnitude=magnitude if isinstance(magnitude, dict) else None))
-    triggers = {e.trigger for e in ann.events}
     for s in spans:
         if s.label in labels.plover_categories() and s.key not in triggers:
             sink.warning("trigger-alone", f"{s.key}: a {s.label} trigger without an E line becomes an event with no arguments", s.line)
@@ -538,9 +537,9 @@ def _events(ann: Ann, spans: list[Span], notes: dict[str, dict], sink: Sink) -> 
 
 def ann_items(ann: Ann, type_map: dict[str, str | None], sink: Sink) -> Items:
     """The neutral items of a parsed .ann (labels mapped with `type_map`)."""
-    notes = _notes(ann, sink)
-    spans = unique(_spans(ann, notes, type_map, sink), sink)
-    events = unique(_events(ann, spans, notes, sink), sink)
+    notes, triggers = _notes(ann, sink), {e.trigger for e in ann.events}
+    spans = unique(_spans(ann, notes, triggers, type_map, sink), sink)
+    events = unique(_events(ann, spans, notes, triggers, sink), sink)
     _attributes(ann, spans, events, sink)
     return Items(spans, _links(ann, sink), events)
 

@@ -40,8 +40,22 @@ class Problem:
         return {k: v for k, v in self.__dict__.items() if v is not None}
 
 
+class Levels:
+    """`error`, `warning` and `info`: the class's `add` at that level (the rest of the
+    arguments say where: file, line, article, offset for a Report; line, offset for a Sink)."""
+
+    def error(self, code: str, message: str, *where, **named) -> None:
+        self.add(ERROR, code, message, *where, **named)
+
+    def warning(self, code: str, message: str, *where, **named) -> None:
+        self.add(WARNING, code, message, *where, **named)
+
+    def info(self, code: str, message: str, *where, **named) -> None:
+        self.add(INFO, code, message, *where, **named)
+
+
 @dataclass
-class Report:
+class Report(Levels):
     """Everything an import or export noticed: problems (each with its place), repair and
     drop counts. Errors stop an import from writing unless the user allows drops."""
 
@@ -52,15 +66,6 @@ class Report:
 
     def add(self, level: str, code: str, message: str, file=None, line=None, article=None, offset=None) -> None:
         self.problems.append(Problem(level, code, message, str(file) if file is not None else None, line, article, offset))
-
-    def error(self, code: str, message: str, **where) -> None:
-        self.add(ERROR, code, message, **where)
-
-    def warning(self, code: str, message: str, **where) -> None:
-        self.add(WARNING, code, message, **where)
-
-    def info(self, code: str, message: str, **where) -> None:
-        self.add(INFO, code, message, **where)
 
     @property
     def errors(self) -> list[Problem]:
@@ -124,6 +129,12 @@ class ImportedDoc:
     def where(self) -> dict:
         """file and line of the document, for messages about it as a whole."""
         return self.origin.where() if self.origin else {}
+
+
+def event_roles(event: dict) -> list[tuple[str, str]]:
+    """(role, entity id) of an event's actors, recipients and arguments, in the order exports write them."""
+    return ([("actor", t) for t in event["actor"]] + [("recipient", t) for t in event["recipient"]]
+            + [(arg["role"], arg["entity"]) for arg in event["arguments"]])
 
 
 def id_number(ident: str) -> int:

@@ -300,8 +300,8 @@ class _Decoder:
 
     def laminar(self, mentions: list[_Mention]) -> list[_Mention]:
         """The mentions that nest or are disjoint, as the record contract requires: one that
-        crosses an earlier one is dropped (an error), one with the same offsets and type as
-        another is dropped (a warning)."""
+        crosses an earlier one is dropped, and so is one with the same offsets as another (both
+        errors)."""
         kept: list[_Mention] = []
         open_ends: list[_Mention] = []  # the kept mentions that contain the current position
         for m in sorted(mentions, key=lambda m: (m.start, -m.end)):

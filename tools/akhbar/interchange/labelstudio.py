@@ -68,6 +68,7 @@ from akhbar.interchange.common import (
     Origin,
     Problem,
     Report,
+    event_roles,
     exporting,
 )
 from akhbar.records import atomic_write
@@ -217,15 +218,10 @@ def _quote_results(quote: dict, p: _Passage, quote_start: dict[str, int]) -> Non
         p.field(qid, first, "refs", "textarea", [" ".join(refs)])
 
 
-def _event_roles(event: dict) -> list[tuple[str, str]]:
-    return ([("actor", t) for t in event["actor"]] + [("recipient", t) for t in event["recipient"]]
-            + [(arg["role"], arg["entity"]) for arg in event["arguments"]])
-
-
 def _event_results(event: dict, p: _Passage) -> None:
     vid, trigger = event["id"], event["trigger"]
     p.region(vid, trigger, event["category"], "event")
-    roles = _event_roles(event)
+    roles = event_roles(event)
     targets = [p.nearest(entity, trigger["start"]) for _, entity in roles]
     if all(targets):
         for (role, _), target in zip(roles, targets, strict=True):
