@@ -25,9 +25,9 @@ Offsets are code points, end-exclusive, as in our records; the .txt is the recor
 
 Import reads in two steps, as `conllu` separates parsing from building: `parse_ann` turns an
 .ann into plain items, one per line (`TextBound`, `Relation`, `Equiv`, `EventLine`,
-`Attribute`, `Note`, `Reference`), and `ann_items` translates them into the neutral items
-that `akhbar.interchange.assemble` turns into entities, quotes and events (the rules shared
-with Label Studio live there).
+`Attribute`, `Note`, `Reference`), knowing nothing of Akhbar's labels, and `ann_items`
+translates them into the neutral items that `akhbar.interchange.assemble` turns into
+entities, quotes and events (the rules shared with Label Studio live there).
 """
 
 from __future__ import annotations
@@ -268,9 +268,6 @@ def export_brat(records: list[dict], out_dir: Path, report: Report) -> list[Path
 
 
 # ---- import: parsing -------------------------------------------------------------------------
-#
-# `parse_ann` reads an .ann into plain items, one per line, knowing nothing of Akhbar's labels;
-# `ann_items` translates them into the neutral items of `akhbar.interchange.assemble`.
 
 T_LINE = re.compile(r"^(T\S*)\t(\S+) ([0-9]+ [0-9]+(?:;[0-9]+ [0-9]+)*)\t(.*)$")
 

@@ -7,10 +7,14 @@ ways; an offset that falls inside a surrogate pair is reported. `value.text` is 
 present, only to re-anchor a span; its absence is fine.
 
 Encoding (docs/interchange.md, docs/annotate-label-studio.md):
-- an article is one task per passage (whole blocks, about `PASSAGE_CHARS` characters): `data`
-  holds the passage `text`, `article_id`, `passage`/`passages`, `start` (code-point offset of
-  the passage in the article), `heading` and `ranks` (record order of its mentions, quotes and
-  events); the import joins an article's passages again, so all of them must be submitted;
+- an article is one task per passage (whole blocks, about `PASSAGE_CHARS` characters; a longer
+  block is cut between sentences), so that an annotator reads a screenful and sees only the
+  relations of that passage; every item lives in the passage of its first span, and a passage
+  never cuts a span nor separates a quote's fragments, cue and speaker span. `data` holds the
+  passage `text`, `article_id`, `passage`/`passages`, `start` (code-point offset of the passage
+  in the article), `heading` and `ranks` (record order of its mentions, quotes and events, so
+  that the import gives back the same record); the import joins an article's passages again,
+  so all of them must be submitted;
 - every span is a region (`type: labels`) of one of three label groups (`mention_label`,
   `quote_label`, `event_label`); region ids are our ids (m3, v1, q2; extra quote fragments
   q2-2, q2-3; cue q2-cue; speaker span q2-speaker); regions an annotator draws get Label
@@ -25,11 +29,13 @@ Encoding (docs/interchange.md, docs/annotate-label-studio.md):
 - event: a region labelled with the PLOVER category (the trigger); relations `actor`,
   `recipient` and the argument roles to mentions in the passage; per-region choices `mode`,
   `context`, `markers`; text area `magnitude` ("dead=3 injured=0");
-- a link whose target is not in the passage is written in the region's text area `refs`
-  ("speaker=e22 parent=q3", "actor=e6 place=e3").
+- a quote's speaker, addressee and parent and an event's roles are arrows to the nearest
+  mention (quote) in the passage; a link whose target is not in the passage is written in the
+  region's text area `refs` ("speaker=e22 parent=q3", "actor=e6 place=e3"), and an event with
+  a role outside its passage writes all its roles there, in order.
 
-Import parses a task's result into plain items (`parse_result`: `Region`, `Relation`,
-`RegionField`), joins the passages of an article (`_joined`), translates them into neutral
+Import parses a task's result into plain items knowing nothing of Akhbar's labels
+(`parse_result`: `Region`, `Relation`, `RegionField`), joins the passages of an article (`_joined`), translates them into neutral
 items (`result_items`) and leaves the rest to the assembler shared with brat
 (`akhbar.interchange.assemble`).
 """
@@ -96,18 +102,7 @@ class Utf16:
         return i if i < len(self.units) and self.units[i] == units else None
 
 
-# ---- export ----------------------------------------------------------------------------------
-#
-# An article becomes several tasks, one per passage of whole blocks (at most about
-# `PASSAGE_CHARS` characters; a longer block is cut between sentences), so that an annotator reads a screenful
-# and sees only the relations of that passage. Every item lives in the passage that holds its
-# first span; a passage boundary never falls inside a span nor between a quote's fragments,
-# cue and speaker span. Coreference is no arrow: every mention carries its entity id in the
-# `entity` text area. A quote's speaker, addressee and parent, and an event's roles are
-# arrows to the nearest mention (quote) inside the passage; when there is none they are
-# written as `refs` ("speaker=e22", "actor=e6 place=e3"), and an event with a role outside its
-# passage writes all its roles there, in order. `data.ranks` keeps the record order of the
-# mentions, quotes and events, so that the import gives back the same record.
+# ---- export (the encoding is in the module docstring) ---------------------------------------
 
 PASSAGE_CHARS = 700
 SENTENCE_END = re.compile(r"[.!?؟]+[\"»”)]*\s+")
@@ -346,10 +341,6 @@ def export_labelstudio(records: list[dict], out_dir: Path, report: Report, max_c
 
 
 # ---- import: parsing -------------------------------------------------------------------------
-#
-# `parse_result` reads one annotation's result list into plain items (regions, relations,
-# per-region fields) and knows nothing of Akhbar's labels; `result_items` translates them into
-# the neutral items of `akhbar.interchange.assemble`.
 
 
 @dataclass
