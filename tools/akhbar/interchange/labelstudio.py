@@ -662,7 +662,8 @@ def read_tasks(src: Path, report: Report, type_map: dict[str, str | None] | None
     if src.is_dir():
         src = src / "tasks.json"
     try:
-        tasks = json.loads(src.read_text(encoding="utf-8-sig"))
+        raw = src.read_text(encoding="utf-8-sig")
+        tasks = json.loads(raw)
     except FileNotFoundError:
         raise InterchangeError(f"{src}: no such file") from None
     except UnicodeDecodeError:
@@ -673,7 +674,7 @@ def read_tasks(src: Path, report: Report, type_map: dict[str, str | None] | None
         tasks = [tasks]
     if not isinstance(tasks, list):
         raise InterchangeError(f"{src}: a Label Studio export is a JSON list of tasks")
-    lines = _task_lines(src)
+    lines = _task_lines(raw)
     if len(lines) != len(tasks):  # not every task is an object: no reliable line numbers
         lines = []
     parts = []
@@ -706,10 +707,10 @@ def read_tasks(src: Path, report: Report, type_map: dict[str, str | None] | None
     return docs
 
 
-def _task_lines(path: Path) -> list[int]:
+def _task_lines(raw: str) -> list[int]:
     """Line where each top-level task starts (for messages); best effort on any layout."""
     out, depth, in_string, escape, line = [], 0, False, False, 1
-    for ch in path.read_text(encoding="utf-8-sig"):
+    for ch in raw:
         if ch == "\n":
             line += 1
         if in_string:
