@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 from akhbar.commands.common import EXIT_OK, UsageError, add_shard_paths, expand_shards
@@ -54,9 +53,6 @@ def run(args) -> int:
             written = conll.export_conll(records, out, args.tagset, report)
     except InterchangeError as exc:
         raise UsageError(str(exc)) from None
-    for problem in report.problems:
-        print(problem.as_text(), file=sys.stderr)
-    for line in report.summary_lines():
-        print(line)
+    report.print()
     print(f"{len(records)} article(s) -> {len(written)} file(s) in {display_path(out)}")
     return EXIT_OK

@@ -142,10 +142,7 @@ def _merged(args, out: Path, report) -> tuple[list[dict], list, dict, list]:
 
 
 def _print_report(report, args) -> None:
-    for problem in report.problems:
-        print(problem.as_text(), file=sys.stderr)
-    for line in report.summary_lines():
-        print(line)
+    report.print()
     if args.report:
         from akhbar.records import atomic_write
 

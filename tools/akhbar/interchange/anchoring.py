@@ -40,33 +40,28 @@ def anchor(text: str, start, end, surface: str | None, max_shift: int = MAX_SHIF
         return Anchored(start, end, False)
     if not surface:
         return None
-    # The nearest occurrence of the surface to where the span was said to start.
+    # The nearest occurrence of the surface to where the span was said to start; failing that,
+    # the same in the text with its newlines and tabs flattened as a tool flattens a surface.
     origin = start if isinstance(start, int) else 0
-    best = None
-    for candidate in _occurrences(text, surface):
-        distance = abs(candidate - origin)
-        if distance <= max_shift and (best is None or distance < abs(best - origin)):
-            best = candidate
-    if best is None:
-        flat = normalise_surface(surface)
-        if flat != surface:
-            return None
-        flat_text = normalise_surface(text)  # same length as text: each replacement is 1:1 or 2:1
+    best = _nearest(text, surface, origin, max_shift)
+    if best is None and normalise_surface(surface) == surface:
+        flat_text = normalise_surface(text)  # same length as text unless it holds CRLF (replaced 2:1)
         if len(flat_text) == len(text):
-            for candidate in _occurrences(flat_text, flat):
-                distance = abs(candidate - origin)
-                if distance <= max_shift and (best is None or distance < abs(best - origin)):
-                    best = candidate
+            best = _nearest(flat_text, surface, origin, max_shift)
     if best is None:
         return None
     return Anchored(best, best + len(surface), True)
 
 
-def _occurrences(text: str, surface: str):
+def _nearest(text: str, surface: str, origin: int, max_shift: int) -> int | None:
+    """The occurrence of `surface` nearest to `origin`, at most `max_shift` away (the first of two as near)."""
+    best = None
     i = text.find(surface)
     while i != -1:
-        yield i
+        if abs(i - origin) <= max_shift and (best is None or abs(i - origin) < abs(best - origin)):
+            best = i
         i = text.find(surface, i + 1)
+    return best
 
 
 def reanchor_doc(doc: ImportedDoc, text: str, report: Report, article: str | None = None) -> ImportedDoc:
@@ -75,6 +70,10 @@ def reanchor_doc(doc: ImportedDoc, text: str, report: Report, article: str | Non
     with their file and line; an annotation that loses its only span goes with it, and that is
     reported too. Returns the document with its spans on `text`."""
     article = article or doc.article_id
+    where = (doc.origin or Origin("-")).where()
+
+    def lost(code: str, message: str) -> None:
+        report.error(code, message, article=article, **where)
 
     def place(span: dict, what: str) -> bool:
         origin = doc.origins.get(id(span)) or doc.origin or Origin("-")
@@ -103,48 +102,36 @@ def reanchor_doc(doc: ImportedDoc, text: str, report: Report, article: str | Non
         if entity["mentions"]:
             entities.append(entity)
         else:
-            report.error("entity-lost", f"entity {entity['id']} ({entity['type']}) lost all its mentions", article=article,
-                         **_where(doc, None))
-    kept = {e["id"] for e in entities}
+            lost("entity-lost", f"entity {entity['id']} ({entity['type']}) lost all its mentions")
     quotes = []
     for quote in doc.quotes:
         quote["content"] = [s for s in quote["content"] if place(s, f"quote {quote['id']} content")]
-        if quote.get("cue") is not None and not place(quote["cue"], f"quote {quote['id']} cue"):
-            quote["cue"] = None
-        if quote.get("speaker_span") is not None and not place(quote["speaker_span"], f"quote {quote['id']} speaker span"):
-            quote["speaker_span"] = None
+        for key, what in (("cue", "cue"), ("speaker_span", "speaker span")):
+            if quote.get(key) is not None and not place(quote[key], f"quote {quote['id']} {what}"):
+                quote[key] = None
         if quote["content"]:
             quotes.append(quote)
         else:
-            report.error("quote-lost", f"quote {quote['id']} lost all its content", article=article, **_where(doc, None))
+            lost("quote-lost", f"quote {quote['id']} lost all its content")
     events = []
     for event in doc.events:
         if place(event["trigger"], f"event {event['id']} trigger"):
             events.append(event)
         else:
-            report.error("event-lost", f"event {event['id']} ({event['category']}) lost its trigger", article=article,
-                         **_where(doc, None))
-    _drop_dangling(entities, quotes, events, kept, report, article, doc)
+            lost("event-lost", f"event {event['id']} ({event['category']}) lost its trigger")
+    _drop_dangling(entities, quotes, events, lambda message: lost("reference-lost", message))
     doc.entities, doc.quotes, doc.events, doc.text = entities, quotes, events, text
     return doc
 
 
-def _where(doc: ImportedDoc, span: dict | None) -> dict:
-    origin = (doc.origins.get(id(span)) if span is not None else None) or doc.origin or Origin("-")
-    return {"file": origin.file, "line": origin.line}
-
-
-def _drop_dangling(entities, quotes, events, kept, report: Report, article, doc) -> None:
-    quote_ids = {q["id"] for q in quotes}
-    lost: Callable[[str], None] = lambda what: report.error("reference-lost", what, article=article, **_where(doc, None))  # noqa: E731
+def _drop_dangling(entities, quotes, events, lost: Callable[[str], None]) -> None:
+    """Links to an entity or quote that was lost are removed, each one reported."""
+    kept, quote_ids = {e["id"] for e in entities}, {q["id"] for q in quotes}
     for quote in quotes:
-        for key in ("speaker", "addressee"):
-            if quote.get(key) is not None and quote[key] not in kept:
+        for key, ids in (("speaker", kept), ("addressee", kept), ("parent", quote_ids)):
+            if quote.get(key) is not None and quote[key] not in ids:
                 lost(f"quote {quote['id']}: {key} {quote[key]} no longer exists")
                 quote[key] = None
-        if quote.get("parent") is not None and quote["parent"] not in quote_ids:
-            lost(f"quote {quote['id']}: parent {quote['parent']} no longer exists")
-            quote["parent"] = None
     for event in events:
         for role in ("actor", "recipient"):
             for target in [t for t in event[role] if t not in kept]:

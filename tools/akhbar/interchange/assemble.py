@@ -36,24 +36,14 @@ task's result) and translates them into three kinds of neutral item:
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 from akhbar import labels
 from akhbar.interchange.anchoring import anchor, normalise_surface
-from akhbar.interchange.common import (
-    ERROR,
-    INFO,
-    WARNING,
-    Components,
-    ImportedDoc,
-    Origin,
-    Report,
-    empty_event,
-    empty_quote,
-    next_id,
-)
+from akhbar.interchange.common import ImportedDoc, Levels, Origin, Problem, Report
 
 QUOTE, CUE, SPEAKER_SPAN = "Quote", "Cue", "SpeakerSpan"
 MARKERS = ("negated", "future", "hypothetical", "historical")
@@ -122,7 +112,7 @@ class Items:
 
 
 @dataclass
-class Sink:
+class Sink(Levels):
     """Where one document's messages go: the report, each message with the file, the article
     and a line (the item's, else `line`: Label Studio's task line), after `prefix`."""
 
@@ -136,14 +126,10 @@ class Sink:
         self.report.add(level, code, self.prefix + message, file=self.file, line=line if line is not None else self.line,
                         article=self.article, offset=offset)
 
-    def error(self, code: str, message: str, line: int | None = None, offset: int | None = None) -> None:
-        self.add(ERROR, code, message, line, offset)
-
-    def warning(self, code: str, message: str, line: int | None = None, offset: int | None = None) -> None:
-        self.add(WARNING, code, message, line, offset)
-
-    def info(self, code: str, message: str, line: int | None = None) -> None:
-        self.add(INFO, code, message, line)
+    def forward(self, problems: list[Problem], before: str = "", line: int | None = None) -> None:
+        """A parser's problems, each at its own line (else `line`), its message after `before`."""
+        for problem in problems:
+            self.add(problem.level, problem.code, before + problem.message, problem.line if problem.line is not None else line)
 
     def origin(self, line: int | None) -> Origin:
         return Origin(self.file, line if line is not None else self.line)
@@ -183,7 +169,8 @@ def claim_ids(groups: list[list], prefix: str, claim: Callable[[object], object]
         if ident is not None:
             used.add(ident)
         chosen.append(ident)
-    return [ident or next_id(prefix, used) for ident in chosen]
+    fresh = (f"{prefix}{n}" for n in itertools.count(1) if f"{prefix}{n}" not in used)  # the smallest free ids, in order
+    return [ident or next(fresh) for ident in chosen]
 
 
 def first_field(spans: Iterable[Span], key: str):
@@ -199,18 +186,25 @@ def role_of(name: str) -> str:
 def components(spans: list[Span], links: list[Link], kind: str, what: str, sink: Sink, naming) -> list[list[Span]]:
     """Spans grouped by the `kind` links among them, groups in the order of their first span;
     a link with an end outside `spans` is reported."""
-    joined = Components(s.key for s in spans)
+    root = {s.key: s.key for s in spans}  # union-find: each key points towards its group's root
+
+    def find(key: str) -> str:
+        while root[key] != key:
+            root[key] = root[root[key]]  # path halving keeps long coreference chains cheap
+            key = root[key]
+        return key
+
     for link in links:
         if link.kind != kind:
             continue
-        if link.source in joined and link.target in joined:
-            joined.union(link.source, link.target)
+        if link.source in root and link.target in root:
+            root[find(link.source)] = find(link.target)
         else:
             sink.error("relation-dangling", f"{kind} link {naming(link.source)} -> {naming(link.target)}: both ends must be {what}",
                        link.line)
     groups: dict[str, list[Span]] = {}
     for s in spans:
-        groups.setdefault(joined.find(s.key), []).append(s)
+        groups.setdefault(find(s.key), []).append(s)
     return list(groups.values())
 
 
@@ -317,12 +311,12 @@ class _Assembly:
                 groups.append(members)
                 contents.append(sorted(content, key=lambda x: (x["start"], x["end"])))
         for members, content, quote_id in zip(groups, contents, claim_ids(groups, "q", lambda s: s.claim), strict=True):
-            quote = empty_quote(quote_id, content)
-            quote["type"] = first_field(members, "quote_type")
-            if quote["type"] is None:
+            quote_type = first_field(members, "quote_type")
+            if quote_type is None:
                 self.sink.warning("quote-type-missing", f"{members[0].name}: quote has no quote type; direct assumed", members[0].line)
-                quote["type"] = "direct"
-            quote["speaker_kind"] = first_field(members, "speaker_kind")  # None: decided once the speaker is known
+            quote = {"id": quote_id, "type": quote_type or "direct", "content": content, "cue": None, "speaker": None,
+                     # None: decided once the speaker is known
+                     "speaker_kind": first_field(members, "speaker_kind"), "speaker_span": None, "addressee": None, "parent": None}
             for s in members:
                 self.quote_of[s.key] = quote
             self.doc.quotes.append(quote)
@@ -384,15 +378,11 @@ class _Assembly:
         found = self.place(trigger)
         if found is None:
             return None
-        event = empty_event("", item.category, found[0])
+        event = {"id": "", "category": item.category, "mode": item.mode, "context": list(item.context), "trigger": found[0],
+                 "actor": [], "recipient": [], "arguments": [], **{marker: marker in item.markers for marker in MARKERS},
+                 "magnitude": {k: (item.magnitude or {}).get(k) for k in MAGNITUDE_KEYS}}
         for role in item.roles:
             self.role(event, item, role)
-        event["mode"] = item.mode
-        event["context"] = list(item.context)
-        for marker in item.markers:
-            event[marker] = True
-        if item.magnitude is not None:
-            event["magnitude"] = {k: item.magnitude.get(k) for k in MAGNITUDE_KEYS}
         return event
 
     def role(self, event: dict, item: EventItem, role: Role) -> None:

@@ -25,9 +25,9 @@ Offsets are code points, end-exclusive, as in our records; the .txt is the recor
 
 Import reads in two steps, as `conllu` separates parsing from building: `parse_ann` turns an
 .ann into plain items, one per line (`TextBound`, `Relation`, `Equiv`, `EventLine`,
-`Attribute`, `Note`, `Reference`), and `ann_items` translates them into the neutral items
-that `akhbar.interchange.assemble` turns into entities, quotes and events (the rules shared
-with Label Studio live there).
+`Attribute`, `Note`, `Reference`), knowing nothing of Akhbar's labels, and `ann_items`
+translates them into the neutral items that `akhbar.interchange.assemble` turns into
+entities, quotes and events (the rules shared with Label Studio live there).
 """
 
 from __future__ import annotations
@@ -53,14 +53,27 @@ from akhbar.interchange.assemble import (
     assemble,
     unique,
 )
-from akhbar.interchange.common import ERROR, WARNING, ImportedDoc, InterchangeError, Origin, Problem, Report, id_number
+from akhbar.interchange.assemble import MARKERS as EVENT_MARKERS
+from akhbar.interchange.common import (
+    ERROR,
+    WARNING,
+    ImportedDoc,
+    InterchangeError,
+    Origin,
+    Problem,
+    Report,
+    event_roles,
+    exporting,
+    id_number,
+    not_utf8,
+)
 from akhbar.records import atomic_write
 
 COREF_TYPES = {"Coref", "Equiv", "Coreference", "coref"}
 RELATION_KINDS = {"Cue": "cue", "Speaker": "speaker", "SpeakerSpan": "speaker_span", "Addressee": "addressee", "Parent": "parent",
                   "Fragment": "fragment"}
 QUOTE_ATTRIBUTES = {"QuoteType": "quote_type", "SpeakerKind": "speaker_kind"}
-MARKERS = {"Negated": "negated", "Future": "future", "Hypothetical": "hypothetical", "Historical": "historical"}
+MARKERS = {marker.capitalize(): marker for marker in EVENT_MARKERS}  # attribute Negated is the marker negated...
 
 
 def _context_attr(context: str) -> str:
@@ -148,11 +161,10 @@ class _AnnWriter:
     def event(self, event: dict) -> None:
         trigger, g, e = event["trigger"], self.new_t(), f"E{id_number(event['id'])}"
         self.span(g, event["category"], trigger["start"], trigger["end"])
-        pairs = [("Actor", x) for x in event["actor"]] + [("Recipient", x) for x in event["recipient"]]
-        pairs += [(_role_name(a["role"]), a["entity"]) for a in event["arguments"]]
         seen: dict[str, int] = {}
         roles = ""
-        for name, entity_id in pairs:
+        for role, entity_id in event_roles(event):
+            name = _role_name(role)
             seen[name] = seen.get(name, 0) + 1
             roles += f" {name}{seen[name] if seen[name] > 1 else ''}:{self.head[entity_id]}"
         self.lines.append(f"{e}\t{event['category']}:{g}{roles}")
@@ -220,12 +232,9 @@ def annotation_conf() -> str:
     out += types + ["", QUOTE, CUE, SPEAKER_SPAN, "", "[relations]", ""]
     ent = "|".join(types)
     out.append(f"Coref\tArg1:{ent}, Arg2:{ent}")
-    out.append(f"Cue\tArg1:{QUOTE}, Arg2:{CUE}")
-    out.append(f"Speaker\tArg1:{QUOTE}, Arg2:{ent}")
-    out.append(f"SpeakerSpan\tArg1:{QUOTE}, Arg2:{SPEAKER_SPAN}")
-    out.append(f"Addressee\tArg1:{QUOTE}, Arg2:{ent}")
-    out.append(f"Parent\tArg1:{QUOTE}, Arg2:{QUOTE}")
-    out.append(f"Fragment\tArg1:{QUOTE}, Arg2:{QUOTE}")
+    for relation, arg2 in (("Cue", CUE), ("Speaker", ent), ("SpeakerSpan", SPEAKER_SPAN), ("Addressee", ent), ("Parent", QUOTE),
+                           ("Fragment", QUOTE)):
+        out.append(f"{relation}\tArg1:{QUOTE}, Arg2:{arg2}")
     for arg1, arg2, kinds in overlap_rules():
         out.append(f"<OVERLAP>\tArg1:{arg1}, Arg2:{arg2}, <OVL-TYPE>:{'|'.join(kinds)}")
     out += ["", "[events]", ""]
@@ -246,10 +255,8 @@ def export_brat(records: list[dict], out_dir: Path, report: Report) -> list[Path
     out_dir.mkdir(parents=True, exist_ok=True)
     written = []
     for record in records:
-        try:
+        with exporting(record):
             ann_text = record_to_ann(record)
-        except (KeyError, TypeError, AttributeError, IndexError) as exc:
-            raise InterchangeError(f"{record.get('id')}: not a valid record (missing or wrong {exc}); run akhbar validate") from None
         txt, ann = out_dir / f"{record['id']}.txt", out_dir / f"{record['id']}.ann"
         atomic_write(txt, [record["text"].encode("utf-8")])
         atomic_write(ann, [ann_text.encode("utf-8")])
@@ -261,9 +268,6 @@ def export_brat(records: list[dict], out_dir: Path, report: Report) -> list[Path
 
 
 # ---- import: parsing -------------------------------------------------------------------------
-#
-# `parse_ann` reads an .ann into plain items, one per line, knowing nothing of Akhbar's labels;
-# `ann_items` translates them into the neutral items of `akhbar.interchange.assemble`.
 
 T_LINE = re.compile(r"^(T\S*)\t(\S+) ([0-9]+ [0-9]+(?:;[0-9]+ [0-9]+)*)\t(.*)$")
 
@@ -450,7 +454,7 @@ def _span_label(t: TextBound, triggers: set[str], type_map: dict[str, str | None
     """The Akhbar label of a T line (after --map); None when it is dropped (reported)."""
     if t.id in triggers and t.type not in labels.entity_types():
         return t.type  # an event trigger: its type is checked with its E line
-    kind = type_map.get(t.type, t.type) if t.type in type_map else t.type
+    kind = type_map.get(t.type, t.type)
     if kind in labels.entity_types():
         return kind
     if t.type in type_map:
@@ -463,8 +467,7 @@ def _span_label(t: TextBound, triggers: set[str], type_map: dict[str, str | None
     return None
 
 
-def _spans(ann: Ann, notes: dict[str, dict], type_map: dict[str, str | None], sink: Sink) -> list[Span]:
-    triggers = {e.trigger for e in ann.events}
+def _spans(ann: Ann, notes: dict[str, dict], triggers: set[str], type_map: dict[str, str | None], sink: Sink) -> list[Span]:
     wikidata = {r.target: r.ident for r in ann.references if r.db.lower() == "wikidata"}
     spans = []
     for t in ann.textbounds:
@@ -515,14 +518,13 @@ def _attributes(ann: Ann, spans: list[Span], events: list[EventItem], sink: Sink
             sink.warning("ann-unsupported", f"attribute {a.name} on {what} ignored", a.line)
 
 
-def _events(ann: Ann, spans: list[Span], notes: dict[str, dict], sink: Sink) -> list[EventItem]:
+def _events(ann: Ann, spans: list[Span], notes: dict[str, dict], triggers: set[str], sink: Sink) -> list[EventItem]:
     """An event per E line; a trigger span without one is an event with no arguments (warned)."""
     events = []
     for e in ann.events:
         magnitude = notes.get(e.id, {}).get("magnitude")
         events.append(EventItem(e.id, e.type, e.trigger, e.line, claim=f"v{e.id[1:]}", roles=[Role(r, t, e.line) for r, t in e.roles],
                                 magnitude=magnitude if isinstance(magnitude, dict) else None))
-    triggers = {e.trigger for e in ann.events}
     for s in spans:
         if s.label in labels.plover_categories() and s.key not in triggers:
             sink.warning("trigger-alone", f"{s.key}: a {s.label} trigger without an E line becomes an event with no arguments", s.line)
@@ -532,9 +534,9 @@ def _events(ann: Ann, spans: list[Span], notes: dict[str, dict], sink: Sink) -> 
 
 def ann_items(ann: Ann, type_map: dict[str, str | None], sink: Sink) -> Items:
     """The neutral items of a parsed .ann (labels mapped with `type_map`)."""
-    notes = _notes(ann, sink)
-    spans = unique(_spans(ann, notes, type_map, sink), sink)
-    events = unique(_events(ann, spans, notes, sink), sink)
+    notes, triggers = _notes(ann, sink), {e.trigger for e in ann.events}
+    spans = unique(_spans(ann, notes, triggers, type_map, sink), sink)
+    events = unique(_events(ann, spans, notes, triggers, sink), sink)
     _attributes(ann, spans, events, sink)
     return Items(spans, _links(ann, sink), events)
 
@@ -573,7 +575,8 @@ def _read_text(path: Path, report: Report) -> str | None:
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError as exc:
-        report.error("not-utf8", f"not UTF-8 (byte 0x{data[exc.start]:02X})", file=str(path), line=data.count(b"\n", 0, exc.start) + 1)
+        message, line = not_utf8(data, exc)
+        report.error("not-utf8", message, file=str(path), line=line)
         return None
 
 
@@ -585,7 +588,6 @@ def read_brat_pair(txt: Path, ann: Path, report: Report, type_map: dict[str, str
         return None
     sink = Sink(report, str(ann), txt.stem)
     parsed = parse_ann(ann_text)
-    for problem in parsed.problems:
-        sink.add(problem.level, problem.code, problem.message, problem.line)
+    sink.forward(parsed.problems)
     doc = ImportedDoc(txt.stem, text, [], [], [], source_file=txt, origin=Origin(str(ann), None))
     return assemble(ann_items(parsed, type_map or {}, sink), doc, sink)

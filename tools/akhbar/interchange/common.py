@@ -1,9 +1,11 @@
-"""What the interchange modules share: the import report, imported documents, id helpers."""
+"""What the interchange modules share: the import report, imported documents, small helpers."""
 
 from __future__ import annotations
 
 import re
+import sys
 from collections import Counter
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -38,8 +40,22 @@ class Problem:
         return {k: v for k, v in self.__dict__.items() if v is not None}
 
 
+class Levels:
+    """`error`, `warning` and `info`: the class's `add` at that level (the rest of the
+    arguments say where: file, line, article, offset for a Report; line, offset for a Sink)."""
+
+    def error(self, code: str, message: str, *where, **named) -> None:
+        self.add(ERROR, code, message, *where, **named)
+
+    def warning(self, code: str, message: str, *where, **named) -> None:
+        self.add(WARNING, code, message, *where, **named)
+
+    def info(self, code: str, message: str, *where, **named) -> None:
+        self.add(INFO, code, message, *where, **named)
+
+
 @dataclass
-class Report:
+class Report(Levels):
     """Everything an import or export noticed: problems (each with its place), repair and
     drop counts. Errors stop an import from writing unless the user allows drops."""
 
@@ -50,15 +66,6 @@ class Report:
 
     def add(self, level: str, code: str, message: str, file=None, line=None, article=None, offset=None) -> None:
         self.problems.append(Problem(level, code, message, str(file) if file is not None else None, line, article, offset))
-
-    def error(self, code: str, message: str, **where) -> None:
-        self.add(ERROR, code, message, **where)
-
-    def warning(self, code: str, message: str, **where) -> None:
-        self.add(WARNING, code, message, **where)
-
-    def info(self, code: str, message: str, **where) -> None:
-        self.add(INFO, code, message, **where)
 
     @property
     def errors(self) -> list[Problem]:
@@ -74,14 +81,15 @@ class Report:
         }
 
     def summary_lines(self) -> list[str]:
-        lines = []
-        if self.counts:
-            lines.append("counts: " + ", ".join(f"{k} {v}" for k, v in sorted(self.counts.items())))
-        if self.repairs:
-            lines.append("repairs: " + ", ".join(f"{k} {v}" for k, v in sorted(self.repairs.items())))
-        if self.dropped:
-            lines.append("dropped: " + ", ".join(f"{k} {v}" for k, v in sorted(self.dropped.items())))
-        return lines
+        return [f"{name}: " + ", ".join(f"{k} {v}" for k, v in sorted(counter.items()))
+                for name, counter in (("counts", self.counts), ("repairs", self.repairs), ("dropped", self.dropped)) if counter]
+
+    def print(self) -> None:
+        """Problems to stderr, the summary lines to stdout (what `akhbar import` and `export` show)."""
+        for problem in self.problems:
+            print(problem.as_text(), file=sys.stderr)
+        for line in self.summary_lines():
+            print(line)
 
 
 @dataclass
@@ -118,57 +126,30 @@ class ImportedDoc:
         self.origins[id(span)] = origin
         return span
 
+    def where(self) -> dict:
+        """file and line of the document, for messages about it as a whole."""
+        return self.origin.where() if self.origin else {}
 
-def next_id(prefix: str, used: set[str]) -> str:
-    """The smallest `<prefix><n>` not in `used` (n >= 1); adds it to `used`."""
-    n = 1
-    while f"{prefix}{n}" in used:
-        n += 1
-    used.add(f"{prefix}{n}")
-    return f"{prefix}{n}"
+
+def event_roles(event: dict) -> list[tuple[str, str]]:
+    """(role, entity id) of an event's actors, recipients and arguments, in the order exports write them."""
+    return ([("actor", t) for t in event["actor"]] + [("recipient", t) for t in event["recipient"]]
+            + [(arg["role"], arg["entity"]) for arg in event["arguments"]])
 
 
 def id_number(ident: str) -> int:
     return int(ident[1:]) if len(ident) > 1 and ident[1:].isdigit() else 0
 
 
-def empty_event(event_id: str, category: str, trigger: dict) -> dict:
-    return {
-        "id": event_id, "category": category, "mode": None, "context": [], "trigger": trigger,
-        "actor": [], "recipient": [], "arguments": [],
-        "negated": False, "future": False, "hypothetical": False, "historical": False,
-        "magnitude": {"dead": None, "injured": None, "arrested": None},
-    }
+def not_utf8(data: bytes, exc: UnicodeDecodeError) -> tuple[str, int]:
+    """The message and 1-based line of a file that is not UTF-8."""
+    return f"not UTF-8 (byte 0x{data[exc.start]:02X})", data.count(b"\n", 0, exc.start) + 1
 
 
-def empty_quote(quote_id: str, content: list[dict]) -> dict:
-    return {
-        "id": quote_id, "type": "direct", "content": content, "cue": None, "speaker": None,
-        "speaker_kind": "anonymous", "speaker_span": None, "addressee": None, "parent": None,
-    }
-
-
-def span(text: str, start: int, end: int) -> dict:
-    return {"start": start, "end": end, "text": text[start:end]}
-
-
-class Components:
-    """Connected components of items joined by links (union-find with path halving), used to
-    rebuild coreference clusters and discontinuous quotes from pairwise relations. After
-    union(a, b) the component's root is b's root."""
-
-    def __init__(self, items) -> None:
-        self.parent = {x: x for x in items}
-
-    def __contains__(self, item) -> bool:
-        return item in self.parent
-
-    def find(self, x):
-        parent = self.parent
-        while parent[x] != x:
-            parent[x] = parent[parent[x]]
-            x = parent[x]
-        return x
-
-    def union(self, a, b) -> None:
-        self.parent[self.find(a)] = self.find(b)
+@contextmanager
+def exporting(record: dict):
+    """A record an exporter cannot read is one message naming it, not a traceback."""
+    try:
+        yield
+    except (KeyError, TypeError, AttributeError, IndexError, ValueError) as exc:
+        raise InterchangeError(f"{record.get('id')}: not a valid record (missing or wrong {exc}); run akhbar validate") from None

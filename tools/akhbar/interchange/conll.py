@@ -40,7 +40,8 @@ from pathlib import Path
 
 from akhbar import labels
 from akhbar.hf import tokenize as tok
-from akhbar.interchange.common import ImportedDoc, InterchangeError, Origin, Report
+from akhbar.interchange.common import ImportedDoc, InterchangeError, Origin, Report, exporting, not_utf8
+from akhbar.records import atomic_write
 
 # CoNLL LOC covers our GPE, LOC and FAC; GPE (countries, cities) is by far the most frequent in
 # news, so LOC -> GPE and the silver status asks for review (the import says so). MISC / MIS
@@ -119,14 +120,6 @@ def declared_tagset(path: Path) -> str | None:
     return None
 
 
-def _decode(path: Path, data: bytes) -> str:
-    try:
-        return data.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        line = data.count(b"\n", 0, exc.start) + 1
-        raise InterchangeError(f"{path}:{line}: not UTF-8 (byte 0x{data[exc.start]:02X})") from None
-
-
 def clean_token(token: str, report: Report, where: dict) -> str:
     out = token
     for ch, name in STRIPPED.items():
@@ -170,7 +163,7 @@ class _Sentences:
         self.doc_lines: list[int] = [1]  # where each document starts
         self.sentence: list[Token] = []
         self.comments: dict[str, str] = {}
-        self.crlf = self.tab_sep = self.space_sep = self.tab_only = self.markers = 0
+        self.tab_sep = self.space_sep = 0
 
     def read(self, lines: list[str]) -> None:
         number = 0
@@ -201,9 +194,10 @@ class _Sentences:
         where = {"file": self.name, "line": number}
         if line.endswith("\r"):
             line = line[:-1]
-            self.crlf += 1
+            self.report.repairs["CRLF line ends"] += 1
         if not line.strip():
-            self.tab_only += bool(line)
+            if line:
+                self.report.repairs["separator lines holding only whitespace (tab)"] += 1
             self.end_sentence(number)
             return
         parts = self.columns(line)
@@ -222,7 +216,7 @@ class _Sentences:
             parts = [parts[0], "O"]
         tags = self.tags(parts[1:], where)
         if parts[0] == SEGMENT_MARKER:
-            self.markers += 1
+            self.report.repairs[f"segment markers {SEGMENT_MARKER} dropped"] += 1
             if tags:
                 self.report.error("marker-tagged", f"segment marker {SEGMENT_MARKER} carries {' '.join(parts[1:])}; "
                                                    "the marker is dropped and its tags with it", **where)
@@ -251,12 +245,6 @@ class _Sentences:
         return pairs
 
     def count(self) -> None:
-        if self.crlf:
-            self.report.repairs["CRLF line ends"] += self.crlf
-        if self.tab_only:
-            self.report.repairs["separator lines holding only whitespace (tab)"] += self.tab_only
-        if self.markers:
-            self.report.repairs[f"segment markers {SEGMENT_MARKER} dropped"] += self.markers
         if self.tab_sep and self.space_sep:
             self.report.info("mixed-separators", f"{self.tab_sep} tab-separated and {self.space_sep} space-separated lines", file=self.name)
         self.report.counts["tokens"] += sum(len(s) for d in self.docs for s in d)
@@ -280,28 +268,22 @@ class _Decoder:
         self.name, self.report, self.allow_repairs = name, report, allow_repairs
 
     def document(self, doc: ImportedDoc, sentences: list[list[Token]]) -> list[_Mention]:
-        pieces: list[str] = []
-        offset = 0
+        offset = -1  # the separator before the first sentence does not exist
         mentions: list[_Mention] = []
-        for s_index, sentence in enumerate(sentences):
-            if s_index:
-                pieces.append("\n")
-                offset += 1
-            block_start = offset
+        for sentence in sentences:
+            block_start = offset = offset + 1
             spans = []
-            for t_index, token in enumerate(sentence):
-                if t_index:
-                    pieces.append(" ")
+            for token in sentence:
+                if spans:
                     offset += 1
                 spans.append((offset, offset + len(token.text)))
-                pieces.append(token.text)
                 offset += len(token.text)
             for found in tok.decode([t.tags for t in sentence]):
                 if found.orphan:
                     self.orphan(sentence, found)
                 mentions.append(_Mention(spans[found.first][0], spans[found.last][1], found.type, sentence[found.first].line))
             doc.blocks.append({"start": block_start, "end": offset, "kind": "paragraph"})
-        doc.text = "".join(pieces)
+        doc.text = "\n".join(" ".join(token.text for token in sentence) for sentence in sentences)
         return self.laminar(mentions)
 
     def orphan(self, sentence: list[Token], found: tok.Decoded) -> None:
@@ -318,8 +300,8 @@ class _Decoder:
 
     def laminar(self, mentions: list[_Mention]) -> list[_Mention]:
         """The mentions that nest or are disjoint, as the record contract requires: one that
-        crosses an earlier one is dropped (an error), one with the same offsets and type as
-        another is dropped (a warning)."""
+        crosses an earlier one is dropped, and so is one with the same offsets as another (both
+        errors)."""
         kept: list[_Mention] = []
         open_ends: list[_Mention] = []  # the kept mentions that contain the current position
         for m in sorted(mentions, key=lambda m: (m.start, -m.end)):
@@ -353,7 +335,11 @@ def read_conll(path: Path, mapping: dict[str, str | None], report: Report, map_n
         data = data[3:]
         report.repairs["byte-order mark removed"] += 1
         report.warning("bom", "the file starts with a UTF-8 byte-order mark (removed)", file=name, line=1)
-    lines = _decode(path, data).split("\n")
+    try:
+        lines = data.decode("utf-8").split("\n")
+    except UnicodeDecodeError as exc:
+        message, line = not_utf8(data, exc)
+        raise InterchangeError(f"{path}:{line}: {message}") from None
     if lines and lines[-1] == "":
         lines.pop()
     reader = _Sentences(name, report, sentences_per_doc)
@@ -462,16 +448,12 @@ def record_to_conll(record: dict, tagset: str, report: Report) -> list[str]:
 
 
 def export_conll(records: list[dict], out_dir: Path, tagset: str, report: Report) -> list[Path]:
-    from akhbar.records import atomic_write
-
     if tagset not in TAGSETS:
         raise InterchangeError(f"unknown tagset {tagset!r} ({' or '.join(TAGSETS)})")
     by_split: dict[str, list[str]] = {}
     for record in records:
-        try:
+        with exporting(record):
             lines = record_to_conll(record, tagset, report)
-        except (KeyError, TypeError, AttributeError, IndexError, ValueError) as exc:
-            raise InterchangeError(f"{record.get('id')}: not a valid record (missing or wrong {exc}); run akhbar validate") from None
         by_split.setdefault(str(record.get("split", "train")), []).extend(lines)
     written = []
     for split, lines in sorted(by_split.items()):

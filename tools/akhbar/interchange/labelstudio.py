@@ -7,10 +7,14 @@ ways; an offset that falls inside a surrogate pair is reported. `value.text` is 
 present, only to re-anchor a span; its absence is fine.
 
 Encoding (docs/interchange.md, docs/annotate-label-studio.md):
-- an article is one task per passage (whole blocks, about `PASSAGE_CHARS` characters): `data`
-  holds the passage `text`, `article_id`, `passage`/`passages`, `start` (code-point offset of
-  the passage in the article), `heading` and `ranks` (record order of its mentions, quotes and
-  events); the import joins an article's passages again, so all of them must be submitted;
+- an article is one task per passage (whole blocks, about `PASSAGE_CHARS` characters; a longer
+  block is cut between sentences), so that an annotator reads a screenful and sees only the
+  relations of that passage; every item lives in the passage of its first span, and a passage
+  never cuts a span nor separates a quote's fragments, cue and speaker span. `data` holds the
+  passage `text`, `article_id`, `passage`/`passages`, `start` (code-point offset of the passage
+  in the article), `heading` and `ranks` (record order of its mentions, quotes and events, so
+  that the import gives back the same record); the import joins an article's passages again,
+  so all of them must be submitted;
 - every span is a region (`type: labels`) of one of three label groups (`mention_label`,
   `quote_label`, `event_label`); region ids are our ids (m3, v1, q2; extra quote fragments
   q2-2, q2-3; cue q2-cue; speaker span q2-speaker); regions an annotator draws get Label
@@ -25,11 +29,13 @@ Encoding (docs/interchange.md, docs/annotate-label-studio.md):
 - event: a region labelled with the PLOVER category (the trigger); relations `actor`,
   `recipient` and the argument roles to mentions in the passage; per-region choices `mode`,
   `context`, `markers`; text area `magnitude` ("dead=3 injured=0");
-- a link whose target is not in the passage is written in the region's text area `refs`
-  ("speaker=e22 parent=q3", "actor=e6 place=e3").
+- a quote's speaker, addressee and parent and an event's roles are arrows to the nearest
+  mention (quote) in the passage; a link whose target is not in the passage is written in the
+  region's text area `refs` ("speaker=e22 parent=q3", "actor=e6 place=e3"), and an event with
+  a role outside its passage writes all its roles there, in order.
 
-Import parses a task's result into plain items (`parse_result`: `Region`, `Relation`,
-`RegionField`), joins the passages of an article (`_joined`), translates them into neutral
+Import parses a task's result into plain items knowing nothing of Akhbar's labels
+(`parse_result`: `Region`, `Relation`, `RegionField`), joins the passages of an article (`_joined`), translates them into neutral
 items (`result_items`) and leaves the rest to the assembler shared with brat
 (`akhbar.interchange.assemble`).
 """
@@ -59,7 +65,18 @@ from akhbar.interchange.assemble import (
     assemble,
     unique,
 )
-from akhbar.interchange.common import ARTICLE_ID, ERROR, WARNING, ImportedDoc, InterchangeError, Origin, Problem, Report
+from akhbar.interchange.common import (
+    ARTICLE_ID,
+    ERROR,
+    WARNING,
+    ImportedDoc,
+    InterchangeError,
+    Origin,
+    Problem,
+    Report,
+    event_roles,
+    exporting,
+)
 from akhbar.records import atomic_write
 
 MODEL_VERSION = "akhbar"
@@ -85,18 +102,7 @@ class Utf16:
         return i if i < len(self.units) and self.units[i] == units else None
 
 
-# ---- export ----------------------------------------------------------------------------------
-#
-# An article becomes several tasks, one per passage of whole blocks (at most about
-# `PASSAGE_CHARS` characters; a longer block is cut between sentences), so that an annotator reads a screenful
-# and sees only the relations of that passage. Every item lives in the passage that holds its
-# first span; a passage boundary never falls inside a span nor between a quote's fragments,
-# cue and speaker span. Coreference is no arrow: every mention carries its entity id in the
-# `entity` text area. A quote's speaker, addressee and parent, and an event's roles are
-# arrows to the nearest mention (quote) inside the passage; when there is none they are
-# written as `refs` ("speaker=e22", "actor=e6 place=e3"), and an event with a role outside its
-# passage writes all its roles there, in order. `data.ranks` keeps the record order of the
-# mentions, quotes and events, so that the import gives back the same record.
+# ---- export (the encoding is in the module docstring) ---------------------------------------
 
 PASSAGE_CHARS = 700
 SENTENCE_END = re.compile(r"[.!?؟]+[\"»”)]*\s+")
@@ -207,15 +213,10 @@ def _quote_results(quote: dict, p: _Passage, quote_start: dict[str, int]) -> Non
         p.field(qid, first, "refs", "textarea", [" ".join(refs)])
 
 
-def _event_roles(event: dict) -> list[tuple[str, str]]:
-    return ([("actor", t) for t in event["actor"]] + [("recipient", t) for t in event["recipient"]]
-            + [(arg["role"], arg["entity"]) for arg in event["arguments"]])
-
-
 def _event_results(event: dict, p: _Passage) -> None:
     vid, trigger = event["id"], event["trigger"]
     p.region(vid, trigger, event["category"], "event")
-    roles = _event_roles(event)
+    roles = event_roles(event)
     targets = [p.nearest(entity, trigger["start"]) for _, entity in roles]
     if all(targets):
         for (role, _), target in zip(roles, targets, strict=True):
@@ -230,8 +231,8 @@ def _event_results(event: dict, p: _Passage) -> None:
     if markers:
         p.field(vid, trigger, "markers", "choices", markers)
     magnitude = event.get("magnitude") or {}
-    if any(magnitude.get(k) is not None for k in MAGNITUDE_KEYS):
-        text = " ".join(f"{k}={magnitude[k]}" for k in MAGNITUDE_KEYS if magnitude.get(k) is not None)
+    text = " ".join(f"{k}={magnitude[k]}" for k in MAGNITUDE_KEYS if magnitude.get(k) is not None)
+    if text:
         p.field(vid, trigger, "magnitude", "textarea", [text])
 
 
@@ -330,10 +331,8 @@ def export_labelstudio(records: list[dict], out_dir: Path, report: Report, max_c
     config = out_dir / "config.xml"
     converted = []
     for record in records:
-        try:
+        with exporting(record):
             converted += record_to_tasks(record, max_chars)
-        except (KeyError, TypeError, AttributeError, IndexError) as exc:
-            raise InterchangeError(f"{record.get('id')}: not a valid record (missing or wrong {exc}); run akhbar validate") from None
     atomic_write(tasks, [json.dumps(converted, ensure_ascii=False, indent=1).encode("utf-8") + b"\n"])
     atomic_write(config, [labeling_config().encode("utf-8")])
     report.counts["articles exported"] += len(records)
@@ -341,14 +340,7 @@ def export_labelstudio(records: list[dict], out_dir: Path, report: Report, max_c
     return [tasks, config]
 
 
-# ---- import ----------------------------------------------------------------------------------
-
-
 # ---- import: parsing -------------------------------------------------------------------------
-#
-# `parse_result` reads one annotation's result list into plain items (regions, relations,
-# per-region fields) and knows nothing of Akhbar's labels; `result_items` translates them into
-# the neutral items of `akhbar.interchange.assemble`.
 
 
 @dataclass
@@ -429,7 +421,7 @@ def parse_result(result: list) -> Result:
 
 
 def _region_span(region: Region, conv: Utf16, fields: dict[str, list[str]], type_map: dict, sink: Sink) -> Span | None:
-    label = type_map.get(region.label, region.label) if region.label in type_map else region.label
+    label = type_map.get(region.label, region.label)
     if label is None:
         sink.report.dropped[f"{region.label or '?'} (mapped to nothing)"] += 1
         return None
@@ -459,31 +451,28 @@ def _event(span: Span, fields: dict[str, list[str]]) -> EventItem:
                      magnitude=_magnitude(fields.get("magnitude", [])), name=span.name)
 
 
-def _coref_by_entity_field(spans: list[Span]) -> list[Link]:
-    """Mentions that carry the same `entity` id are one entity: coreference without arrows."""
-    types, first, links = set(labels.entity_types()), {}, []
+def _first_mentions(spans: list[Span]) -> dict[str, str]:
+    """Entity id -> the key of the first mention that carries it in its `entity` field."""
+    types, first = set(labels.entity_types()), {}
     for s in spans:
-        entity = s.fields.get("entity")
-        if s.label not in types or not entity:
-            continue
-        if entity in first:
-            links.append(Link("coref", first[entity], s.key, s.line))
-        else:
-            first[entity] = s.key
-    return links
+        if s.label in types and s.fields.get("entity"):
+            first.setdefault(s.fields["entity"], s.key)
+    return first
+
+
+def _coref_by_entity_field(spans: list[Span], first: dict[str, str]) -> list[Link]:
+    """Mentions that carry the same `entity` id are one entity: coreference without arrows."""
+    types = set(labels.entity_types())
+    return [Link("coref", first[s.fields["entity"]], s.key, s.line) for s in spans
+            if s.label in types and s.fields.get("entity") in first and first[s.fields["entity"]] != s.key]
 
 
 QUOTE_REFS = ("speaker", "addressee", "parent")
 
 
-def _refs(spans: list[Span], events: dict[str, EventItem], sink: Sink) -> list[Link]:
+def _refs(spans: list[Span], mention_of: dict[str, str], events: dict[str, EventItem], sink: Sink) -> list[Link]:
     """The `refs` text areas ("speaker=e22 parent=q3", "actor=e6 place=e3"): links to an entity
-    (through one of its mentions) or a quote outside the task, as links and event roles."""
-    types = set(labels.entity_types())
-    mention_of = {}
-    for s in spans:
-        if s.label in types and s.fields.get("entity"):
-            mention_of.setdefault(s.fields["entity"], s.key)
+    (through its first mention, `mention_of`) or a quote outside the task, as links and event roles."""
     quote_of = {s.claim: s.key for s in spans if s.label == QUOTE}
     links = []
     for s in spans:
@@ -518,7 +507,8 @@ def result_items(result: Result, text: str, type_map: dict[str, str | None], sin
     categories = set(labels.plover_categories())
     events = {s.key: _event(s, fields.get(s.key, {})) for s in items.spans if s.label in categories}
     items.events = list(events.values())
-    items.links = _coref_by_entity_field(items.spans) + _refs(items.spans, events, sink)
+    first = _first_mentions(items.spans)
+    items.links = _coref_by_entity_field(items.spans, first) + _refs(items.spans, first, events, sink)
     for r in result.relations:
         if r.label not in ("coref", "fragment") and r.source in events:
             events[r.source].roles.append(Role(r.label, r.target, r.line))
@@ -644,14 +634,12 @@ def _joined(group: list[TaskPart], sink: Sink) -> tuple[str, Result]:
     text = "".join(p.text for p in group)
     if len(group) == 1:
         parsed = parse_result(group[0].result)
-        for problem in parsed.problems:
-            sink.add(problem.level, problem.code, problem.message)
+        sink.forward(parsed.problems)
         return text, parsed
     conv, joined, ranks = Utf16(text), Result(), {}
     for part in group:
         parsed = parse_result(part.result)
-        for problem in parsed.problems:
-            sink.add(problem.level, problem.code, f"task {part.number}: {problem.message}", part.origin.line)
+        sink.forward(parsed.problems, f"task {part.number}: ", part.origin.line)
         shift, key = conv.to_js(part.start), (lambda rid, n=part.passage: f"{n}/{rid}")
         for r in parsed.regions:
             moved = Region(key(r.id), r.label, None if r.start is None else r.start + shift, None if r.end is None else r.end + shift,
@@ -665,13 +653,17 @@ def _joined(group: list[TaskPart], sink: Sink) -> tuple[str, Result]:
     return text, joined
 
 
+MALFORMED = (KeyError, TypeError, AttributeError, ValueError, IndexError)  # a task not shaped as Label Studio writes one
+
+
 def read_tasks(src: Path, report: Report, type_map: dict[str, str | None] | None = None,
                use_predictions: bool = False) -> list[ImportedDoc]:
     src = Path(src)
     if src.is_dir():
         src = src / "tasks.json"
     try:
-        tasks = json.loads(src.read_text(encoding="utf-8-sig"))
+        raw = src.read_text(encoding="utf-8-sig")
+        tasks = json.loads(raw)
     except FileNotFoundError:
         raise InterchangeError(f"{src}: no such file") from None
     except UnicodeDecodeError:
@@ -682,7 +674,7 @@ def read_tasks(src: Path, report: Report, type_map: dict[str, str | None] | None
         tasks = [tasks]
     if not isinstance(tasks, list):
         raise InterchangeError(f"{src}: a Label Studio export is a JSON list of tasks")
-    lines = _task_lines(src)
+    lines = _task_lines(raw)
     if len(lines) != len(tasks):  # not every task is an object: no reliable line numbers
         lines = []
     parts = []
@@ -690,7 +682,7 @@ def read_tasks(src: Path, report: Report, type_map: dict[str, str | None] | None
         origin = Origin(str(src), lines[index] if index < len(lines) else None)
         try:
             part = _read_part(task, index, origin, report, use_predictions)
-        except (KeyError, TypeError, AttributeError, ValueError, IndexError) as exc:
+        except MALFORMED as exc:
             report.error("task-malformed", f"task {index + 1} is not a Label Studio task as expected ({type(exc).__name__}: {exc})",
                          file=origin.file, line=origin.line)
             continue
@@ -705,7 +697,7 @@ def read_tasks(src: Path, report: Report, type_map: dict[str, str | None] | None
                     prefix=f"task {first.number}: " if len(group) == 1 else "")
         try:
             text, result = _joined(group, sink)
-        except (KeyError, TypeError, AttributeError, ValueError, IndexError) as exc:
+        except MALFORMED as exc:
             which = f"task {first.number} is" if len(group) == 1 else f"one of tasks {_numbers(group)} is"
             report.error("task-malformed", f"{which} not a Label Studio task as expected ({type(exc).__name__}: {exc})",
                          **first.origin.where(), article=first.article_id)
@@ -715,10 +707,10 @@ def read_tasks(src: Path, report: Report, type_map: dict[str, str | None] | None
     return docs
 
 
-def _task_lines(path: Path) -> list[int]:
+def _task_lines(raw: str) -> list[int]:
     """Line where each top-level task starts (for messages); best effort on any layout."""
     out, depth, in_string, escape, line = [], 0, False, False, 1
-    for ch in path.read_text(encoding="utf-8-sig"):
+    for ch in raw:
         if ch == "\n":
             line += 1
         if in_string:

@@ -117,7 +117,7 @@ def copy_raw_files(copies: list[tuple[Path, Path]]) -> None:
 
 def new_record(doc: ImportedDoc, root: Path | None, options: NewRecordOptions, report: Report,
                copies: list[tuple[Path, Path]] | None = None) -> dict | None:
-    where = doc.origin.where() if doc.origin else {}
+    where = doc.where()
     if not options.publisher:
         raise InterchangeError(
             f"{doc.origin.file if doc.origin else 'input'}: article {doc.article_id or '(no id)'} is not in the corpus; "
@@ -187,7 +187,7 @@ def merge_docs(
             record = copy.deepcopy(base[0])
             if doc.text != record["text"]:
                 report.warning("text-differs", "the imported text differs from the record's; spans re-anchored on the record's text",
-                               article=record["id"], **(doc.origin.where() if doc.origin else {}))
+                               article=record["id"], **doc.where())
             reanchor_doc(doc, record["text"], report, record["id"])
             imported = {"entities": doc.entities, "quotes": doc.quotes, "events": doc.events}
             if imported != annotations_of(record):
@@ -209,7 +209,7 @@ def merge_docs(
             changed.append(record["id"])
         if record["id"] in seen:
             report.error("article-twice", f"article {record['id']} is imported twice (also from {seen[record['id']]})",
-                         article=record["id"], **(doc.origin.where() if doc.origin else {}))
+                         article=record["id"], **doc.where())
             continue
         seen[record["id"]] = doc.origin.file if doc.origin else "-"
         report.counts["mentions"] += sum(len(e["mentions"]) for e in record["entities"])
