@@ -24,7 +24,7 @@ def register(sub) -> None:
 
 def run(args) -> int:
     from akhbar.interchange import brat, conll, labelstudio
-    from akhbar.interchange.common import InterchangeError, Report
+    from akhbar.interchange.common import Report
     from akhbar.interchange.merge import read_shards
     from akhbar.paths import project_root
     from akhbar.validate import display_path
@@ -35,24 +35,21 @@ def run(args) -> int:
     if args.passage_chars is not None and (args.passage_chars < 0 or args.format != "labelstudio"):
         raise UsageError("--passage-chars is for --format labelstudio and must be >= 0")
     report = Report()
-    try:
-        records = [rec for rec, _ in read_shards(expand_shards(args.paths, project_root())).values()]
-        if args.ids:
-            missing = sorted(set(args.ids) - {r["id"] for r in records})
-            if missing:
-                raise UsageError(f"no such article(s): {', '.join(missing)}")
-            records = [r for r in records if r["id"] in set(args.ids)]
-        records.sort(key=lambda r: r["id"])
-        out.mkdir(parents=True, exist_ok=True)
-        if args.format == "brat":
-            written = brat.export_brat(records, out, report)
-        elif args.format == "labelstudio":
-            chars = labelstudio.PASSAGE_CHARS if args.passage_chars is None else args.passage_chars
-            written = labelstudio.export_labelstudio(records, out, report, chars)
-        else:
-            written = conll.export_conll(records, out, args.tagset, report)
-    except InterchangeError as exc:
-        raise UsageError(str(exc)) from None
+    records = [rec for rec, _ in read_shards(expand_shards(args.paths, project_root())).values()]
+    if args.ids:
+        missing = sorted(set(args.ids) - {r["id"] for r in records})
+        if missing:
+            raise UsageError(f"no such article(s): {', '.join(missing)}")
+        records = [r for r in records if r["id"] in set(args.ids)]
+    records.sort(key=lambda r: r["id"])
+    out.mkdir(parents=True, exist_ok=True)
+    if args.format == "brat":
+        written = brat.export_brat(records, out, report)
+    elif args.format == "labelstudio":
+        chars = labelstudio.PASSAGE_CHARS if args.passage_chars is None else args.passage_chars
+        written = labelstudio.export_labelstudio(records, out, report, chars)
+    else:
+        written = conll.export_conll(records, out, args.tagset, report)
     report.print()
     print(f"{len(records)} article(s) -> {len(written)} file(s) in {display_path(out)}")
     return EXIT_OK

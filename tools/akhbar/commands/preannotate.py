@@ -46,14 +46,10 @@ def run(args) -> int:
 
 def _read(args, root) -> tuple[list[dict], list[dict]]:
     """The records to pre-annotate and the annotated records to learn from."""
-    from akhbar.interchange.common import InterchangeError
     from akhbar.interchange.merge import read_shards
 
-    try:
-        targets = [rec for rec, _ in read_shards(expand_shards(args.paths, root)).values()]
-        known = targets if not args.lexicon else [rec for rec, _ in read_shards(expand_shards(args.lexicon, root)).values()]
-    except InterchangeError as exc:
-        raise UsageError(str(exc)) from None
+    targets = [rec for rec, _ in read_shards(expand_shards(args.paths, root)).values()]
+    known = targets if not args.lexicon else [rec for rec, _ in read_shards(expand_shards(args.lexicon, root)).values()]
     return targets, known
 
 
@@ -69,7 +65,7 @@ def _chosen(targets: list[dict], ids: list[str]) -> list[dict]:
 
 def _write(drafts: list[dict], out: Path, fmt: str) -> None:
     from akhbar.interchange import brat, labelstudio
-    from akhbar.interchange.common import InterchangeError, Report
+    from akhbar.interchange.common import Report
     from akhbar.records import write_records
 
     if fmt == "record":
@@ -82,9 +78,6 @@ def _write(drafts: list[dict], out: Path, fmt: str) -> None:
         raise UsageError(f"--out {out}: not a folder")
     out.mkdir(parents=True, exist_ok=True)
     report = Report()
-    try:
-        (brat.export_brat if fmt == "brat" else labelstudio.export_labelstudio)(drafts, out, report)
-    except InterchangeError as exc:
-        raise UsageError(str(exc)) from None
+    (brat.export_brat if fmt == "brat" else labelstudio.export_labelstudio)(drafts, out, report)
     for problem in report.problems:
         print(problem.as_text(), file=sys.stderr)

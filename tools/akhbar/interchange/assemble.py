@@ -46,7 +46,7 @@ from akhbar.interchange.anchoring import anchor, normalise_surface
 from akhbar.interchange.common import ImportedDoc, Levels, Origin, Problem, Report
 
 QUOTE, CUE, SPEAKER_SPAN = "Quote", "Cue", "SpeakerSpan"
-MARKERS = ("negated", "future", "hypothetical", "historical")
+MARKERS = tuple(labels.event_markers())  # negated, future, hypothetical, historical: from the PLOVER inventory
 MAGNITUDE_KEYS = ("dead", "injured", "arrested")
 QUOTE_LINKS = {"cue": CUE, "speaker_span": SPEAKER_SPAN, "speaker": None, "addressee": None, "parent": None}
 LINK_KINDS = ("coref", "fragment", *QUOTE_LINKS)

@@ -9,11 +9,13 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from akhbar.errors import UserError
+
 ERROR, WARNING, INFO = "error", "warning", "info"
 ARTICLE_ID = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*-[0-9a-f]{16}$")
 
 
-class InterchangeError(Exception):
+class InterchangeError(UserError):
     """Input that cannot be read at all (bad JSON, missing folder): one message, exit 2."""
 
 
