@@ -50,6 +50,7 @@ from pathlib import Path
 from xml.sax.saxutils import quoteattr
 
 from akhbar import labels
+from akhbar.hf.tokenize import sentences
 from akhbar.interchange.assemble import (
     CUE,
     MAGNITUDE_KEYS,
@@ -105,7 +106,6 @@ class Utf16:
 # ---- export (the encoding is in the module docstring) ---------------------------------------
 
 PASSAGE_CHARS = 700
-SENTENCE_END = re.compile(r"[.!?؟]+[\"»”)]*\s+")
 LABEL_CONTROLS = {"mention": "mention_label", "quote": "quote_label", "event": "event_label"}
 
 
@@ -120,10 +120,11 @@ def passage_bounds(record: dict, max_chars: int | None = PASSAGE_CHARS) -> list[
     for quote in record.get("quotes", []):
         spans = quote["content"] + [s for s in (quote.get("cue"), quote.get("speaker_span")) if s]
         hulls.append((min(s["start"] for s in spans), max(s["end"] for s in spans)))
-    cuts = {b["start"] for b in record.get("blocks", [])}
-    for block in record.get("blocks", []):  # a paragraph too long for one passage is cut between sentences
-        if block["end"] - block["start"] > max_chars:
-            cuts |= {m.end() for m in SENTENCE_END.finditer(text, block["start"], block["end"])}
+    blocks = record.get("blocks", [])
+    cuts = {b["start"] for b in blocks}
+    long_blocks = [b for b in blocks if b["end"] - b["start"] > max_chars]
+    if long_blocks:  # a paragraph too long for one passage is cut between the dataset's sentences
+        cuts |= {start for start, _ in sentences(text) if any(b["start"] < start < b["end"] for b in long_blocks)}
     cuts = [c for c in sorted(cuts) if 0 < c < len(text) and not any(lo < c < hi for lo, hi in hulls)] + [len(text)]
     starts = [0]
     for cut, following in zip(cuts, cuts[1:], strict=False):
