@@ -10,6 +10,7 @@ from collections.abc import Callable, Iterator
 
 from akhbar import labels
 from akhbar.diagnostics import CHECKS
+from akhbar.hf import TOKEN_CONFIGS
 from akhbar.schema import article_schema
 from akhbar.tables import figure, markdown_table
 
@@ -216,7 +217,6 @@ def quickstart_markdown() -> str:
         return "\n\n".join(out)
 
 
-TOKEN_CONFIGS = ("ner", "ner_conll4")
 QUICKSTART_ROWS = 3
 QUICKSTART_TOKEN_ROWS = 2
 QUICKSTART_TOKENS = 30

@@ -22,7 +22,7 @@ import orjson
 from akhbar.errors import UserError
 from akhbar.provenance import sha256_file
 from akhbar.records import write_records
-from akhbar.schema import CURRENT_SCHEMA_VERSION
+from akhbar.schema import CURRENT_SCHEMA_VERSION, article_schema
 
 GUIDELINES_VERSION = "1.1.0"
 DEFAULT_TEXT_LICENSE = "LicenseRef-Akhbar-Research-Only"
@@ -140,8 +140,7 @@ class IngestOptions:
 
 
 # The fields of `source`, null unless the ingest knows them.
-SOURCE_FIELDS = ("publisher", "url", "published", "author", "dateline", "raw_file", "raw_sha256", "collection",
-                 "section", "revision", "locator", "text_derivation", "translation")
+SOURCE_FIELDS = tuple(article_schema()["properties"]["source"]["properties"])
 
 
 def draft_record(article_id: str, title: str | None, text: str, blocks: list[dict], source: dict, license: dict,

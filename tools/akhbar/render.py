@@ -14,7 +14,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from itertools import pairwise
 
-from akhbar.labels import entity_types, event_markers
+from akhbar.labels import entity_types, event_markers, inventory
 
 CONTEXT_CHARS = 40  # characters shown on each side of an event trigger
 # Layers in nesting order when two spans cover exactly the same text: the quote outside,
@@ -184,7 +184,7 @@ PALETTE = {
     "QUANTITY": ("#ebe4ef", "#634a70"),
     "MONEY": ("#e4eee0", "#4a6a3e"),
 }
-VALUE_TYPES = {"DATE", "TIME", "CARDINAL", "ORDINAL", "PERCENT", "QUANTITY", "MONEY"}
+VALUE_TYPES = {t["label"] for t in inventory("entity_types")["types"] if t["kind"] == "value"}  # dashed border
 
 
 def _palette() -> dict[str, tuple[str, str]]:

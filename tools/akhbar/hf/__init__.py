@@ -10,4 +10,5 @@ by their lines), `buildstats` (the counts the card needs), `card` (the dataset c
 """
 
 CONFIGS = ("articles", "ner", "ner_conll4", "quotes", "events")
+TOKEN_CONFIGS = ("ner", "ner_conll4")  # one row per sentence, tokens and IOB2 tags
 DEFAULT_CONFIG = "articles"

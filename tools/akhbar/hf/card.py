@@ -18,7 +18,7 @@ from datasets.utils.metadata import MetadataConfigs
 from huggingface_hub import DatasetCard, DatasetCardData
 
 from akhbar import __version__, labels
-from akhbar.hf import CONFIGS, DEFAULT_CONFIG
+from akhbar.hf import CONFIGS, DEFAULT_CONFIG, TOKEN_CONFIGS
 from akhbar.hf import features as F
 from akhbar.records import atomic_write
 from akhbar.tables import figure, markdown_table
@@ -140,7 +140,7 @@ def interesting(config: str, row: dict) -> bool:
     """A row worth showing: one that carries annotation when any does."""
     if config == "articles":
         return bool(row["entities"] or row["quotes"] or row["events"])
-    if config in ("ner", "ner_conll4"):
+    if config in TOKEN_CONFIGS:
         return any(tag != 0 for tag in row["ner_tags"])
     return True
 
@@ -413,7 +413,7 @@ def card_text(out: Path, stats, root: Path) -> str:
             continue
         split = published[config][0]
         row, annotated_row = example_row(out / stats.files(config, split)[0], config)
-        if not annotated_row and config in ("articles", "ner", "ner_conll4"):
+        if not annotated_row and (config == "articles" or config in TOKEN_CONFIGS):
             parts.append("_No article of this build carries annotations yet, so this example has none "
                          "(every tag is `O`, the annotation lists are empty). It is shown as it is, not made up._\n\n")
         parts.append(f"From split `{split}`:\n\n```json\n{pretty_json(shorten(row))}\n```\n\n")
