@@ -714,9 +714,12 @@ def _task_lines(raw: str) -> list[int]:
     for ch in raw:
         if ch == "\n":
             line += 1
-        if in_string:
-            escape = not escape and ch == "\\"
-            if ch == '"' and not escape:
+        if in_string:  # an escaped character, \" included, never ends the string
+            if escape:
+                escape = False
+            elif ch == "\\":
+                escape = True
+            elif ch == '"':
                 in_string = False
             continue
         if ch == '"':
