@@ -129,10 +129,10 @@ def _merged(args, out: Path, report) -> tuple[list[dict], list, dict, list]:
                                    annotation_license=args.annotation_license, status=args.status,
                                    annotators=args.annotator, date=args.date)
         records, changed, copies = merge_docs(docs, base, root, options, report)
-    except InterchangeError as exc:
+    except InterchangeError:  # a UserError: the command line prints it; first what was found before it
         for problem in report.problems:
             print(problem.as_text(), file=sys.stderr)
-        raise UsageError(str(exc)) from None
+        raise
     for record in records:
         shard = base.get(record["id"], (None, None))[1]
         if shard is not None and shard.resolve() != out.resolve():
