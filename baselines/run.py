@@ -239,7 +239,7 @@ def corpus_identity(spec: str, corpus: Corpus) -> dict:
     root = corpus_root_of(Path(spec))
     version_file = root / "corpus" / "VERSION" if root else None
     version = version_file.read_text(encoding="utf-8").strip() if version_file and version_file.is_file() else None
-    return {"version": version, "sha256": corpus_digest([r for split in SPLITS for r in corpus.records[split]])}
+    return {"version": version, "sha256": corpus_digest(sorted((r for split in SPLITS for r in corpus.records[split]), key=lambda r: r["id"]))}
 
 
 def machine() -> dict:

@@ -5,6 +5,7 @@ so the figures published are the figures recorded."""
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from pathlib import Path
 
 from akhbar.tables import figure, markdown_table
@@ -43,26 +44,33 @@ def summaries_markdown() -> str:
     return "\n".join(f"- **{name}**: {text}." for name, text in SUMMARIES)
 
 
-def corpus_digest(records: list[dict]) -> str:
-    """SHA-256 over the canonical form of the records, in id order: a changed annotation
-    changes it."""
+def corpus_digest(records: Iterable[dict]) -> str:
+    """SHA-256 over the canonical form of the records, given in id order: a changed
+    annotation changes it."""
     import hashlib
 
     from akhbar.records import dumps_canonical
 
     digest = hashlib.sha256()
-    for record in sorted(records, key=lambda r: r["id"]):
+    for record in records:
         digest.update(dumps_canonical(record))
     return digest.hexdigest()
 
 
 def is_stale(results: dict, root: Path) -> bool:
-    """Whether the corpus under `root` is no longer the one the results were computed on."""
+    """Whether the corpus under `root` is no longer the one the results were computed on.
+    Streams the records in id order through the build's line index, so the build's memory
+    does not grow with the corpus for it."""
+    from akhbar.hf.order import index, read_records
     from akhbar.paths import default_shards
-    from akhbar.records import iter_lines, parse_line
 
-    records = [parse_line(raw).value for shard in default_shards(root) for _, raw in iter_lines(shard) if raw.strip()]
-    return corpus_digest([r for r in records if isinstance(r, dict) and "id" in r]) != results["corpus"]["sha256"]
+    shards = default_shards(root)
+    try:
+        refs = sorted((ref for refs in index(shards).values() for ref in refs), key=lambda ref: ref[3])
+        digest = corpus_digest(read_records([str(s) for s in shards], refs))
+    except (ValueError, KeyError, TypeError):  # a line that is not a record: not the corpus the results saw
+        return True
+    return digest != results["corpus"]["sha256"]
 
 
 def _ci(interval) -> str:
