@@ -440,8 +440,11 @@ def _region_span(region: Region, conv: Utf16, fields: dict[str, list[str]], type
                 fields={name: values[0].strip() for name, values in fields.items() if values}, name=region.name)
 
 
+MAGNITUDE_FIELD = re.compile(rf"({'|'.join(MAGNITUDE_KEYS)})\s*=\s*([0-9]+)")  # dead=3 in an event's meta text
+
+
 def _magnitude(values: list[str]) -> dict | None:
-    found = {key: int(n) for value in values for key, n in re.findall(r"(dead|injured|arrested)\s*=\s*([0-9]+)", value)}
+    found = {key: int(n) for value in values for key, n in re.findall(MAGNITUDE_FIELD, value)}
     return found or None
 
 
