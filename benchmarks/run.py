@@ -200,7 +200,8 @@ def measure_corpus(n: int, canonical: bool, out: Path, record: dict, raw: Path |
             add("akhbar build", measure(akhbar_cmd("build", "--root", str(folder), "--out", str(Path(tmp) / "hf"))))
         env = dict(os.environ, HF_DATASETS_OFFLINE="1", HF_HUB_OFFLINE="1")
         with tempfile.TemporaryDirectory(prefix="akhbar-bench-hf-") as tmp:
-            env["HF_HOME"] = tmp
+            # Every cache of the runs (a fresh one per run) goes under tmp and is removed with it.
+            env["HF_HOME"] = env["TMPDIR"] = tmp
             add('load_dataset("json")', measure([sys.executable, "-c", LOAD_DATASET, str(shard)], env=env))
     return rows
 
