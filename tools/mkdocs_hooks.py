@@ -26,12 +26,10 @@ from akhbar.examples import Corpus, ExampleError, expand
 from akhbar.render import annotation_css
 
 ANNOTATION_CSS = "stylesheets/annotation.css"
-_corpus: Corpus | None = None
 
 
 def on_pre_build(config):  # noqa: ARG001 - MkDocs hook signature
-    global _corpus
-    _corpus = Corpus(corpus_records())
+    corpus_records.cache_clear()  # every build (`mkdocs serve` too) reads the corpus once, as it is now
 
 
 def on_files(files, config):
@@ -44,7 +42,7 @@ def on_files(files, config):
 def on_page_markdown(markdown, page, config, files):  # noqa: ARG001 - MkDocs hook signature
     root = "../" * page.url.count("/")
     try:
-        markdown = expand(markdown, _corpus or Corpus(corpus_records()), root, page.file.src_uri)
+        markdown = expand(markdown, Corpus(corpus_records()), root, page.file.src_uri)
     except ExampleError as error:
         raise PluginError(f"guideline example: {error}") from None
     return expand_placeholders(markdown)

@@ -23,7 +23,7 @@ from __future__ import annotations
 import re
 import shlex
 from bisect import bisect_right
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
 
@@ -33,9 +33,10 @@ from akhbar.render import Page, Span, _css_name, esc, nest
 
 # A quote shows its whole sentence(s). An event shows its sentence, cut to a window of words
 # around the trigger (with an ellipsis) when longer than this; a card's entity example is
-# shorter still.
+# shorter still. A card prefers a quote or event example of about CARD_LENGTH characters.
 EVENT_CONTEXT = 240
 CARD_CONTEXT = 110
+CARD_LENGTH = 140
 DIRECTIVE = re.compile(r"<!-- akhbar:(example|illustrative|legend|card)\b(.*?)-->", re.S)
 
 
@@ -132,34 +133,37 @@ class Example:
 
     def html(self, root: str = "") -> str:
         opened: set[int] = set()
-        pieces = self.pieces or [(self.start, self.end)]
-        body = " … ".join(nest(self.text, a, b, self.spans, opened) for a, b in pieces)
+        body = " … ".join(nest(self.text, a, b, self.spans, opened) for a, b in self.pieces or [(self.start, self.end)])
         body = body.replace("\n", "<br>\n")  # a passage over a paragraph break shows it
-        if self.source is not None:
+        fields = "".join(f'<span class="akhbar-ex-field"><b>{esc(k)}</b> {v}</span>' for k, v in self.fields)
+        if self.source is None:
+            head = '<span class="akhbar-ex-badge">Illustrative</span> an invented sentence, not from the corpus'
+            cls, data = "akhbar-ex-illustrative", ""
+        else:
             # a passage cut out of a longer sentence says so
             start, end = _sentence_bounds(self.text, self.start, self.end)
             body = ("… " if start < self.start else "") + body + (" …" if end > self.end else "")
-        fields = "".join(f'<span class="akhbar-ex-field"><b>{esc(k)}</b> {v}</span>' for k, v in self.fields)
-        if self.source is None:
-            head = ('<span class="akhbar-ex-badge">Illustrative</span> an invented sentence, '
-                    'not from the corpus')
-            cls, data = "akhbar-ex akhbar-marks akhbar-ex-illustrative", ""
-        else:
-            article, status = self.source["id"], self.source["annotation"]["status"]
-            anchor = f"#{esc(self.ref)}" if self.ref else ""
-            head = (f'<span class="akhbar-ex-badge">Corpus</span> <a href="{root}examples/{esc(article)}.html{anchor}">'
-                    f"<code>{esc(article)}</code></a> · {esc(status)}"
-                    + (f" · {esc(self.kind)} <code>{esc(self.ref)}</code>" if self.ref else "")
-                    + f" · characters {self.start}–{self.end}")
-            cls = "akhbar-ex akhbar-marks akhbar-ex-corpus"
-            data = (f' data-article="{esc(article)}" data-ref="{esc(self.ref)}" '
-                    f'data-start="{self.start}" data-end="{self.end}"'
-                    + (f' data-pieces="{" ".join(f"{a}-{b}" for a, b in self.pieces)}"' if self.pieces else ""))
-        return (f'<figure class="{cls}" data-kind="{esc(self.kind)}"{data}>'
+            head, data = self._source(root)
+            cls = "akhbar-ex-corpus"
+        return (f'<figure class="akhbar-ex akhbar-marks {cls}" data-kind="{esc(self.kind)}"{data}>'
                 f'<figcaption class="akhbar-ex-source">{head}</figcaption>'
                 f'<div class="akhbar-ex-text" dir="rtl" lang="ar">{body}</div>'
                 + (f'<p class="akhbar-ex-fields">{fields}</p>' if fields else "")
                 + "</figure>")
+
+    def _source(self, root: str) -> tuple[str, str]:
+        """The caption's head of a corpus example (a link to its article's page) and the
+        figure's data attributes (where in the record the passage is)."""
+        article, status = self.source["id"], self.source["annotation"]["status"]
+        anchor = f"#{esc(self.ref)}" if self.ref else ""
+        head = (f'<span class="akhbar-ex-badge">Corpus</span> <a href="{root}examples/{esc(article)}.html{anchor}">'
+                f"<code>{esc(article)}</code></a> · {esc(status)}"
+                + (f" · {esc(self.kind)} <code>{esc(self.ref)}</code>" if self.ref else "")
+                + f" · characters {self.start}–{self.end}")
+        data = (f' data-article="{esc(article)}" data-ref="{esc(self.ref)}" '
+                f'data-start="{self.start}" data-end="{self.end}"'
+                + (f' data-pieces="{" ".join(f"{a}-{b}" for a, b in self.pieces)}"' if self.pieces else ""))
+        return head, data
 
 
 class Builder(Page):
@@ -188,19 +192,16 @@ class Builder(Page):
 
     def quote(self, quote: dict) -> Example:
         content = quote.get("content") or []
-        cue, speaker_span = quote.get("cue"), quote.get("speaker_span")
+        cue, speaker_span, addressee = quote.get("cue"), quote.get("speaker_span"), quote.get("addressee")
         edges = [s for s in (*content, cue, speaker_span) if s]
         lo, hi = min(s["start"] for s in edges), max(s["end"] for s in edges)
         start, end = _sentence_bounds(self.text, lo, hi)
-        spans = [Span(f["start"], f["end"], "quote", "q", f"content of {quote['id']}", "content") for f in content]
-        if cue:
-            spans.append(Span(cue["start"], cue["end"], "cue", "cue", f"cue · lemma {cue.get('lemma')}", "cue"))
-        if speaker_span:
-            spans.append(Span(speaker_span["start"], speaker_span["end"], "speaker", "spk", "speaker span", "speaker"))
-        addressee = quote.get("addressee")
+        marks = [(f, "quote", "q", f"content of {quote['id']}", "content") for f in content]
+        marks += [(cue, "cue", "cue", f"cue · lemma {(cue or {}).get('lemma')}", "cue"),
+                  (speaker_span, "speaker", "spk", "speaker span", "speaker")]
+        spans = [Span(piece["start"], piece["end"], *rest) for piece, *rest in marks if piece]
         shown_addressee = addressee and self.role_span(addressee, "addressee", start, end, cue["start"] if cue else lo, "adr")
-        if shown_addressee:
-            spans.append(shown_addressee)
+        spans += [shown_addressee] if shown_addressee else []
         fields = [
             ("type", esc(quote.get("type"))),
             ("speaker", f"{self.name(quote.get('speaker'))} · {esc(quote.get('speaker_kind'))}"
@@ -209,36 +210,31 @@ class Builder(Page):
             ("addressee", self.name(addressee) + ("" if not addressee or shown_addressee else " · not in this passage")),
             ("content", f"{len(content)} fragment{'s' if len(content) != 1 else ''}"),
         ]
-        if quote.get("parent"):
-            fields.append(("parent", esc(quote["parent"])))
+        fields += [("parent", esc(quote["parent"]))] if quote.get("parent") else []
         return Example("quote", self.text, start, end, spans, fields, self.record, quote["id"])
 
     # events ------------------------------------------------------------------------------
 
     def event(self, event: dict) -> Example:
-        trigger = event["trigger"]
+        trigger, category = event["trigger"], event["category"]
         start, end = _sentence_bounds(self.text, trigger["start"], trigger["end"])
         start, end = _window(self.text, start, end, trigger["start"], trigger["end"], EVENT_CONTEXT)
-        spans = [Span(trigger["start"], trigger["end"], "trigger", "trig", f"trigger · {event['category']}",
-                      event["category"])]
-        fields = [("category", esc(event["category"])), ("mode", esc(event.get("mode") or "—")),
+        spans = [Span(trigger["start"], trigger["end"], "trigger", "trig", f"trigger · {category}", category)]
+        fields = [("category", esc(category)), ("mode", esc(event.get("mode") or "—")),
                   ("context", esc(", ".join(event.get("context") or []) or "—"))]
-        groups = [("actor", [("actor", e) for e in event.get("actor", [])]),
-                  ("recipient", [("recipient", e) for e in event.get("recipient", [])]),
-                  ("arguments", [(str(a.get("role")), a.get("entity")) for a in event.get("arguments", [])])]
-        for group, roles in groups:
-            if not roles:
-                fields.append((group, "none"))
+        groups = {"actor": [("actor", e) for e in event.get("actor", [])],
+                  "recipient": [("recipient", e) for e in event.get("recipient", [])],
+                  "arguments": [(str(a.get("role")), a.get("entity")) for a in event.get("arguments", [])]}
+        for group, roles in groups.items():
+            fields += [] if roles else [(group, "none")]
             for role, entity_id in roles:
                 span = self.role_span(entity_id, role, start, end, trigger["start"])
-                if span is not None:
-                    spans.append(span)
-                fields.append((role, self.name(entity_id) + ("" if span is not None else " · mentioned outside this passage")))
+                spans += [span] if span else []
+                fields.append((role, self.name(entity_id) + ("" if span else " · mentioned outside this passage")))
         markers = [m for m in event_markers() if event.get(m) is True]
         fields.append(("markers", esc(", ".join(markers) or "none")))
         magnitude = [f"{k} {v}" for k, v in (event.get("magnitude") or {}).items() if v is not None]
-        if magnitude:
-            fields.append(("magnitude", esc(", ".join(magnitude))))
+        fields += [("magnitude", esc(", ".join(magnitude)))] if magnitude else []
         return Example("event", self.text, start, end, spans, fields, self.record, event["id"])
 
     # passages ----------------------------------------------------------------------------
@@ -251,29 +247,38 @@ class Builder(Page):
                 if start <= m["start"] and m["end"] <= end:
                     spans.append(Span(m["start"], m["end"], "mention", f"m ty-{_css_name(etype)}",
                                       f"{etype} · {entity.get('name')} · {entity['id']}", etype))
-        fields = []
+        fields: list[tuple[str, str]] = []
         if layers == "all":
-            spans += self._quote_and_event_spans(start, end, fields)
+            spans += self._quote_spans(start, end, fields) + self._event_spans(start, end, fields)
         return Example("text", self.text, start, end, spans, fields, self.record)
 
-    def _quote_and_event_spans(self, start: int, end: int, fields: list) -> list[Span]:
+    def _quote_spans(self, start: int, end: int, fields: list) -> list[Span]:
+        """The marks of the quotes with content or a cue in [start, end); a caption line each."""
         spans = []
         for quote in self.record.get("quotes", []):
             cue = quote.get("cue")
-            inside = [f for f in quote.get("content", []) if f["start"] < end and f["end"] > start]
-            if not inside and not (cue and start <= cue["start"] < end):
+            cue_inside = cue and start <= cue["start"] < end
+            marks = [Span(f["start"], f["end"], "quote", "q", f"content of {quote['id']}", quote["id"])
+                     for f in quote.get("content", []) if f["start"] < end and f["end"] > start]
+            if not marks and not cue_inside:
                 continue
-            spans += [Span(f["start"], f["end"], "quote", "q", f"content of {quote['id']}", quote["id"]) for f in inside]
-            if cue and start <= cue["start"] and cue["end"] <= end:
-                spans.append(Span(cue["start"], cue["end"], "cue", "cue", f"cue of {quote['id']}", ""))
+            if cue_inside and cue["end"] <= end:
+                marks.append(Span(cue["start"], cue["end"], "cue", "cue", f"cue of {quote['id']}", ""))
+            spans += marks
             fields.append((f"quote {quote['id']}", f"{esc(quote.get('type'))} · speaker {self.name(quote.get('speaker'))}"))
-        events = [v for v in self.record.get("events", []) if start <= v["trigger"]["start"] and v["trigger"]["end"] <= end]
-        for v in events:
+        return spans
+
+    def _event_spans(self, start: int, end: int, fields: list) -> list[Span]:
+        """The triggers in [start, end); a caption line each (or one saying there is none)."""
+        spans = []
+        for v in self.record.get("events", []):
             t = v["trigger"]
+            if not (start <= t["start"] and t["end"] <= end):
+                continue
             spans.append(Span(t["start"], t["end"], "trigger", "trig", f"{v['id']} {v['category']}", v["category"]))
             actors = "، ".join(self.name(e) for e in v.get("actor", [])) or "—"
             fields.append((f"event {v['id']}", f"{esc(v['category'])} «{esc(t['text'])}» · actor {actors}"))
-        if not events:
+        if not spans:
             fields.append(("events", "none in this passage"))
         return spans
 
@@ -294,13 +299,9 @@ def illustrative(source: str) -> Example:
 
     types = set(labels.entity_types())
     roles = {"actor", "recipient", *(x["label"] for x in labels.inventory("argument_roles")["labels"])}
-    text, spans, pos = [], [], 0
-    length = 0
+    source, text, spans, pos = source.strip(), "", [], 0
     for match in ILLUSTRATIVE_MARK.finditer(source):
-        before = source[pos:match.start()]
-        text.append(before)
-        length += len(before)
-        words, label = match.group(1), match.group(2)
+        words, label = match.groups()
         name, _, category = label.partition(":")
         if name in ILLUSTRATIVE_CLASSES:
             layer, cls = ILLUSTRATIVE_CLASSES[name]
@@ -311,17 +312,12 @@ def illustrative(source: str) -> Example:
             layer, cls, shown = "mention", "m role", name
         else:
             raise ExampleError(f"illustrative example: unknown mark {{{label}}}")
-        spans.append(Span(length, length + len(words), layer, cls, shown, shown))
-        text.append(words)
-        length += len(words)
+        text += source[pos:match.start()]
+        spans.append(Span(len(text), len(text) + len(words), layer, cls, shown, shown))
+        text += words
         pos = match.end()
-    text.append(source[pos:])
-    plain = "".join(text).strip()
-    offset = len("".join(text)) - len("".join(text).lstrip())
-    for s in spans:
-        s.start -= offset
-        s.end -= offset
-    return Example("illustrative", plain, 0, len(plain), spans)
+    text += source[pos:]
+    return Example("illustrative", text, 0, len(text), spans)
 
 
 # --- the legend --------------------------------------------------------------------------------
@@ -416,49 +412,32 @@ class Cards:
         records = sorted(self.corpus.records.values(), key=lambda r: r["id"])
         return [[r for r in records if r["annotation"]["status"] == status] for status in ("gold", "silver")]
 
-    def _best(self, candidates: list[tuple[tuple, dict, Example]]) -> Example | None:
-        if not candidates:
-            return None
-        _score, record, example = min(candidates, key=lambda c: (c[0][0], c[1]["id"] in self.used, c[0], c[1]["id"]))
-        self.used.add(record["id"])
-        return example
-
     def pick(self, layer: str, label: str) -> Example | None:
+        length = CARD_CONTEXT if layer == "entities" else CARD_LENGTH
         for records in self.by_status:
-            example = self._best(self._candidates(records, layer, label))
-            if example is not None:
+            candidates = [((_flaws(e), abs(e.end - e.start - length)), record, e)
+                          for record in records for e in _card_examples(Builder(record), layer, label)]
+            if candidates:
+                _score, record, example = min(candidates, key=lambda c: (c[0][0], c[1]["id"] in self.used, c[0], c[1]["id"]))
+                self.used.add(record["id"])
                 return example
         return None
 
-    def _candidates(self, records: list[dict], layer: str, label: str) -> list:
-        candidates = []
-        for record in records:
-            builder = Builder(record)
-            if layer == "entities":
-                candidates += self._entity_candidates(record, builder, label)
-                continue
-            if layer == "quotes":
-                examples = [builder.quote(q) for q in record.get("quotes", []) if label in (q.get("type"), q.get("speaker_kind"))]
-            elif layer == "events":
-                examples = [builder.event(v) for v in record.get("events", []) if v["category"] == label]
-            else:
-                raise ExampleError(f"akhbar:card: unknown layer {layer!r} (entities, quotes, events)")
-            candidates += [((_flaws(e), abs(e.end - e.start - 140)), record, e) for e in examples]
-        return candidates
 
-    @staticmethod
-    def _entity_candidates(record: dict, builder: Builder, label: str) -> list:
-        found = []
-        for entity in record.get("entities", []):
-            if entity.get("type") != label:
-                continue
+def _card_examples(builder: Builder, layer: str, label: str) -> Iterator[Example]:
+    """The record's examples of a label (the layer is one label_definition knows)."""
+    record = builder.record
+    if layer == "quotes":
+        yield from (builder.quote(q) for q in record.get("quotes", []) if label in (q.get("type"), q.get("speaker_kind")))
+    elif layer == "events":
+        yield from (builder.event(v) for v in record.get("events", []) if v["category"] == label)
+    else:
+        for entity in (e for e in record.get("entities", []) if e.get("type") == label):
             for m in entity.get("mentions", [])[:3]:
                 start, end = _sentence_bounds(record["text"], m["start"], m["end"])
                 # a short passage (a dozen words) around the mention keeps the card readable
                 start, end = _window(record["text"], start, end, m["start"], m["end"], CARD_CONTEXT)
-                example = builder.passage(start, end, "mentions")
-                found.append(((_flaws(example), abs(end - start - CARD_CONTEXT)), record, example))
-        return found
+                yield builder.passage(start, end, "mentions")
 
 
 def label_definition(layer: str, label: str) -> str:
