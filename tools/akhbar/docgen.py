@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import html
 from collections.abc import Callable, Iterator
-from functools import cache
+from functools import cache, partial
 
 from akhbar import labels
 from akhbar.diagnostics import CHECKS
@@ -106,6 +106,9 @@ def simple_inventory_markdown(name: str) -> str:
     inventory = labels.inventory(name)
     rows = [[f"`{x['label']}`", cell(x["definition"])] for x in inventory["labels"]]
     return f"{inventory['description']}\n\n" + markdown_table(["label", "definition"], rows)
+
+
+SIMPLE_INVENTORIES = ("quote_types", "speaker_kinds", "argument_roles", "block_kinds", "annotation_statuses", "splits")
 
 
 def cue_lemmas_markdown() -> str:
@@ -343,12 +346,8 @@ GENERATORS: dict[str, Callable[[], str]] = {
     "schema-fields": schema_fields_markdown,
     "entity-types": entity_types_markdown,
     "plover": plover_markdown,
-    "quote-types": lambda: simple_inventory_markdown("quote_types"),
-    "speaker-kinds": lambda: simple_inventory_markdown("speaker_kinds"),
-    "argument-roles": lambda: simple_inventory_markdown("argument_roles"),
-    "block-kinds": lambda: simple_inventory_markdown("block_kinds"),
-    "annotation-statuses": lambda: simple_inventory_markdown("annotation_statuses"),
-    "splits": lambda: simple_inventory_markdown("splits"),
+    # an inventory of labels and definitions: its name with hyphens (`<!-- akhbar:quote-types -->`)
+    **{name.replace("_", "-"): partial(simple_inventory_markdown, name) for name in SIMPLE_INVENTORIES},
     "cue-lemmas": cue_lemmas_markdown,
     "checks": checks_markdown,
     "statistics": statistics_markdown,

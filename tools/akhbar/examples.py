@@ -440,19 +440,18 @@ def _card_examples(builder: Builder, layer: str, label: str) -> Iterator[Example
                 yield builder.passage(start, end, "mentions")
 
 
+# The inventories (name, list) of the labels each card layer shows.
+CARD_INVENTORIES = {"entities": [("entity_types", "types")], "events": [("plover", "categories")],
+                    "quotes": [("quote_types", "labels"), ("speaker_kinds", "labels")]}
+
+
 def label_definition(layer: str, label: str) -> str:
     """The inventory's definition of a label (schema/labels), for the cards."""
     from akhbar import labels
 
-    if layer == "entities":
-        items = labels.inventory("entity_types")["types"]
-    elif layer == "events":
-        items = labels.inventory("plover")["categories"]
-    elif layer == "quotes":
-        items = labels.inventory("quote_types")["labels"] + labels.inventory("speaker_kinds")["labels"]
-    else:
+    if layer not in CARD_INVENTORIES:
         raise ExampleError(f"akhbar:card: unknown layer {layer!r} (entities, quotes, events)")
-    for item in items:
+    for item in (item for name, key in CARD_INVENTORIES[layer] for item in labels.inventory(name)[key]):
         if item["label"] == label:
             modes = ", ".join(m["label"] for m in item.get("modes", []))
             return item["definition"] + (f" Modes: {modes}." if modes else "")
