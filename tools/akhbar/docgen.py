@@ -12,18 +12,13 @@ from functools import cache, partial
 from akhbar import labels
 from akhbar.diagnostics import CHECKS
 from akhbar.hf import TOKEN_CONFIGS
+from akhbar.schema import _resolve as resolve_ref
 from akhbar.schema import article_schema
 from akhbar.tables import cell, figure, markdown_table
 
 
 def _resolve(node: dict) -> dict:
-    root = article_schema()
-    while "$ref" in node:
-        target = root
-        for part in node["$ref"].removeprefix("#/").split("/"):
-            target = target[part]
-        node = {**target, **{k: v for k, v in node.items() if k != "$ref"}}
-    return node
+    return resolve_ref(node, article_schema())  # the $ref resolution of the schema's key order
 
 
 def _type_of(node: dict) -> str:
