@@ -29,7 +29,7 @@ from functools import cached_property, lru_cache
 
 from akhbar.hf.tokenize import sentences
 from akhbar.labels import event_markers
-from akhbar.render import Page, Span, _css_name, esc, nest
+from akhbar.render import Page, Span, esc, mention_classes, nest
 
 # A quote shows its whole sentence(s). An event shows its sentence, cut to a window of words
 # around the trigger (with an ellipsis) when longer than this; a card's entity example is
@@ -186,7 +186,7 @@ class Builder(Page):
             return None
         etype = str(self.entities[entity_id].get("type"))
         title = f"{role} · {etype} · {self.entities[entity_id].get('name')} · {entity_id}"
-        return Span(mention["start"], mention["end"], "mention", f"m ty-{_css_name(etype)} {cls}", title, role)
+        return Span(mention["start"], mention["end"], "mention", f"{mention_classes(etype)} {cls}", title, role)
 
     # quotes ------------------------------------------------------------------------------
 
@@ -201,17 +201,25 @@ class Builder(Page):
                   (speaker_span, "speaker", "spk", "speaker span", "speaker")]
         spans = [Span(piece["start"], piece["end"], *rest) for piece, *rest in marks if piece]
         shown_addressee = addressee and self.role_span(addressee, "addressee", start, end, cue["start"] if cue else lo, "adr")
-        spans += [shown_addressee] if shown_addressee else []
+        if shown_addressee:
+            spans.append(shown_addressee)
+        fields = self._quote_fields(quote, addressee_shown=bool(shown_addressee))
+        return Example("quote", self.text, start, end, spans, fields, self.record, quote["id"])
+
+    def _quote_fields(self, quote: dict, addressee_shown: bool) -> list[tuple[str, str]]:
+        """The caption of a quote example: type, speaker, cue, addressee, content, parent."""
+        cue, addressee, content = quote.get("cue"), quote.get("addressee"), quote.get("content") or []
         fields = [
             ("type", esc(quote.get("type"))),
             ("speaker", f"{self.name(quote.get('speaker'))} · {esc(quote.get('speaker_kind'))}"
-                        + ("" if speaker_span else " · no speaker span")),
+                        + ("" if quote.get("speaker_span") else " · no speaker span")),
             ("cue", f"«{esc(cue['text'])}» lemma {esc(cue.get('lemma'))}" if cue else "none"),
-            ("addressee", self.name(addressee) + ("" if not addressee or shown_addressee else " · not in this passage")),
+            ("addressee", self.name(addressee) + ("" if not addressee or addressee_shown else " · not in this passage")),
             ("content", f"{len(content)} fragment{'s' if len(content) != 1 else ''}"),
         ]
-        fields += [("parent", esc(quote["parent"]))] if quote.get("parent") else []
-        return Example("quote", self.text, start, end, spans, fields, self.record, quote["id"])
+        if quote.get("parent"):
+            fields.append(("parent", esc(quote["parent"])))
+        return fields
 
     # events ------------------------------------------------------------------------------
 
@@ -222,20 +230,15 @@ class Builder(Page):
         spans = [Span(trigger["start"], trigger["end"], "trigger", "trig", f"trigger · {category}", category)]
         fields = [("category", esc(category)), ("mode", esc(event.get("mode") or "—")),
                   ("context", esc(", ".join(event.get("context") or []) or "—"))]
-        groups = {"actor": [("actor", e) for e in event.get("actor", [])],
-                  "recipient": [("recipient", e) for e in event.get("recipient", [])],
-                  "arguments": [(str(a.get("role")), a.get("entity")) for a in event.get("arguments", [])]}
-        for group, roles in groups.items():
-            fields += [] if roles else [(group, "none")]
+        for group, roles in _participants(event).items():
+            if not roles:
+                fields.append((group, "none"))
             for role, entity_id in roles:
                 span = self.role_span(entity_id, role, start, end, trigger["start"])
-                spans += [span] if span else []
+                if span is not None:
+                    spans.append(span)
                 fields.append((role, self.name(entity_id) + ("" if span else " · mentioned outside this passage")))
-        markers = [m for m in event_markers() if event.get(m) is True]
-        fields.append(("markers", esc(", ".join(markers) or "none")))
-        magnitude = [f"{k} {v}" for k, v in (event.get("magnitude") or {}).items() if v is not None]
-        fields += [("magnitude", esc(", ".join(magnitude)))] if magnitude else []
-        return Example("event", self.text, start, end, spans, fields, self.record, event["id"])
+        return Example("event", self.text, start, end, spans, fields + _marker_fields(event), self.record, event["id"])
 
     # passages ----------------------------------------------------------------------------
 
@@ -245,7 +248,7 @@ class Builder(Page):
             etype = str(entity.get("type"))
             for m in entity.get("mentions", []):
                 if start <= m["start"] and m["end"] <= end:
-                    spans.append(Span(m["start"], m["end"], "mention", f"m ty-{_css_name(etype)}",
+                    spans.append(Span(m["start"], m["end"], "mention", mention_classes(etype),
                                       f"{etype} · {entity.get('name')} · {entity['id']}", etype))
         fields: list[tuple[str, str]] = []
         if layers == "all":
@@ -283,6 +286,23 @@ class Builder(Page):
         return spans
 
 
+def _participants(event: dict) -> dict[str, list[tuple[str, str]]]:
+    """(role, entity id) of an event's actors, recipients and arguments, by group."""
+    return {"actor": [("actor", e) for e in event.get("actor", [])],
+            "recipient": [("recipient", e) for e in event.get("recipient", [])],
+            "arguments": [(str(a.get("role")), a.get("entity")) for a in event.get("arguments", [])]}
+
+
+def _marker_fields(event: dict) -> list[tuple[str, str]]:
+    """The caption lines of an event's markers (negated, future …) and magnitude."""
+    markers = [m for m in event_markers() if event.get(m) is True]
+    magnitude = [f"{k} {v}" for k, v in (event.get("magnitude") or {}).items() if v is not None]
+    fields = [("markers", esc(", ".join(markers) or "none"))]
+    if magnitude:
+        fields.append(("magnitude", esc(", ".join(magnitude))))
+    return fields
+
+
 # --- illustrative examples -------------------------------------------------------------------
 
 ILLUSTRATIVE_MARK = re.compile(r"\[([^\[\]]+)\]\{([A-Za-z_:-]+)\}")
@@ -307,7 +327,7 @@ def illustrative(source: str) -> Example:
             layer, cls = ILLUSTRATIVE_CLASSES[name]
             shown = (category or "trigger") if name == "trigger" else name
         elif name in types:
-            layer, cls, shown = "mention", f"m ty-{_css_name(name)}", name
+            layer, cls, shown = "mention", mention_classes(name), name
         elif name in roles:
             layer, cls, shown = "mention", "m role", name
         else:

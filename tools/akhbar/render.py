@@ -132,7 +132,7 @@ class Page:
                 where = self._place(mention, f"mention {mention.get('id')} of {entity.get('id')}: offsets")
                 if where:
                     title = f"{etype} · {entity.get('name')} · {entity.get('id')} · {mention.get('id')}"
-                    result.append(Span(*where, "mention", f"m ty-{_css_name(etype)}", title, etype, mention.get("id")))
+                    result.append(Span(*where, "mention", mention_classes(etype), title, etype, mention.get("id")))
         for quote in map(_dict, _list(self.record.get("quotes"))):
             title = f"{quote.get('id')} · {quote.get('type')} · {self.entity_label(quote.get('speaker'))}"
             for k, fragment in enumerate(_list(quote.get("content"))):
@@ -154,6 +154,11 @@ class Page:
 
 def _css_name(label: str) -> str:
     return "".join(ch if ch.isascii() and (ch.isalnum() or ch in "-_") else "_" for ch in label)
+
+
+def mention_classes(entity_type: object) -> str:
+    """The classes of an entity mention's mark: `m`, and `ty-TYPE` for the type's colour."""
+    return f"m ty-{_css_name(str(entity_type))}"
 
 
 # --- the page ----------------------------------------------------------------------------------
@@ -304,7 +309,7 @@ def _metadata(record: dict) -> str:
 
 
 def _legend() -> str:
-    swatches = "".join(f'<span class="m ty-{_css_name(t)}">{esc(t)}</span>' for t in _palette())
+    swatches = "".join(f'<span class="{mention_classes(t)}">{esc(t)}</span>' for t in _palette())
     layers = ('<span class="q">quote content</span> <span class="cue">cue</span> '
               '<span class="trig">event trigger</span>')
     return f'<section class="legend" dir="ltr"><h2>Legend</h2><p>{swatches}</p><p>{layers}</p></section>'
@@ -350,7 +355,7 @@ def _entities(page: Page) -> str:
     for entity_id, entity in page.entities.items():
         mentions = list(map(_dict, _list(entity.get("mentions"))))
         surfaces = "، ".join(esc(m.get("text")) for m in mentions)
-        rows.append([esc(entity_id), f'<span class="m ty-{esc(_css_name(str(entity.get("type"))))}">{esc(entity.get("type"))}</span>',
+        rows.append([esc(entity_id), f'<span class="{mention_classes(entity.get("type"))}">{esc(entity.get("type"))}</span>',
                      esc(entity.get("name")), esc(entity.get("wikidata") or "—"), f"{len(mentions)}: {surfaces}"])
     return "<h2>الكيانات · Entities</h2>" + _table(["id", "type", "name", "wikidata", "mentions"], rows, "No entities.")
 
