@@ -175,13 +175,11 @@ class Builder(Page):
         label = esc(self.entity_label(entity_id))
         return label if entity is None else f"{label} <small>{esc(entity.get('type'))}</small>"
 
-    def mention_near(self, entity_id: str, lo: int, hi: int, near: int) -> dict | None:
-        """The mention of the entity inside [lo, hi) closest to offset `near`."""
-        mentions = [m for m in self.entities.get(entity_id, {}).get("mentions", []) if lo <= m["start"] and m["end"] <= hi]
-        return min(mentions, key=lambda m: abs(m["start"] - near), default=None)
-
     def role_span(self, entity_id: str, role: str, lo: int, hi: int, near: int, cls: str = "role") -> Span | None:
-        mention = self.mention_near(entity_id, lo, hi, near)
+        """The mark of the entity's mention inside [lo, hi) closest to offset `near`, labelled
+        with the role; None when no mention is inside."""
+        mentions = [m for m in self.entities.get(entity_id, {}).get("mentions", []) if lo <= m["start"] and m["end"] <= hi]
+        mention = min(mentions, key=lambda m: abs(m["start"] - near), default=None)
         if mention is None:
             return None
         etype = str(self.entities[entity_id].get("type"))
