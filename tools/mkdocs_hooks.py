@@ -21,9 +21,9 @@ from mkdocs.exceptions import PluginError
 from mkdocs.structure.files import File
 
 from akhbar.bidi import PLAIN_MARKS, isolate_arabic
-from akhbar.docgen import corpus_records, expand_placeholders, rendered_examples
-from akhbar.examples import Corpus, ExampleError, expand
-from akhbar.render import annotation_css
+from akhbar.docgen import corpus_records, expand_placeholders
+from akhbar.examples import Corpus, ExampleError, example_path, expand
+from akhbar.render import annotation_css, render_html
 
 ANNOTATION_CSS = "stylesheets/annotation.css"
 
@@ -33,8 +33,8 @@ def on_pre_build(config):  # noqa: ARG001 - MkDocs hook signature
 
 
 def on_files(files, config):
-    for path, html in rendered_examples().items():
-        files.append(File.generated(config, path, content=html))
+    for record in corpus_records():  # `akhbar render` of every article, linked from the examples
+        files.append(File.generated(config, example_path(record["id"]), content=render_html(record)))
     files.append(File.generated(config, ANNOTATION_CSS, content=annotation_css(".akhbar-marks") + "\n"))
     return files
 

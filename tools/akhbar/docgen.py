@@ -11,6 +11,7 @@ from functools import cache, partial
 
 from akhbar import labels
 from akhbar.diagnostics import CHECKS
+from akhbar.examples import example_path
 from akhbar.hf import TOKEN_CONFIGS
 from akhbar.schema import _resolve as resolve_ref
 from akhbar.schema import article_schema
@@ -136,18 +137,6 @@ def corpus_records() -> list[dict]:
     from akhbar.records import iter_lines
 
     return [orjson.loads(raw) for shard in default_shards() for _n, raw in iter_lines(shard) if raw.strip()]
-
-
-def example_path(article_id: str) -> str:
-    return f"examples/{article_id}.html"
-
-
-def rendered_examples() -> dict[str, str]:
-    """{site path: HTML} of `akhbar render` for every corpus article (added to the site by
-    the MkDocs hook)."""
-    from akhbar.render import render_html
-
-    return {example_path(r["id"]): render_html(r) for r in corpus_records()}
 
 
 def rendered_examples_markdown() -> str:

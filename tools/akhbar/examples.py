@@ -114,6 +114,11 @@ def find_pieces(text: str, wanted: str, occurrence: int = 1, where: str = "") ->
     return found
 
 
+def example_path(article_id: str) -> str:
+    """Where the site holds an article's page rendered by `akhbar render` (examples link to it)."""
+    return f"examples/{article_id}.html"
+
+
 # --- one example --------------------------------------------------------------------------------
 
 @dataclass
@@ -156,7 +161,7 @@ class Example:
         figure's data attributes (where in the record the passage is)."""
         article, status = self.source["id"], self.source["annotation"]["status"]
         anchor = f"#{esc(self.ref)}" if self.ref else ""
-        head = (f'<span class="akhbar-ex-badge">Corpus</span> <a href="{root}examples/{esc(article)}.html{anchor}">'
+        head = (f'<span class="akhbar-ex-badge">Corpus</span> <a href="{root}{esc(example_path(article))}{anchor}">'
                 f"<code>{esc(article)}</code></a> · {esc(status)}"
                 + (f" · {esc(self.kind)} <code>{esc(self.ref)}</code>" if self.ref else "")
                 + f" · characters {self.start}–{self.end}")
