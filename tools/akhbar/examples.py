@@ -81,8 +81,10 @@ def _sentence_bounds(text: str, lo: int, hi: int) -> tuple[int, int]:
     return start, max(end, hi)
 
 
-def _window(text: str, start: int, end: int, lo: int, hi: int, limit: int) -> tuple[int, int]:
-    """Cut [start, end) to at most about `limit` characters around [lo, hi), at spaces."""
+def _window(text: str, lo: int, hi: int, limit: int) -> tuple[int, int]:
+    """The sentence around [lo, hi), cut to at most about `limit` characters around it, at
+    spaces."""
+    start, end = _sentence_bounds(text, lo, hi)
     if end - start <= limit or hi - lo >= limit:
         return start, end
     room = (limit - (hi - lo)) // 2
@@ -228,8 +230,7 @@ class Builder(Page):
 
     def event(self, event: dict) -> Example:
         trigger, category = event["trigger"], event["category"]
-        start, end = _sentence_bounds(self.text, trigger["start"], trigger["end"])
-        start, end = _window(self.text, start, end, trigger["start"], trigger["end"], EVENT_CONTEXT)
+        start, end = _window(self.text, trigger["start"], trigger["end"], EVENT_CONTEXT)
         spans = [Span(trigger["start"], trigger["end"], "trigger", "trig", f"trigger · {category}", category)]
         fields = [("category", esc(category)), ("mode", esc(event.get("mode") or "—")),
                   ("context", esc(", ".join(event.get("context") or []) or "—"))]
@@ -457,9 +458,8 @@ def _card_examples(builder: Builder, layer: str, label: str) -> Iterator[Example
     else:
         for entity in (e for e in record.get("entities", []) if e.get("type") == label):
             for m in entity.get("mentions", [])[:3]:
-                start, end = _sentence_bounds(record["text"], m["start"], m["end"])
                 # a short passage (a dozen words) around the mention keeps the card readable
-                start, end = _window(record["text"], start, end, m["start"], m["end"], CARD_CONTEXT)
+                start, end = _window(record["text"], m["start"], m["end"], CARD_CONTEXT)
                 yield builder.passage(start, end, "mentions")
 
 
