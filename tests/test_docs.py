@@ -74,6 +74,21 @@ def test_unknown_placeholder_is_an_error():
         expand_placeholders("<!-- akhbar:no-such-table -->")
 
 
+def test_a_docs_build_reads_the_corpus_once(monkeypatch):
+    """The hook, the generated pages and the examples share one reading of the corpus; the
+    next build (as under `mkdocs serve`) reads it again."""
+    from akhbar.docgen import corpus_records
+
+    monkeypatch.syspath_prepend(str(REPO / "tools"))
+    import mkdocs_hooks
+
+    mkdocs_hooks.on_pre_build({})
+    first = corpus_records()
+    assert corpus_records() is first and first
+    mkdocs_hooks.on_pre_build({})
+    assert corpus_records() is not first
+
+
 def test_arabic_is_right_to_left_everywhere(site):
     checked = 0
     for page in site.rglob("*.html"):

@@ -21,22 +21,20 @@ from mkdocs.exceptions import PluginError
 from mkdocs.structure.files import File
 
 from akhbar.bidi import PLAIN_MARKS, isolate_arabic
-from akhbar.docgen import corpus_records, expand_placeholders, rendered_examples
-from akhbar.examples import Corpus, ExampleError, expand
-from akhbar.render import annotation_css
+from akhbar.docgen import corpus_records, expand_placeholders
+from akhbar.examples import Corpus, ExampleError, example_path, expand
+from akhbar.render import annotation_css, render_html
 
 ANNOTATION_CSS = "stylesheets/annotation.css"
-_corpus: Corpus | None = None
 
 
 def on_pre_build(config):  # noqa: ARG001 - MkDocs hook signature
-    global _corpus
-    _corpus = Corpus(corpus_records())
+    corpus_records.cache_clear()  # every build (`mkdocs serve` too) reads the corpus once, as it is now
 
 
 def on_files(files, config):
-    for path, html in rendered_examples().items():
-        files.append(File.generated(config, path, content=html))
+    for record in corpus_records():  # `akhbar render` of every article, linked from the examples
+        files.append(File.generated(config, example_path(record["id"]), content=render_html(record)))
     files.append(File.generated(config, ANNOTATION_CSS, content=annotation_css(".akhbar-marks") + "\n"))
     return files
 
@@ -44,7 +42,7 @@ def on_files(files, config):
 def on_page_markdown(markdown, page, config, files):  # noqa: ARG001 - MkDocs hook signature
     root = "../" * page.url.count("/")
     try:
-        markdown = expand(markdown, _corpus or Corpus(corpus_records()), root, page.file.src_uri)
+        markdown = expand(markdown, Corpus(corpus_records()), root, page.file.src_uri)
     except ExampleError as error:
         raise PluginError(f"guideline example: {error}") from None
     return expand_placeholders(markdown)

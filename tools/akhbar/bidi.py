@@ -19,6 +19,7 @@ isolate of its own. Tags and their attributes are never touched.
 from __future__ import annotations
 
 import re
+from collections import Counter
 
 ARABIC_LETTER = "\u0600-\u06ff\u0750-\u077f\u08a0-\u08ff\ufb50-\ufdff\ufe70-\ufeff"
 ARABIC = re.compile(f"[{ARABIC_LETTER}]")
@@ -119,17 +120,11 @@ def _boundaries(items: list[list], end: int, end_depth: int, span: tuple[int, in
     """The item boundaries (innermost first) where an isolate for `span` can open and close
     with balanced markup between them, at or after `floor`; None when the markup does not
     nest inside the phrase."""
-    n = len(items)
-
-    def position(k: int) -> int:
-        return items[k][3] if k < n else end
-
-    def in_code(k: int) -> bool:
-        return (items[k][2] if k < n else end_depth) > 0
-
+    positions = [item[3] for item in items] + [end]  # of each boundary: before item k, or the end
+    in_code = [item[2] > 0 for item in items] + [end_depth > 0]
     s, e = span
-    starts = [k for k in range(floor, n + 1) if position(k) == s and not in_code(k)]
-    ends = [k for k in range(floor, n + 1) if position(k) == e and not in_code(k)]
+    starts = [k for k in range(floor, len(positions)) if positions[k] == s and not in_code[k]]
+    ends = [k for k in range(floor, len(positions)) if positions[k] == e and not in_code[k]]
     return next(((ks, ke) for ks in reversed(starts) for ke in ends
                  if ke > ks and _balanced([(i[0], i[1]) for i in items[ks:ke]])), None)
 
@@ -153,8 +148,8 @@ def _isolate_run(pieces: list[str], opaque_depth: int, marks: tuple[str, str]) -
     if not spans:
         return "".join(pieces)
     items, end, end_depth = _items(pieces, sorted({pos for span in spans for pos in span}), opaque_depth)
-    opens: dict[int, int] = {}   # boundary k (before item k) -> isolates opening there
-    closes: dict[int, int] = {}  # boundary k -> isolates closing there
+    opens: Counter[int] = Counter()   # boundary k (before item k) -> isolates opening there
+    closes: Counter[int] = Counter()  # boundary k -> isolates closing there
     floor = 0  # isolates never overlap: a later one starts at or after the previous end
     for span in spans:
         chosen = _boundaries(items, end, end_depth, span, floor)
@@ -162,15 +157,15 @@ def _isolate_run(pieces: list[str], opaque_depth: int, marks: tuple[str, str]) -
             _isolate_pieces(items, floor, span, marks)
             continue
         ks, ke = chosen
-        opens[ks] = opens.get(ks, 0) + 1
-        closes[ke] = closes.get(ke, 0) + 1
+        opens[ks] += 1
+        closes[ke] += 1
         floor = ke
     opener, closer = marks
     out = []
     for k, item in enumerate(items):
-        out.append(closer * closes.get(k, 0) + opener * opens.get(k, 0))
+        out.append(closer * closes[k] + opener * opens[k])
         out.append(item[1])
-    out.append(closer * closes.get(len(items), 0))
+    out.append(closer * closes[len(items)])
     return "".join(out)
 
 
@@ -197,10 +192,10 @@ def isolate_arabic(html: str, marks: tuple[str, str] = (OPEN, CLOSE)) -> str:
         if not piece:
             continue
         frozen = any(barrier for _, barrier in stack)
-        parsed = _tag(piece) if piece.startswith("<") else None
         if not piece.startswith("<"):
             out.append(piece) if frozen else add(piece)
             continue
+        parsed = _tag(piece)
         if parsed is None:  # a comment or declaration
             flush()
             out.append(piece)

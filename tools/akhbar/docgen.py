@@ -7,26 +7,19 @@ from __future__ import annotations
 
 import html
 from collections.abc import Callable, Iterator
+from functools import cache, partial
 
 from akhbar import labels
 from akhbar.diagnostics import CHECKS
+from akhbar.examples import example_path
 from akhbar.hf import TOKEN_CONFIGS
+from akhbar.schema import _resolve as resolve_ref
 from akhbar.schema import article_schema
-from akhbar.tables import figure, markdown_table
-
-
-def _cell(text: str) -> str:
-    return str(text).replace("|", "\\|").replace("\n", " ")
+from akhbar.tables import cell, figure, markdown_table
 
 
 def _resolve(node: dict) -> dict:
-    root = article_schema()
-    while "$ref" in node:
-        target = root
-        for part in node["$ref"].removeprefix("#/").split("/"):
-            target = target[part]
-        node = {**target, **{k: v for k, v in node.items() if k != "$ref"}}
-    return node
+    return resolve_ref(node, article_schema())  # the $ref resolution of the schema's key order
 
 
 def _type_of(node: dict) -> str:
@@ -70,7 +63,7 @@ def record_fields() -> Iterator[tuple[str, str, bool, str]]:
 
 
 def schema_fields_markdown() -> str:
-    rows = [[f"`{path}`", _cell(kind), "yes" if req else "no", _cell(desc)] for path, kind, req, desc in record_fields()]
+    rows = [[f"`{path}`", cell(kind), "yes" if req else "no", cell(desc)] for path, kind, req, desc in record_fields()]
     return markdown_table(["field", "type", "required", "description"], rows)
 
 
@@ -78,7 +71,7 @@ def entity_types_markdown() -> str:
     inventory = labels.inventory("entity_types")
     targets = list(inventory["mapping_targets"])
     header = ["type", "kind", "definition"] + [inventory["mapping_targets"][t]["name"] for t in targets]
-    rows = [[f"`{t['label']}`", t["kind"], _cell(t["definition"])]
+    rows = [[f"`{t['label']}`", t["kind"], cell(t["definition"])]
             + [f"`{t['mappings'][x]}`" if t["mappings"][x] else "—" for x in targets]
             for t in inventory["types"]]
     return markdown_table(header, rows)
@@ -92,34 +85,37 @@ def plover_markdown() -> str:
         f"Source: {src['repository']} `{src['file']}` (commit `{src['commit']}`, {src['manual_version']}), "
         f"licence {src['license']}.",
         markdown_table(["category", "quad", "recipient required", "definition", "modes"],
-                       [[f"`{c['label']}`", c["quad"], "yes" if c["recipient_required"] else "no", _cell(c["definition"]),
+                       [[f"`{c['label']}`", c["quad"], "yes" if c["recipient_required"] else "no", cell(c["definition"]),
                          ", ".join(f"`{m['label']}`" for m in c["modes"]) or "—"] for c in categories]),
         "### Modes",
         markdown_table(["category", "mode", "definition"],
-                       [[f"`{c['label']}`", f"`{m['label']}`", _cell(m["definition"])] for c in categories for m in c["modes"]]),
+                       [[f"`{c['label']}`", f"`{m['label']}`", cell(m["definition"])] for c in categories for m in c["modes"]]),
         "### Contexts",
-        markdown_table(["context", "definition"], [[f"`{x['label']}`", _cell(x["definition"])] for x in plover["contexts"]]),
+        markdown_table(["context", "definition"], [[f"`{x['label']}`", cell(x["definition"])] for x in plover["contexts"]]),
         "### Markers",
         markdown_table(["field", "PLOVER name", "definition"],
-                       [[f"`{x['label']}`", x["plover_name"], _cell(x["definition"])] for x in plover["markers"]]),
+                       [[f"`{x['label']}`", x["plover_name"], cell(x["definition"])] for x in plover["markers"]]),
     ])
 
 
 def simple_inventory_markdown(name: str) -> str:
     inventory = labels.inventory(name)
-    rows = [[f"`{x['label']}`", _cell(x["definition"])] for x in inventory["labels"]]
+    rows = [[f"`{x['label']}`", cell(x["definition"])] for x in inventory["labels"]]
     return f"{inventory['description']}\n\n" + markdown_table(["label", "definition"], rows)
+
+
+SIMPLE_INVENTORIES = ("quote_types", "speaker_kinds", "argument_roles", "block_kinds", "annotation_statuses", "splits")
 
 
 def cue_lemmas_markdown() -> str:
     inventory = labels.inventory("cue_lemmas")
-    rows = [[f'<span lang="ar" dir="rtl">{x["lemma"]}</span>', _cell(x["gloss"]), f'<span lang="ar" dir="rtl">{"، ".join(x["forms"])}</span>']
+    rows = [[f'<span lang="ar" dir="rtl">{x["lemma"]}</span>', cell(x["gloss"]), f'<span lang="ar" dir="rtl">{"، ".join(x["forms"])}</span>']
             for x in inventory["labels"]]
     return f"{inventory['description']}\n\n" + markdown_table(["lemma", "gloss", "forms"], rows)
 
 
 def checks_markdown() -> str:
-    rows = [[f"`{cid}`", c.level, c.cls, _cell(c.summary)] for cid, c in CHECKS.items()]
+    rows = [[f"`{cid}`", c.level, c.cls, cell(c.summary)] for cid, c in CHECKS.items()]
     return markdown_table(["id", "level", "class", "what it means"], rows)
 
 
@@ -130,27 +126,17 @@ def statistics_markdown() -> str:
     return to_markdown(collect(default_shards()))
 
 
+@cache
 def corpus_records() -> list[dict]:
     """The corpus records (small: the docs show each article; a large corpus would show a
-    sample)."""
+    sample), read once and shared by everything a docs build generates from them (the MkDocs
+    hook clears the cache when a build starts, so that `mkdocs serve` sees edits)."""
     import orjson
 
     from akhbar.paths import default_shards
     from akhbar.records import iter_lines
 
     return [orjson.loads(raw) for shard in default_shards() for _n, raw in iter_lines(shard) if raw.strip()]
-
-
-def example_path(article_id: str) -> str:
-    return f"examples/{article_id}.html"
-
-
-def rendered_examples() -> dict[str, str]:
-    """{site path: HTML} of `akhbar render` for every corpus article (added to the site by
-    the MkDocs hook)."""
-    from akhbar.render import render_html
-
-    return {example_path(r["id"]): render_html(r) for r in corpus_records()}
 
 
 def rendered_examples_markdown() -> str:
@@ -167,13 +153,13 @@ def rendered_examples_markdown() -> str:
         # The markdown link is relative to docs/ (MkDocs checks and rewrites it); the iframe's
         # src is raw HTML, which MkDocs leaves alone, so it is relative to the page's URL.
         parts.append(
-            f"### `{record['id']}`\n\n[Open the page on its own]({path}) · publisher: {_cell(record['source']['publisher'])} · "
+            f"### `{record['id']}`\n\n[Open the page on its own]({path}) · publisher: {cell(record['source']['publisher'])} · "
             f"annotation status: {record['annotation']['status']}\n\n"
             f'<iframe class="akhbar-example" src="../{path}" title="{record["id"]} rendered by akhbar render" '
             f'style="width: 100%; height: 48rem; border: 1px solid #ccc;"></iframe>'
         )
-    rows = [[f"[`{r['id']}`]({example_path(r['id'])})", _cell(r.get("title") or "") or "—",
-             _cell(r["source"].get("section") or "") or "—", r["annotation"]["status"]] for r in records]
+    rows = [[f"[`{r['id']}`]({example_path(r['id'])})", cell(r.get("title") or "") or "—",
+             cell(r["source"].get("section") or "") or "—", r["annotation"]["status"]] for r in records]
     parts.append("### Every article\n\n" + markdown_table(["article", "title", "section", "status"], rows))
     return "\n\n".join(parts)
 
@@ -230,7 +216,7 @@ QUICKSTART_COLUMNS = {
 
 
 def _quick_cell(value, limit: int = QUICKSTART_CELL) -> str:
-    """A value as one readable table cell."""
+    """A value as one readable table cell (shown as text, never as markup)."""
     if value is None or value == [] or value == "":
         return "—"
     if isinstance(value, dict):
@@ -243,7 +229,7 @@ def _quick_cell(value, limit: int = QUICKSTART_CELL) -> str:
     text = " ".join(str(value).split())
     if len(text) > limit:
         text = text[:limit].rstrip() + " …"
-    return html.escape(text, quote=False).replace("|", "&#124;")
+    return cell(html.escape(text, quote=False))
 
 
 def _row_table(config: str, rows: list[dict], split: str) -> str:
@@ -344,12 +330,8 @@ GENERATORS: dict[str, Callable[[], str]] = {
     "schema-fields": schema_fields_markdown,
     "entity-types": entity_types_markdown,
     "plover": plover_markdown,
-    "quote-types": lambda: simple_inventory_markdown("quote_types"),
-    "speaker-kinds": lambda: simple_inventory_markdown("speaker_kinds"),
-    "argument-roles": lambda: simple_inventory_markdown("argument_roles"),
-    "block-kinds": lambda: simple_inventory_markdown("block_kinds"),
-    "annotation-statuses": lambda: simple_inventory_markdown("annotation_statuses"),
-    "splits": lambda: simple_inventory_markdown("splits"),
+    # an inventory of labels and definitions: its name with hyphens (`<!-- akhbar:quote-types -->`)
+    **{name.replace("_", "-"): partial(simple_inventory_markdown, name) for name in SIMPLE_INVENTORIES},
     "cue-lemmas": cue_lemmas_markdown,
     "checks": checks_markdown,
     "statistics": statistics_markdown,

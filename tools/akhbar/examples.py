@@ -23,19 +23,20 @@ from __future__ import annotations
 import re
 import shlex
 from bisect import bisect_right
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
 
 from akhbar.hf.tokenize import sentences
 from akhbar.labels import event_markers
-from akhbar.render import Page, Span, _css_name, esc, nest
+from akhbar.render import Page, Span, esc, mention_classes, nest
 
 # A quote shows its whole sentence(s). An event shows its sentence, cut to a window of words
 # around the trigger (with an ellipsis) when longer than this; a card's entity example is
-# shorter still.
+# shorter still. A card prefers a quote or event example of about CARD_LENGTH characters.
 EVENT_CONTEXT = 240
 CARD_CONTEXT = 110
+CARD_LENGTH = 140
 DIRECTIVE = re.compile(r"<!-- akhbar:(example|illustrative|legend|card)\b(.*?)-->", re.S)
 
 
@@ -80,8 +81,10 @@ def _sentence_bounds(text: str, lo: int, hi: int) -> tuple[int, int]:
     return start, max(end, hi)
 
 
-def _window(text: str, start: int, end: int, lo: int, hi: int, limit: int) -> tuple[int, int]:
-    """Cut [start, end) to at most about `limit` characters around [lo, hi), at spaces."""
+def _window(text: str, lo: int, hi: int, limit: int) -> tuple[int, int]:
+    """The sentence around [lo, hi), cut to at most about `limit` characters around it, at
+    spaces."""
+    start, end = _sentence_bounds(text, lo, hi)
     if end - start <= limit or hi - lo >= limit:
         return start, end
     room = (limit - (hi - lo)) // 2
@@ -113,6 +116,11 @@ def find_pieces(text: str, wanted: str, occurrence: int = 1, where: str = "") ->
     return found
 
 
+def example_path(article_id: str) -> str:
+    """Where the site holds an article's page rendered by `akhbar render` (examples link to it)."""
+    return f"examples/{article_id}.html"
+
+
 # --- one example --------------------------------------------------------------------------------
 
 @dataclass
@@ -132,34 +140,37 @@ class Example:
 
     def html(self, root: str = "") -> str:
         opened: set[int] = set()
-        pieces = self.pieces or [(self.start, self.end)]
-        body = " … ".join(nest(self.text, a, b, self.spans, opened) for a, b in pieces)
+        body = " … ".join(nest(self.text, a, b, self.spans, opened) for a, b in self.pieces or [(self.start, self.end)])
         body = body.replace("\n", "<br>\n")  # a passage over a paragraph break shows it
-        if self.source is not None:
+        fields = "".join(f'<span class="akhbar-ex-field"><b>{esc(k)}</b> {v}</span>' for k, v in self.fields)
+        if self.source is None:
+            head = '<span class="akhbar-ex-badge">Illustrative</span> an invented sentence, not from the corpus'
+            cls, data = "akhbar-ex-illustrative", ""
+        else:
             # a passage cut out of a longer sentence says so
             start, end = _sentence_bounds(self.text, self.start, self.end)
             body = ("… " if start < self.start else "") + body + (" …" if end > self.end else "")
-        fields = "".join(f'<span class="akhbar-ex-field"><b>{esc(k)}</b> {v}</span>' for k, v in self.fields)
-        if self.source is None:
-            head = ('<span class="akhbar-ex-badge">Illustrative</span> an invented sentence, '
-                    'not from the corpus')
-            cls, data = "akhbar-ex akhbar-marks akhbar-ex-illustrative", ""
-        else:
-            article, status = self.source["id"], self.source["annotation"]["status"]
-            anchor = f"#{esc(self.ref)}" if self.ref else ""
-            head = (f'<span class="akhbar-ex-badge">Corpus</span> <a href="{root}examples/{esc(article)}.html{anchor}">'
-                    f"<code>{esc(article)}</code></a> · {esc(status)}"
-                    + (f" · {esc(self.kind)} <code>{esc(self.ref)}</code>" if self.ref else "")
-                    + f" · characters {self.start}–{self.end}")
-            cls = "akhbar-ex akhbar-marks akhbar-ex-corpus"
-            data = (f' data-article="{esc(article)}" data-ref="{esc(self.ref)}" '
-                    f'data-start="{self.start}" data-end="{self.end}"'
-                    + (f' data-pieces="{" ".join(f"{a}-{b}" for a, b in self.pieces)}"' if self.pieces else ""))
-        return (f'<figure class="{cls}" data-kind="{esc(self.kind)}"{data}>'
+            head, data = self._source(root)
+            cls = "akhbar-ex-corpus"
+        return (f'<figure class="akhbar-ex akhbar-marks {cls}" data-kind="{esc(self.kind)}"{data}>'
                 f'<figcaption class="akhbar-ex-source">{head}</figcaption>'
                 f'<div class="akhbar-ex-text" dir="rtl" lang="ar">{body}</div>'
                 + (f'<p class="akhbar-ex-fields">{fields}</p>' if fields else "")
                 + "</figure>")
+
+    def _source(self, root: str) -> tuple[str, str]:
+        """The caption's head of a corpus example (a link to its article's page) and the
+        figure's data attributes (where in the record the passage is)."""
+        article, status = self.source["id"], self.source["annotation"]["status"]
+        anchor = f"#{esc(self.ref)}" if self.ref else ""
+        head = (f'<span class="akhbar-ex-badge">Corpus</span> <a href="{root}{esc(example_path(article))}{anchor}">'
+                f"<code>{esc(article)}</code></a> · {esc(status)}"
+                + (f" · {esc(self.kind)} <code>{esc(self.ref)}</code>" if self.ref else "")
+                + f" · characters {self.start}–{self.end}")
+        data = (f' data-article="{esc(article)}" data-ref="{esc(self.ref)}" '
+                f'data-start="{self.start}" data-end="{self.end}"'
+                + (f' data-pieces="{" ".join(f"{a}-{b}" for a, b in self.pieces)}"' if self.pieces else ""))
+        return head, data
 
 
 class Builder(Page):
@@ -171,75 +182,67 @@ class Builder(Page):
         label = esc(self.entity_label(entity_id))
         return label if entity is None else f"{label} <small>{esc(entity.get('type'))}</small>"
 
-    def mention_near(self, entity_id: str, lo: int, hi: int, near: int) -> dict | None:
-        """The mention of the entity inside [lo, hi) closest to offset `near`."""
-        mentions = [m for m in self.entities.get(entity_id, {}).get("mentions", []) if lo <= m["start"] and m["end"] <= hi]
-        return min(mentions, key=lambda m: abs(m["start"] - near), default=None)
-
     def role_span(self, entity_id: str, role: str, lo: int, hi: int, near: int, cls: str = "role") -> Span | None:
-        mention = self.mention_near(entity_id, lo, hi, near)
+        """The mark of the entity's mention inside [lo, hi) closest to offset `near`, labelled
+        with the role; None when no mention is inside."""
+        mentions = [m for m in self.entities.get(entity_id, {}).get("mentions", []) if lo <= m["start"] and m["end"] <= hi]
+        mention = min(mentions, key=lambda m: abs(m["start"] - near), default=None)
         if mention is None:
             return None
         etype = str(self.entities[entity_id].get("type"))
         title = f"{role} · {etype} · {self.entities[entity_id].get('name')} · {entity_id}"
-        return Span(mention["start"], mention["end"], "mention", f"m ty-{_css_name(etype)} {cls}", title, role)
+        return Span(mention["start"], mention["end"], "mention", f"{mention_classes(etype)} {cls}", title, role)
 
     # quotes ------------------------------------------------------------------------------
 
     def quote(self, quote: dict) -> Example:
         content = quote.get("content") or []
-        cue, speaker_span = quote.get("cue"), quote.get("speaker_span")
+        cue, speaker_span, addressee = quote.get("cue"), quote.get("speaker_span"), quote.get("addressee")
         edges = [s for s in (*content, cue, speaker_span) if s]
         lo, hi = min(s["start"] for s in edges), max(s["end"] for s in edges)
         start, end = _sentence_bounds(self.text, lo, hi)
-        spans = [Span(f["start"], f["end"], "quote", "q", f"content of {quote['id']}", "content") for f in content]
-        if cue:
-            spans.append(Span(cue["start"], cue["end"], "cue", "cue", f"cue · lemma {cue.get('lemma')}", "cue"))
-        if speaker_span:
-            spans.append(Span(speaker_span["start"], speaker_span["end"], "speaker", "spk", "speaker span", "speaker"))
-        addressee = quote.get("addressee")
+        marks = [(f, "quote", "q", f"content of {quote['id']}", "content") for f in content]
+        marks += [(cue, "cue", "cue", f"cue · lemma {(cue or {}).get('lemma')}", "cue"),
+                  (speaker_span, "speaker", "spk", "speaker span", "speaker")]
+        spans = [Span(piece["start"], piece["end"], *rest) for piece, *rest in marks if piece]
         shown_addressee = addressee and self.role_span(addressee, "addressee", start, end, cue["start"] if cue else lo, "adr")
         if shown_addressee:
             spans.append(shown_addressee)
+        fields = self._quote_fields(quote, addressee_shown=bool(shown_addressee))
+        return Example("quote", self.text, start, end, spans, fields, self.record, quote["id"])
+
+    def _quote_fields(self, quote: dict, addressee_shown: bool) -> list[tuple[str, str]]:
+        """The caption of a quote example: type, speaker, cue, addressee, content, parent."""
+        cue, addressee, content = quote.get("cue"), quote.get("addressee"), quote.get("content") or []
         fields = [
             ("type", esc(quote.get("type"))),
             ("speaker", f"{self.name(quote.get('speaker'))} · {esc(quote.get('speaker_kind'))}"
-                        + ("" if speaker_span else " · no speaker span")),
+                        + ("" if quote.get("speaker_span") else " · no speaker span")),
             ("cue", f"«{esc(cue['text'])}» lemma {esc(cue.get('lemma'))}" if cue else "none"),
-            ("addressee", self.name(addressee) + ("" if not addressee or shown_addressee else " · not in this passage")),
+            ("addressee", self.name(addressee) + ("" if not addressee or addressee_shown else " · not in this passage")),
             ("content", f"{len(content)} fragment{'s' if len(content) != 1 else ''}"),
         ]
         if quote.get("parent"):
             fields.append(("parent", esc(quote["parent"])))
-        return Example("quote", self.text, start, end, spans, fields, self.record, quote["id"])
+        return fields
 
     # events ------------------------------------------------------------------------------
 
     def event(self, event: dict) -> Example:
-        trigger = event["trigger"]
-        start, end = _sentence_bounds(self.text, trigger["start"], trigger["end"])
-        start, end = _window(self.text, start, end, trigger["start"], trigger["end"], EVENT_CONTEXT)
-        spans = [Span(trigger["start"], trigger["end"], "trigger", "trig", f"trigger · {event['category']}",
-                      event["category"])]
-        fields = [("category", esc(event["category"])), ("mode", esc(event.get("mode") or "—")),
+        trigger, category = event["trigger"], event["category"]
+        start, end = _window(self.text, trigger["start"], trigger["end"], EVENT_CONTEXT)
+        spans = [Span(trigger["start"], trigger["end"], "trigger", "trig", f"trigger · {category}", category)]
+        fields = [("category", esc(category)), ("mode", esc(event.get("mode") or "—")),
                   ("context", esc(", ".join(event.get("context") or []) or "—"))]
-        groups = [("actor", [("actor", e) for e in event.get("actor", [])]),
-                  ("recipient", [("recipient", e) for e in event.get("recipient", [])]),
-                  ("arguments", [(str(a.get("role")), a.get("entity")) for a in event.get("arguments", [])])]
-        for group, roles in groups:
+        for group, roles in _participants(event).items():
             if not roles:
                 fields.append((group, "none"))
             for role, entity_id in roles:
                 span = self.role_span(entity_id, role, start, end, trigger["start"])
                 if span is not None:
                     spans.append(span)
-                fields.append((role, self.name(entity_id) + ("" if span is not None else " · mentioned outside this passage")))
-        markers = [m for m in event_markers() if event.get(m) is True]
-        fields.append(("markers", esc(", ".join(markers) or "none")))
-        magnitude = [f"{k} {v}" for k, v in (event.get("magnitude") or {}).items() if v is not None]
-        if magnitude:
-            fields.append(("magnitude", esc(", ".join(magnitude))))
-        return Example("event", self.text, start, end, spans, fields, self.record, event["id"])
+                fields.append((role, self.name(entity_id) + ("" if span else " · mentioned outside this passage")))
+        return Example("event", self.text, start, end, spans, fields + _marker_fields(event), self.record, event["id"])
 
     # passages ----------------------------------------------------------------------------
 
@@ -249,33 +252,59 @@ class Builder(Page):
             etype = str(entity.get("type"))
             for m in entity.get("mentions", []):
                 if start <= m["start"] and m["end"] <= end:
-                    spans.append(Span(m["start"], m["end"], "mention", f"m ty-{_css_name(etype)}",
+                    spans.append(Span(m["start"], m["end"], "mention", mention_classes(etype),
                                       f"{etype} · {entity.get('name')} · {entity['id']}", etype))
-        fields = []
+        fields: list[tuple[str, str]] = []
         if layers == "all":
-            spans += self._quote_and_event_spans(start, end, fields)
+            spans += self._quote_spans(start, end, fields) + self._event_spans(start, end, fields)
         return Example("text", self.text, start, end, spans, fields, self.record)
 
-    def _quote_and_event_spans(self, start: int, end: int, fields: list) -> list[Span]:
+    def _quote_spans(self, start: int, end: int, fields: list) -> list[Span]:
+        """The marks of the quotes with content or a cue in [start, end); a caption line each."""
         spans = []
         for quote in self.record.get("quotes", []):
             cue = quote.get("cue")
-            inside = [f for f in quote.get("content", []) if f["start"] < end and f["end"] > start]
-            if not inside and not (cue and start <= cue["start"] < end):
+            cue_inside = cue and start <= cue["start"] < end
+            marks = [Span(f["start"], f["end"], "quote", "q", f"content of {quote['id']}", quote["id"])
+                     for f in quote.get("content", []) if f["start"] < end and f["end"] > start]
+            if not marks and not cue_inside:
                 continue
-            spans += [Span(f["start"], f["end"], "quote", "q", f"content of {quote['id']}", quote["id"]) for f in inside]
-            if cue and start <= cue["start"] and cue["end"] <= end:
-                spans.append(Span(cue["start"], cue["end"], "cue", "cue", f"cue of {quote['id']}", ""))
+            if cue_inside and cue["end"] <= end:
+                marks.append(Span(cue["start"], cue["end"], "cue", "cue", f"cue of {quote['id']}", ""))
+            spans += marks
             fields.append((f"quote {quote['id']}", f"{esc(quote.get('type'))} · speaker {self.name(quote.get('speaker'))}"))
-        events = [v for v in self.record.get("events", []) if start <= v["trigger"]["start"] and v["trigger"]["end"] <= end]
-        for v in events:
+        return spans
+
+    def _event_spans(self, start: int, end: int, fields: list) -> list[Span]:
+        """The triggers in [start, end); a caption line each (or one saying there is none)."""
+        spans = []
+        for v in self.record.get("events", []):
             t = v["trigger"]
+            if not (start <= t["start"] and t["end"] <= end):
+                continue
             spans.append(Span(t["start"], t["end"], "trigger", "trig", f"{v['id']} {v['category']}", v["category"]))
             actors = "، ".join(self.name(e) for e in v.get("actor", [])) or "—"
             fields.append((f"event {v['id']}", f"{esc(v['category'])} «{esc(t['text'])}» · actor {actors}"))
-        if not events:
+        if not spans:
             fields.append(("events", "none in this passage"))
         return spans
+
+
+def _participants(event: dict) -> dict[str, list[tuple[str, str]]]:
+    """(role, entity id) of an event's actors, recipients and arguments, by group."""
+    return {"actor": [("actor", e) for e in event.get("actor", [])],
+            "recipient": [("recipient", e) for e in event.get("recipient", [])],
+            "arguments": [(str(a.get("role")), a.get("entity")) for a in event.get("arguments", [])]}
+
+
+def _marker_fields(event: dict) -> list[tuple[str, str]]:
+    """The caption lines of an event's markers (negated, future …) and magnitude."""
+    markers = [m for m in event_markers() if event.get(m) is True]
+    magnitude = [f"{k} {v}" for k, v in (event.get("magnitude") or {}).items() if v is not None]
+    fields = [("markers", esc(", ".join(markers) or "none"))]
+    if magnitude:
+        fields.append(("magnitude", esc(", ".join(magnitude))))
+    return fields
 
 
 # --- illustrative examples -------------------------------------------------------------------
@@ -294,34 +323,25 @@ def illustrative(source: str) -> Example:
 
     types = set(labels.entity_types())
     roles = {"actor", "recipient", *(x["label"] for x in labels.inventory("argument_roles")["labels"])}
-    text, spans, pos = [], [], 0
-    length = 0
+    source, text, spans, pos = source.strip(), "", [], 0
     for match in ILLUSTRATIVE_MARK.finditer(source):
-        before = source[pos:match.start()]
-        text.append(before)
-        length += len(before)
-        words, label = match.group(1), match.group(2)
+        words, label = match.groups()
         name, _, category = label.partition(":")
         if name in ILLUSTRATIVE_CLASSES:
             layer, cls = ILLUSTRATIVE_CLASSES[name]
             shown = (category or "trigger") if name == "trigger" else name
         elif name in types:
-            layer, cls, shown = "mention", f"m ty-{_css_name(name)}", name
+            layer, cls, shown = "mention", mention_classes(name), name
         elif name in roles:
             layer, cls, shown = "mention", "m role", name
         else:
             raise ExampleError(f"illustrative example: unknown mark {{{label}}}")
-        spans.append(Span(length, length + len(words), layer, cls, shown, shown))
-        text.append(words)
-        length += len(words)
+        text += source[pos:match.start()]
+        spans.append(Span(len(text), len(text) + len(words), layer, cls, shown, shown))
+        text += words
         pos = match.end()
-    text.append(source[pos:])
-    plain = "".join(text).strip()
-    offset = len("".join(text)) - len("".join(text).lstrip())
-    for s in spans:
-        s.start -= offset
-        s.end -= offset
-    return Example("illustrative", plain, 0, len(plain), spans)
+    text += source[pos:]
+    return Example("illustrative", text, 0, len(text), spans)
 
 
 # --- the legend --------------------------------------------------------------------------------
@@ -416,64 +436,45 @@ class Cards:
         records = sorted(self.corpus.records.values(), key=lambda r: r["id"])
         return [[r for r in records if r["annotation"]["status"] == status] for status in ("gold", "silver")]
 
-    def _best(self, candidates: list[tuple[tuple, dict, Example]]) -> Example | None:
-        if not candidates:
-            return None
-        _score, record, example = min(candidates, key=lambda c: (c[0][0], c[1]["id"] in self.used, c[0], c[1]["id"]))
-        self.used.add(record["id"])
-        return example
-
     def pick(self, layer: str, label: str) -> Example | None:
+        length = CARD_CONTEXT if layer == "entities" else CARD_LENGTH
         for records in self.by_status:
-            example = self._best(self._candidates(records, layer, label))
-            if example is not None:
+            candidates = [((_flaws(e), abs(e.end - e.start - length)), record, e)
+                          for record in records for e in _card_examples(Builder(record), layer, label)]
+            if candidates:
+                _score, record, example = min(candidates, key=lambda c: (c[0][0], c[1]["id"] in self.used, c[0], c[1]["id"]))
+                self.used.add(record["id"])
                 return example
         return None
 
-    def _candidates(self, records: list[dict], layer: str, label: str) -> list:
-        candidates = []
-        for record in records:
-            builder = Builder(record)
-            if layer == "entities":
-                candidates += self._entity_candidates(record, builder, label)
-                continue
-            if layer == "quotes":
-                examples = [builder.quote(q) for q in record.get("quotes", []) if label in (q.get("type"), q.get("speaker_kind"))]
-            elif layer == "events":
-                examples = [builder.event(v) for v in record.get("events", []) if v["category"] == label]
-            else:
-                raise ExampleError(f"akhbar:card: unknown layer {layer!r} (entities, quotes, events)")
-            candidates += [((_flaws(e), abs(e.end - e.start - 140)), record, e) for e in examples]
-        return candidates
 
-    @staticmethod
-    def _entity_candidates(record: dict, builder: Builder, label: str) -> list:
-        found = []
-        for entity in record.get("entities", []):
-            if entity.get("type") != label:
-                continue
+def _card_examples(builder: Builder, layer: str, label: str) -> Iterator[Example]:
+    """The record's examples of a label (the layer is one label_definition knows)."""
+    record = builder.record
+    if layer == "quotes":
+        yield from (builder.quote(q) for q in record.get("quotes", []) if label in (q.get("type"), q.get("speaker_kind")))
+    elif layer == "events":
+        yield from (builder.event(v) for v in record.get("events", []) if v["category"] == label)
+    else:
+        for entity in (e for e in record.get("entities", []) if e.get("type") == label):
             for m in entity.get("mentions", [])[:3]:
-                start, end = _sentence_bounds(record["text"], m["start"], m["end"])
                 # a short passage (a dozen words) around the mention keeps the card readable
-                start, end = _window(record["text"], start, end, m["start"], m["end"], CARD_CONTEXT)
-                example = builder.passage(start, end, "mentions")
-                found.append(((_flaws(example), abs(end - start - CARD_CONTEXT)), record, example))
-        return found
+                start, end = _window(record["text"], m["start"], m["end"], CARD_CONTEXT)
+                yield builder.passage(start, end, "mentions")
+
+
+# The inventories (name, list) of the labels each card layer shows.
+CARD_INVENTORIES = {"entities": [("entity_types", "types")], "events": [("plover", "categories")],
+                    "quotes": [("quote_types", "labels"), ("speaker_kinds", "labels")]}
 
 
 def label_definition(layer: str, label: str) -> str:
     """The inventory's definition of a label (schema/labels), for the cards."""
     from akhbar import labels
 
-    if layer == "entities":
-        items = labels.inventory("entity_types")["types"]
-    elif layer == "events":
-        items = labels.inventory("plover")["categories"]
-    elif layer == "quotes":
-        items = labels.inventory("quote_types")["labels"] + labels.inventory("speaker_kinds")["labels"]
-    else:
+    if layer not in CARD_INVENTORIES:
         raise ExampleError(f"akhbar:card: unknown layer {layer!r} (entities, quotes, events)")
-    for item in items:
+    for item in (item for name, key in CARD_INVENTORIES[layer] for item in labels.inventory(name)[key]):
         if item["label"] == label:
             modes = ", ".join(m["label"] for m in item.get("modes", []))
             return item["definition"] + (f" Modes: {modes}." if modes else "")

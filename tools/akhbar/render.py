@@ -116,46 +116,49 @@ class Page:
             return f"{entity_id} (not an entity of this article)"
         return f"{entity.get('name') or '?'} ({entity_id})"
 
+    def _place(self, span, what: str) -> tuple[int, int] | None:
+        """The span's (start, end); None, and `what` listed as outside the text, when it
+        cannot be placed."""
+        where = _offsets(span, self.text)
+        if where is None:
+            self.problems.append(f"{what} outside the text")
+        return where
+
     def spans(self) -> list[Span]:
         result = []
         for entity in self.entities.values():
             etype = str(entity.get("type"))
             for mention in map(_dict, _list(entity.get("mentions"))):
-                where = _offsets(mention, self.text)
-                if where is None:
-                    self.problems.append(f"mention {mention.get('id')} of {entity.get('id')}: offsets outside the text")
-                    continue
-                title = f"{etype} · {entity.get('name')} · {entity.get('id')} · {mention.get('id')}"
-                result.append(Span(*where, "mention", f"m ty-{_css_name(etype)}", title, etype, mention.get("id")))
+                where = self._place(mention, f"mention {mention.get('id')} of {entity.get('id')}: offsets")
+                if where:
+                    title = f"{etype} · {entity.get('name')} · {entity.get('id')} · {mention.get('id')}"
+                    result.append(Span(*where, "mention", mention_classes(etype), title, etype, mention.get("id")))
         for quote in map(_dict, _list(self.record.get("quotes"))):
-            speaker = self.entity_label(quote.get("speaker"))
-            title = f"{quote.get('id')} · {quote.get('type')} · {speaker}"
+            title = f"{quote.get('id')} · {quote.get('type')} · {self.entity_label(quote.get('speaker'))}"
             for k, fragment in enumerate(_list(quote.get("content"))):
-                where = _offsets(fragment, self.text)
-                if where is None:
-                    self.problems.append(f"quote {quote.get('id')}: content fragment {k + 1} outside the text")
-                    continue
-                result.append(Span(*where, "quote", "q", title, str(quote.get("id")) if k == 0 else "",
-                                   quote.get("id") if k == 0 else None))
+                where = self._place(fragment, f"quote {quote.get('id')}: content fragment {k + 1}")
+                if where:
+                    result.append(Span(*where, "quote", "q", title, str(quote.get("id")) if k == 0 else "",
+                                       quote.get("id") if k == 0 else None))
             cue = quote.get("cue")
-            if cue is not None:
-                where = _offsets(cue, self.text)
-                if where is None:
-                    self.problems.append(f"quote {quote.get('id')}: cue outside the text")
-                else:
-                    result.append(Span(*where, "cue", "cue", f"cue of {quote.get('id')} · lemma {_dict(cue).get('lemma')}", ""))
+            where = None if cue is None else self._place(cue, f"quote {quote.get('id')}: cue")
+            if where:
+                result.append(Span(*where, "cue", "cue", f"cue of {quote.get('id')} · lemma {_dict(cue).get('lemma')}", ""))
         for event in map(_dict, _list(self.record.get("events"))):
-            where = _offsets(event.get("trigger"), self.text)
-            if where is None:
-                self.problems.append(f"event {event.get('id')}: trigger outside the text")
-                continue
-            label = f"{event.get('id')} {event.get('category')}"
-            result.append(Span(*where, "trigger", "trig", f"{label} · trigger", label, event.get("id")))
+            where = self._place(event.get("trigger"), f"event {event.get('id')}: trigger")
+            if where:
+                label = f"{event.get('id')} {event.get('category')}"
+                result.append(Span(*where, "trigger", "trig", f"{label} · trigger", label, event.get("id")))
         return result
 
 
 def _css_name(label: str) -> str:
     return "".join(ch if ch.isascii() and (ch.isalnum() or ch in "-_") else "_" for ch in label)
+
+
+def mention_classes(entity_type: object) -> str:
+    """The classes of an entity mention's mark: `m`, and `ty-TYPE` for the type's colour."""
+    return f"m ty-{_css_name(str(entity_type))}"
 
 
 # --- the page ----------------------------------------------------------------------------------
@@ -247,10 +250,6 @@ def annotation_css(scope: str = "") -> str:
     return "\n".join(_scoped(rule, scope) for rule in rules)
 
 
-def css() -> str:
-    return "\n".join(PAGE_RULES) + "\n" + annotation_css()
-
-
 def render_html(record: dict) -> str:
     """The whole page for one record, as a string (deterministic: same record, same bytes)."""
     page = Page(record)
@@ -280,7 +279,7 @@ def render_html(record: dict) -> str:
         '<meta name="viewport" content="width=device-width, initial-scale=1">',
         '<meta name="generator" content="akhbar render">',
         f"<title>{esc(heading)}</title>",
-        f"<style>\n{css()}\n</style>",
+        "<style>", *PAGE_RULES, annotation_css(), "</style>",
         "</head>",
         "<body>",
         *body,
@@ -310,7 +309,7 @@ def _metadata(record: dict) -> str:
 
 
 def _legend() -> str:
-    swatches = "".join(f'<span class="m ty-{_css_name(t)}">{esc(t)}</span>' for t in _palette())
+    swatches = "".join(f'<span class="{mention_classes(t)}">{esc(t)}</span>' for t in _palette())
     layers = ('<span class="q">quote content</span> <span class="cue">cue</span> '
               '<span class="trig">event trigger</span>')
     return f'<section class="legend" dir="ltr"><h2>Legend</h2><p>{swatches}</p><p>{layers}</p></section>'
@@ -354,9 +353,9 @@ def _table(headers: list[str], rows: list[list[str]], empty: str) -> str:
 def _entities(page: Page) -> str:
     rows = []
     for entity_id, entity in page.entities.items():
-        mentions = [m for m in map(_dict, _list(entity.get("mentions")))]
+        mentions = list(map(_dict, _list(entity.get("mentions"))))
         surfaces = "، ".join(esc(m.get("text")) for m in mentions)
-        rows.append([esc(entity_id), f'<span class="m ty-{esc(_css_name(str(entity.get("type"))))}">{esc(entity.get("type"))}</span>',
+        rows.append([esc(entity_id), f'<span class="{mention_classes(entity.get("type"))}">{esc(entity.get("type"))}</span>',
                      esc(entity.get("name")), esc(entity.get("wikidata") or "—"), f"{len(mentions)}: {surfaces}"])
     return "<h2>الكيانات · Entities</h2>" + _table(["id", "type", "name", "wikidata", "mentions"], rows, "No entities.")
 

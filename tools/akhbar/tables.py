@@ -14,6 +14,11 @@ def markdown_table(header: list[str], rows: list[list], text_columns: int | None
     return "\n".join(lines)
 
 
+def cell(text: object) -> str:
+    """Text as one Markdown table cell: its pipes escaped, its line breaks made spaces."""
+    return str(text).replace("|", "\\|").replace("\n", " ")
+
+
 def figure(value: float | None) -> str:
     """A score with three decimals; — where there is none."""
     return "—" if value is None else f"{value:.3f}"
