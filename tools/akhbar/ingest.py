@@ -205,9 +205,7 @@ def ingest(raw_path: Path, root: Path, options: IngestOptions, shard: Path | Non
         raise IngestError(f"{record['id']}: an article with this id is already in {shard}; ids are never reused")
 
     copy_raw(raw_path, root / raw_rel)
-
-    shard.parent.mkdir(parents=True, exist_ok=True)
-    write_records(shard, sorted(existing + [record], key=lambda r: str(r.get("id"))))
+    write_shard(shard, existing + [record])
     return record, shard
 
 
@@ -241,6 +239,12 @@ def existing_records(shard: Path) -> list[dict]:
     return [orjson.loads(line) for line in content.splitlines()]
 
 
+def write_shard(shard: Path, records: list[dict]) -> None:
+    """Rewrite the shard (atomically) with `records` in id order."""
+    shard.parent.mkdir(parents=True, exist_ok=True)
+    write_records(shard, sorted(records, key=lambda r: str(r.get("id"))))
+
+
 def copy_raw(source: Path, target: Path) -> str:
     """Copy a raw file byte for byte (atomically); refuse to overwrite different content.
     Returns its SHA-256."""
@@ -262,7 +266,7 @@ def ingest_collection(name: str, folder: Path, root: Path, shard: Path | None = 
     add every article not yet in the shard (corpus/articles/<slug>.jsonl) as a draft record.
     Articles already present (same id) are left as they are, so re-running is safe."""
     from akhbar.adapters import ADAPTERS
-    from akhbar.adapters.wikinews_qcri import LayoutError
+    from akhbar.adapters.base import LayoutError
 
     if name not in ADAPTERS:
         raise IngestError(f"unknown source {name!r}; known: {', '.join(sorted(ADAPTERS))}")
@@ -288,6 +292,5 @@ def ingest_collection(name: str, folder: Path, root: Path, shard: Path | None = 
             continue
         known.add(record["id"])
         added.append(record)
-    shard.parent.mkdir(parents=True, exist_ok=True)
-    write_records(shard, sorted(existing + added, key=lambda r: str(r.get("id"))))
+    write_shard(shard, existing + added)
     return added, shard

@@ -12,8 +12,7 @@ import hashlib
 import json
 from pathlib import Path
 
-from akhbar.adapters.base import Collection, SourceArticle, nfc
-from akhbar.adapters.wikinews_qcri import LayoutError
+from akhbar.adapters.base import Collection, LayoutError, SourceArticle, nfc
 
 DERIVATION = "the file's text; lines trimmed, empty lines dropped, joined with \\n; NFC"
 
