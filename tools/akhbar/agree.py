@@ -3,7 +3,7 @@
 `compare(a, b)` scores B against A: precision is measured on B's annotations, recall on
 A's, so `akhbar agree GOLD PRED` evaluates a system and `akhbar agree ANN1 ANN2` measures
 inter-annotator agreement (F1 is symmetric, so it does not matter which annotator is A).
-The metric definitions are in docs/scoring.md; `result_json` documents the output shape.
+The metric definitions are in docs/scoring.md; `compare` documents the output shape.
 """
 
 from __future__ import annotations
@@ -320,21 +320,10 @@ def _roles(g: Event, p: Event, mapping: dict[str, str]):
 
 # --- comparing two collections ------------------------------------------------------------
 
-@dataclass
-class Comparison:
-    a: str
-    b: str
-    total: Scores
-    per_article: dict[str, Scores]
-    only_in_a: list[str]
-    only_in_b: list[str]
-    warnings: list[str]
-    quote_threshold: float
-
-
 def compare(a: Collection, b: Collection, quote_threshold: float = QUOTE_THRESHOLD,
-            gold_ids: frozenset[str] = frozenset()) -> Comparison:
-    """Score every article of A against B's version of it. An article B lacks is scored
+            gold_ids: frozenset[str] = frozenset()) -> dict:
+    """Score every article of A against B's version of it: the document `akhbar agree
+    --format json` prints (structure in docs/scoring.md). An article B lacks is scored
     against an empty annotation (all of A's annotations are missed); an article only B has
     has no reference and is listed, not scored. Structural problems in a record raise
     InputError naming the file and line. `gold_ids`: the articles whose B side names A's
@@ -364,9 +353,24 @@ def compare(a: Collection, b: Collection, quote_threshold: float = QUOTE_THRESHO
         total.add(scores)
     if errors:
         raise InputError(errors)
-    only_in_a = [i for i in a.records if i not in b.records]
-    only_in_b = [i for i in b.records if i not in a.records]
-    return Comparison(a.spec, b.spec, total, per_article, only_in_a, only_in_b, warnings, quote_threshold)
+    return {
+        "format": FORMAT,
+        "a": a.spec,
+        "b": b.spec,
+        "settings": {"quote_threshold": quote_threshold},
+        "articles": {"scored": len(per_article), "only_in_a": [i for i in a.records if i not in b.records],
+                     "only_in_b": [i for i in b.records if i not in a.records]},
+        "warnings": warnings,
+        **scores_json(total),
+        "per_article": {
+            article_id: {
+                "entities_exact": _micro(s.mentions_exact).as_json(),
+                "quotes_attributed": s.quotes_attributed.as_json(),
+                "events_typed": _micro(s.events_typed).as_json(),
+            }
+            for article_id, s in per_article.items()
+        },
+    }
 
 
 # --- the machine-readable result ----------------------------------------------------------
@@ -412,23 +416,3 @@ def scores_json(s: Scores) -> dict:
         },
     }
 
-
-def result_json(c: Comparison) -> dict:
-    """The document `akhbar agree --format json` prints (structure in docs/scoring.md)."""
-    return {
-        "format": FORMAT,
-        "a": c.a,
-        "b": c.b,
-        "settings": {"quote_threshold": c.quote_threshold},
-        "articles": {"scored": len(c.per_article), "only_in_a": c.only_in_a, "only_in_b": c.only_in_b},
-        "warnings": c.warnings,
-        **scores_json(c.total),
-        "per_article": {
-            article_id: {
-                "entities_exact": _micro(s.mentions_exact).as_json(),
-                "quotes_attributed": s.quotes_attributed.as_json(),
-                "events_typed": _micro(s.events_typed).as_json(),
-            }
-            for article_id, s in c.per_article.items()
-        },
-    }

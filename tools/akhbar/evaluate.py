@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from akhbar import labels
-from akhbar.agree import compare, result_json
+from akhbar.agree import compare
 from akhbar.alignment import RecordError, _offsets
 from akhbar.records import iter_lines
 from akhbar.sources import Collection, InputError, Located, load_collection, parse_located
@@ -346,7 +346,7 @@ def evaluate(pred_paths: list[str], corpus: str, split: str = "test") -> dict:
     entity_view = "tokens" if preds.shapes["ner"] else "mentions"
     reference = token_view_gold(gold) if entity_view == "tokens" else gold.records
     side = Collection(", ".join(pred_paths), preds.records, list(pred_paths))
-    result = result_json(compare(reference, side, gold_ids=frozenset(preds.from_rows)))
+    result = compare(reference, side, gold_ids=frozenset(preds.from_rows))
     # The agree result with its own format name replaced: this document has more keys.
     return {
         "format": FORMAT, "split": split, "entity_view": entity_view,
