@@ -364,9 +364,9 @@ def compare(a: Collection, b: Collection, quote_threshold: float = QUOTE_THRESHO
         **scores_json(total),
         "per_article": {
             article_id: {
-                "entities_exact": _micro(s.mentions_exact).as_json(),
+                "entities_exact": micro(s.mentions_exact).as_json(),
                 "quotes_attributed": s.quotes_attributed.as_json(),
-                "events_typed": _micro(s.events_typed).as_json(),
+                "events_typed": micro(s.events_typed).as_json(),
             }
             for article_id, s in per_article.items()
         },
@@ -375,7 +375,8 @@ def compare(a: Collection, b: Collection, quote_threshold: float = QUOTE_THRESHO
 
 # --- the machine-readable result ----------------------------------------------------------
 
-def _micro(by_label: dict[str, PRF]) -> PRF:
+def micro(by_label: dict[str, PRF]) -> PRF:
+    """The counts of every label added up (the micro-average)."""
     result = PRF()
     for value in by_label.values():
         result.add(value)
@@ -383,7 +384,7 @@ def _micro(by_label: dict[str, PRF]) -> PRF:
 
 
 def _by_type_json(by_label: dict[str, PRF]) -> dict:
-    return {"micro": _micro(by_label).as_json(), "by_type": {t: v.as_json() for t, v in sorted(by_label.items())}}
+    return {"micro": micro(by_label).as_json(), "by_type": {t: v.as_json() for t, v in sorted(by_label.items())}}
 
 
 def scores_json(s: Scores) -> dict:
@@ -412,7 +413,7 @@ def scores_json(s: Scores) -> dict:
             "mode": s.mode.as_json(),
             "context": s.context.as_json(),
             "markers": {m: r.as_json() for m, r in s.markers.items()},
-            "arguments": {**{r: v.as_json() for r, v in s.arguments.items()}, "all": _micro(s.arguments).as_json()},
+            "arguments": {**{r: v.as_json() for r, v in s.arguments.items()}, "all": micro(s.arguments).as_json()},
         },
     }
 

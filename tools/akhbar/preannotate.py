@@ -165,23 +165,17 @@ def content_after(text: str, cue_end: int) -> tuple[int, int] | None:
     end (quotes C-1, C-2); None when the sentence has nothing after the cue."""
     stop = min([p for p in (text.find(ch, cue_end) for ch in SENTENCE_END) if p != -1] or [len(text)])
     window = text[cue_end:stop]
-    start, closing = None, None
-    for m in WORD.finditer(window):
-        if m.group() in COMPLEMENTISERS:
-            start = cue_end + m.end()
-            break
-    for j, ch in enumerate(window):
-        if ch in QUOTE_OPEN or ch == ":":
-            candidate = cue_end + j + 1
-            if start is None or candidate < start:
-                start = candidate
-                if ch in QUOTE_OPEN:
-                    close = text.find(QUOTE_CLOSE[QUOTE_OPEN.index(ch)], candidate)
-                    closing = close if close != -1 else None
-            break
+    start = next((cue_end + m.end() for m in WORD.finditer(window) if m.group() in COMPLEMENTISERS), None)
+    end = stop
+    mark = next((j for j, ch in enumerate(window) if ch in QUOTE_OPEN or ch == ":"), None)
+    # Only the first mark counts, and only when it comes before the complementiser.
+    if mark is not None and (start is None or cue_end + mark + 1 < start):
+        start = cue_end + mark + 1
+        if window[mark] in QUOTE_OPEN:  # the content runs to the closing mark, if there is one
+            close = text.find(QUOTE_CLOSE[QUOTE_OPEN.index(window[mark])], start)
+            end = close if close != -1 else stop
     if start is None:
         return None
-    end = closing if closing is not None and closing <= max(stop, closing) else stop
     while start < end and not text[start].isalnum():
         start += 1
     while end > start and not text[end - 1].isalnum() and text[end - 1] not in "؟!":
@@ -241,23 +235,18 @@ def evaluate(records: list[dict], gold_status: tuple[str, ...] = ("gold",)) -> d
     `gold_status`: the lexicon for an article comes from all other annotated articles. Scored
     with the official scorer (entity mentions exact and typed; quote cues; event triggers and
     trigger + category)."""
-    from akhbar.agree import PRF, score_docs
+    from akhbar.agree import PRF, Scores, micro, score_docs
     from akhbar.alignment import read_doc
 
-    totals = {"mentions": PRF(), "mentions_untyped": PRF(), "cues": PRF(), "triggers": PRF(), "triggers_typed": PRF()}
+    total, cues = Scores(), PRF()
     golds = [r for r in records if r.get("annotation", {}).get("status") in gold_status]
     for gold in golds:
-        lexicon = build_lexicon(records, exclude={gold["id"]})
-        draft = preannotate(gold, lexicon)
-        scores = score_docs(read_doc(gold), read_doc(draft))
-        for prf in scores.mentions_exact.values():
-            totals["mentions"].add(prf)
-        totals["mentions_untyped"].add(scores.detection_exact)
-        totals["triggers"].add(scores.triggers)
-        for prf in scores.events_typed.values():
-            totals["triggers_typed"].add(prf)
-        totals["cues"].add(_cue_prf(gold, draft))
-    return {"articles": len(golds), **{k: v.as_json() for k, v in totals.items()}}
+        draft = preannotate(gold, build_lexicon(records, exclude={gold["id"]}))
+        total.add(score_docs(read_doc(gold), read_doc(draft)))
+        cues.add(_cue_prf(gold, draft))
+    found = {"mentions": micro(total.mentions_exact), "mentions_untyped": total.detection_exact, "cues": cues,
+             "triggers": total.triggers, "triggers_typed": micro(total.events_typed)}
+    return {"articles": len(golds), **{k: v.as_json() for k, v in found.items()}}
 
 
 def _cue_prf(gold: dict, draft: dict):
