@@ -78,8 +78,7 @@ class Predictions:
 
     records: dict[str, Located] = field(default_factory=dict)
     shapes: Counter = field(default_factory=Counter)  # lines per shape
-    from_rows: set[str] = field(default_factory=set)  # articles given as rows
-    from_records: set[str] = field(default_factory=set)
+    from_rows: set[str] = field(default_factory=set)  # articles given as rows (the others: as a record)
 
 
 ROW_KEYS = {"ner_tags": "ner", "content_fragments": "quotes", "cue_start": "quotes", "trigger_start": "events"}
@@ -120,7 +119,8 @@ def read_predictions(paths: list[str], gold: Gold) -> Predictions:
                     errors.append(f"{located.where}: {exc}")
     if errors:
         raise InputError(errors)
-    if preds.shapes["ner"] and any(preds.records[a].record.get("entities") for a in preds.from_records):
+    if preds.shapes["ner"] and any(located.record.get("entities") for a, located in preds.records.items()
+                                     if a not in preds.from_rows):
         raise InputError(["ner rows (scored on the token view) and Akhbar records with entities (scored on exact "
                           "offsets) cannot be evaluated together: give entities in one shape"])
     return preds
@@ -145,10 +145,9 @@ def _add(preds: Predictions, located: Located, gold: Gold) -> None:
         if article_id in preds.records:
             raise RowError(f"article {article_id} is predicted twice (first at {preds.records[article_id].where})")
         preds.records[article_id] = located
-        preds.from_records.add(article_id)
         return
     gold_record = gold.records.records[article_id].record
-    if article_id in preds.from_records:
+    if article_id in preds.records and article_id not in preds.from_rows:
         raise RowError(f"article {article_id} already has a prediction record at {preds.records[article_id].where}; "
                        "give an article as one record or as rows, not both")
     if article_id not in preds.records:
