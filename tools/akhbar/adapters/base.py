@@ -78,5 +78,4 @@ class Collection:
     text_license: str
     attribution: str
     read: Callable[[Path], list[SourceArticle]]  # the collection folder -> its articles
-    description: str = ""
     headings: bool = True  # short unpunctuated lines are section headings (False: every line is a sentence)

@@ -59,6 +59,5 @@ COLLECTION = Collection(
     text_license="CC-BY-SA-4.0",
     attribution="NTREX-128 (Federmann, Kocmi and Xin, 2022), Microsoft; translated from the WMT 2019 news test set",
     read=read,
-    description="Professional Arabic translations of the 123 documents of the WMT 2019 English news test set",
     headings=False,
 )

@@ -58,5 +58,4 @@ COLLECTION = Collection(
     text_license="CC-BY-2.5",
     attribution="Wikinews contributors",
     read=read,
-    description="Arabic Wikinews articles from the Mewsli-X entity-linking test data",
 )

@@ -95,5 +95,4 @@ COLLECTION = Collection(
     text_license="CC-BY-2.5",
     attribution="Wikinews contributors",
     read=read,
-    description="QCRI's diacritised Arabic Wikinews articles (2013-2014), from the Farasa repository",
 )
