@@ -94,26 +94,23 @@ def make_blocks(text: str, title: str | None, author: str | None, lede: bool = T
     other paragraph (unless disabled). Byline: a paragraph opening with the author's name.
     Heading: a short line (<= 6 words) that does not end like a sentence (unless `headings`
     is off: a source whose lines are sentences has no headings). Else paragraph."""
-    blocks, offset = [], 0
+    blocks, offset, kinds = [], 0, set()  # kinds: those given so far
     for index, line in enumerate(text.split("\n")):
         start, end = offset, offset + len(line)
         offset = end + 1
         if index == 0 and title and line == title:
             kind = "headline"
-        elif lede and not blocks_of_kind(blocks, ("lede", "byline", "paragraph", "heading")):
+        elif lede and kinds <= {"headline"}:
             kind = "byline" if author and line.startswith(author) else "lede"
-        elif author and line.startswith(author) and not blocks_of_kind(blocks, ("byline",)):
+        elif author and line.startswith(author) and "byline" not in kinds:
             kind = "byline"
         elif headings and len(line.split()) <= HEADING_MAX_WORDS and not line.endswith(SENTENCE_END):
             kind = "heading"
         else:
             kind = "paragraph"
         blocks.append({"start": start, "end": end, "kind": kind})
+        kinds.add(kind)
     return blocks
-
-
-def blocks_of_kind(blocks: list[dict], kinds: tuple[str, ...]) -> bool:
-    return any(b["kind"] in kinds for b in blocks)
 
 
 def dateline_from_byline(text: str, author: str | None) -> str | None:
