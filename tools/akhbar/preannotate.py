@@ -65,19 +65,19 @@ class Lexicon:
     triggers: dict[str, str] = field(default_factory=dict)  # -> category
     longest: int = 1  # words in the longest entry
 
-    def add_name(self, surface: str, etype: str, name: str, votes: Counter) -> None:
+    def add_name(self, surface: str, etype: str, name: str, votes: dict[str, Counter]) -> None:
         key = normalise(surface)
-        votes[(key, etype, name)] += 1
+        votes[key][(etype, name)] += 1
         # «للجيش» is written ل + الجيش with the alif of ال dropped; the span starts after the
         # first ل, so «لجيش …» is the form such a mention takes in text (guidelines H-E1).
         if key.startswith("ال") and len(key) > 3:
-            votes[("ل" + key[2:], etype, name)] += 1
+            votes["ل" + key[2:]][(etype, name)] += 1
 
 
 def build_lexicon(records: Iterable[dict], exclude: set[str] = frozenset()) -> Lexicon:
     """The lexicon of every annotated (non-draft) record except those in `exclude`."""
     lexicon = Lexicon()
-    name_votes: Counter = Counter()
+    name_votes: dict[str, Counter] = defaultdict(Counter)
     trigger_votes: dict[str, Counter] = defaultdict(Counter)
     for lemma in labels.cue_lemmas():
         lexicon.cues[normalise(lemma)] = lemma
@@ -93,12 +93,9 @@ def build_lexicon(records: Iterable[dict], exclude: set[str] = frozenset()) -> L
                 lexicon.cues[normalise(cue["text"])] = cue["lemma"]
         for event in record.get("events", []):
             trigger_votes[normalise(event["trigger"]["text"])][event["category"]] += 1
-    # One proposal per surface: its most frequent (type, name); ties go to the first seen.
-    best: dict[str, tuple[int, str, str]] = {}
-    for (key, etype, name), count in name_votes.items():
-        if key not in best or count > best[key][0]:
-            best[key] = (count, etype, name)
-    lexicon.names = {key: (etype, name) for key, (_, etype, name) in best.items()}
+    # One proposal per surface: its most frequent (type, name) or category; ties go to the
+    # first seen (Counter.most_common keeps the order of first sight among equal counts).
+    lexicon.names = {key: votes.most_common(1)[0][0] for key, votes in name_votes.items()}
     lexicon.triggers = {key: votes.most_common(1)[0][0] for key, votes in trigger_votes.items()}
     lexicon.longest = max([len(k.split()) for k in (*lexicon.names, *lexicon.triggers, *lexicon.cues)] or [1])
     return lexicon
