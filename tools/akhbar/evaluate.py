@@ -180,11 +180,9 @@ def _label(value, names: list[str], where: str, nullable: bool = True) -> str | 
     """A ClassLabel value (its name, or its id as `datasets` writes it) as the name."""
     if value is None and nullable:
         return None
-    if isinstance(value, bool):
-        pass
-    elif isinstance(value, int) and 0 <= value < len(names):
+    if isinstance(value, int) and not isinstance(value, bool) and 0 <= value < len(names):
         return names[value]
-    elif isinstance(value, str) and value in names:
+    if isinstance(value, str) and value in names:
         return value
     raise RowError(f"{where}: {value!r} is not one of the labels ({', '.join(names)}) nor a label id 0..{len(names) - 1}")
 

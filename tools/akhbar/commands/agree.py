@@ -43,6 +43,5 @@ def run(args) -> int:
     from akhbar.agree import compare
     from akhbar.sources import load_collection
 
-    result = compare(load_collection(args.a), load_collection(args.b))
-    write_report(result, args)
+    write_report(compare(load_collection(args.a), load_collection(args.b)), args)
     return EXIT_OK
