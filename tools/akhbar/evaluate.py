@@ -24,6 +24,7 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 
 from akhbar import labels
@@ -48,28 +49,22 @@ class Gold:
     split: str
     records: Collection
     split_of: dict[str, str]
-    _ner_rows: dict[str, dict] | None = None
 
+    @cached_property
     def ner_rows(self) -> dict[str, dict]:
-        """The split's `ner` rows, by row id, as `akhbar build` writes them."""
-        if self._ner_rows is None:
-            from akhbar.hf.rows import Analysis, ner_batches
+        """The split's `ner` rows, by row id, as `akhbar build` writes them (made when first asked for)."""
+        from akhbar.hf.rows import Analysis, ner_batches
 
-            analyses = [Analysis(located.record) for located in self.records.records.values()]
-            rows = ner_batches(analyses)[0].to_pylist() if analyses else []
-            self._ner_rows = {row["id"]: row for row in rows}
-        return self._ner_rows
+        analyses = [Analysis(located.record) for located in self.records.records.values()]
+        rows = ner_batches(analyses)[0].to_pylist() if analyses else []
+        return {row["id"]: row for row in rows}
 
 
 def load_gold(corpus: str, split: str) -> Gold:
     everything = load_collection(corpus)
-    in_split = Collection(f"{corpus} ({split})", files=everything.files)
-    split_of = {}
-    for article_id, located in everything.records.items():
-        split_of[article_id] = located.record.get("split")
-        if split_of[article_id] == split:
-            in_split.records[article_id] = located
-    return Gold(split, in_split, split_of)
+    split_of = {article_id: located.record.get("split") for article_id, located in everything.records.items()}
+    in_split = {article_id: located for article_id, located in everything.records.items() if split_of[article_id] == split}
+    return Gold(split, Collection(f"{corpus} ({split})", in_split, everything.files), split_of)
 
 
 @dataclass
@@ -232,7 +227,7 @@ def ner_entities(row: dict, gold: Gold, numbered_from: int) -> list[dict]:
         for k, (s, e) in enumerate(zip(starts, ends, strict=True)):
             _offsets({"start": s, "end": e}, f"token {k}", text)
     else:
-        gold_row = gold.ner_rows().get(row.get("id"))
+        gold_row = gold.ner_rows.get(row.get("id"))
         if gold_row is None:
             raise RowError(f"no ner row {row.get('id')!r} in the gold {gold.split} split (a row without "
                            "token_starts/token_ends is matched to the gold row by its \"id\")")
@@ -322,7 +317,7 @@ def token_view_gold(gold: Gold) -> Collection:
 
     names = ner_tag_names()
     by_article: dict[str, list[dict]] = defaultdict(list)
-    for row in gold.ner_rows().values():
+    for row in gold.ner_rows.values():
         text = gold.records.records[row["article_id"]].record["text"]
         found = by_article[row["article_id"]]
         found += tagged_entities([names[t] for t in row["ner_tags"]], row["token_starts"], row["token_ends"], text, "t", len(found))
