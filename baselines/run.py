@@ -40,6 +40,7 @@ from events import TriggerLexicon  # noqa: E402
 from ner import NameLexicon, predict_crf, seqeval_scores, train_crf  # noqa: E402
 from quotes import QuoteRules  # noqa: E402
 
+from akhbar.agree import PRF  # noqa: E402
 from akhbar.baseline_results import corpus_digest  # noqa: E402
 from akhbar.evaluate import evaluate  # noqa: E402
 
@@ -88,15 +89,14 @@ def bootstrap_f1(result: dict, key: str) -> list[float]:
     """A 95% percentile interval of the micro F1: the test articles resampled with replacement
     (`per_article[...][key]` counts of `akhbar evaluate`), with a fixed seed. It shows how much
     the figure owes to which few articles are in the test split."""
-    counts = [(a[key]["tp"], a[key]["fp"], a[key]["fn"]) for a in result["per_article"].values()]
+    counts = [PRF(a[key]["tp"], a[key]["fp"], a[key]["fn"]) for a in result["per_article"].values()]
     rng = random.Random(SEED)
     f1s = []
     for _ in range(BOOTSTRAP):
-        tp = fp = fn = 0
+        total = PRF()
         for _ in counts:
-            t, p, n = counts[rng.randrange(len(counts))]
-            tp, fp, fn = tp + t, fp + p, fn + n
-        f1s.append(2 * tp / (2 * tp + fp + fn) if tp + fp + fn else 0.0)
+            total.add(counts[rng.randrange(len(counts))])
+        f1s.append(total.f1 or 0.0)
     f1s.sort()
     return [round(f1s[int(0.025 * BOOTSTRAP)], 4), round(f1s[int(0.975 * BOOTSTRAP) - 1], 4)]
 

@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from akhbar.agree import compare, result_json
+from akhbar.agree import compare
 from akhbar.alignment import match, span_overlap
 from akhbar.cli import main
 from akhbar.records import dumps_canonical
@@ -31,7 +31,7 @@ def collection(records, name="mem") -> Collection:
 
 
 def score(gold_records, pred_records) -> dict:
-    return result_json(compare(collection(gold_records, "A"), collection(pred_records, "B")))
+    return compare(collection(gold_records, "A"), collection(pred_records, "B"))
 
 
 def span(text, surface, occurrence=0):

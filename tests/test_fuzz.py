@@ -14,7 +14,7 @@ from html.parser import HTMLParser
 
 from hypothesis import given
 
-from akhbar.agree import compare, result_json
+from akhbar.agree import compare
 from akhbar.fmt import format_file
 from akhbar.interchange.brat import export_brat, read_brat
 from akhbar.interchange.common import Report
@@ -94,7 +94,7 @@ def test_a_record_agrees_perfectly_with_itself(tmp_path_factory, record):
     tmp = tmp_path_factory.mktemp("a")
     path = tmp / "a.jsonl"
     path.write_bytes(dumps_canonical(record) + b"\n")
-    result = result_json(compare(load_collection(str(path)), load_collection(str(path))))
+    result = compare(load_collection(str(path)), load_collection(str(path)))
     exact = result["entities"]["exact"]["micro"]
     assert exact["fn"] == 0 and exact["fp"] == 0
     assert result["quotes"]["match"]["fn"] == 0 and result["events"]["typed"]["micro"]["fn"] == 0

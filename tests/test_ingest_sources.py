@@ -14,8 +14,8 @@ from pathlib import Path
 import pytest
 
 from akhbar.adapters import ADAPTERS
-from akhbar.adapters.base import strip_diacritics
-from akhbar.adapters.wikinews_qcri import LayoutError, is_headline, split_articles
+from akhbar.adapters.base import LayoutError, strip_diacritics
+from akhbar.adapters.wikinews_qcri import is_headline, split_articles
 from akhbar.ingest import IngestError, ingest_collection
 
 QCRI_HEADLINES = [

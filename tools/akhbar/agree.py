@@ -3,7 +3,7 @@
 `compare(a, b)` scores B against A: precision is measured on B's annotations, recall on
 A's, so `akhbar agree GOLD PRED` evaluates a system and `akhbar agree ANN1 ANN2` measures
 inter-annotator agreement (F1 is symmetric, so it does not matter which annotator is A).
-The metric definitions are in docs/scoring.md; `result_json` documents the output shape.
+The metric definitions are in docs/scoring.md; `compare` documents the output shape.
 """
 
 from __future__ import annotations
@@ -37,14 +37,27 @@ QUOTE_THRESHOLD = 0.5
 
 # --- accumulators (summed over articles: every corpus figure is micro-averaged) -------------
 
+class Summed:
+    """An accumulator that `add` sums field by field: a count adds, an accumulator adds its
+    own fields, a dict by label adds label by label. A new score is thus one field."""
+
+    def add(self, other) -> None:
+        for name in (f.name for f in fields(self)):
+            mine, theirs = getattr(self, name), getattr(other, name)
+            if isinstance(mine, Summed):
+                mine.add(theirs)
+            elif isinstance(mine, dict) and not isinstance(mine, Counter):  # by label
+                for key, value in theirs.items():
+                    mine.setdefault(key, type(value)()).add(value)
+            else:  # a number, or a Counter of label pairs
+                setattr(self, name, mine + theirs)
+
+
 @dataclass
-class PRF:
+class PRF(Summed):
     tp: int = 0
     fp: int = 0
     fn: int = 0
-
-    def add(self, other: PRF) -> None:
-        self.tp, self.fp, self.fn = self.tp + other.tp, self.fp + other.fp, self.fn + other.fn
 
     @property
     def precision(self) -> float | None:
@@ -67,16 +80,13 @@ class PRF:
 
 
 @dataclass
-class Rate:
+class Rate(Summed):
     agree: int = 0
     total: int = 0
 
     def count(self, same: bool) -> None:
         self.agree += bool(same)
         self.total += 1
-
-    def add(self, other: Rate) -> None:
-        self.agree, self.total = self.agree + other.agree, self.total + other.total
 
     @property
     def rate(self) -> float | None:
@@ -87,20 +97,21 @@ class Rate:
 
 
 @dataclass
-class Kappa:
+class Kappa(Summed):
     """Cohen's kappa over paired labels."""
 
     pairs: Counter = field(default_factory=Counter)
 
-    def add(self, other: Kappa) -> None:
-        self.pairs.update(other.pairs)
+    @property
+    def observed(self) -> float | None:
+        n = sum(self.pairs.values())
+        return sum(c for (a, b), c in self.pairs.items() if a == b) / n if n else None
 
     @property
     def value(self) -> float | None:
         n = sum(self.pairs.values())
         if not n:
             return None
-        observed = sum(c for (a, b), c in self.pairs.items() if a == b) / n
         a_counts, b_counts = Counter(), Counter()
         for (a, b), c in self.pairs.items():
             a_counts[a] += c
@@ -110,25 +121,19 @@ class Kappa:
             # Both sides used one and the same label throughout: chance agreement is total
             # and kappa is 0/0; the agreement is nevertheless perfect.
             return 1.0
-        return (observed - expected) / (1 - expected)
+        return (self.observed - expected) / (1 - expected)
 
     def as_json(self) -> dict:
-        n = sum(self.pairs.values())
-        observed = sum(c for (a, b), c in self.pairs.items() if a == b) / n if n else None
         confusion = [{"a": a, "b": b, "count": c} for (a, b), c in sorted(self.pairs.items()) if a != b]
-        return {"kappa": _round(self.value), "items": n, "observed": _round(observed), "disagreements": confusion}
+        return {"kappa": _round(self.value), "items": sum(self.pairs.values()), "observed": _round(self.observed),
+                "disagreements": confusion}
 
 
 @dataclass
-class BCubed:
+class BCubed(Summed):
     precision_sum: float = 0.0
     recall_sum: float = 0.0
     mentions: int = 0
-
-    def add(self, other: BCubed) -> None:
-        self.precision_sum += other.precision_sum
-        self.recall_sum += other.recall_sum
-        self.mentions += other.mentions
 
     def as_json(self) -> dict:
         p = self.precision_sum / self.mentions if self.mentions else None
@@ -143,7 +148,7 @@ def _round(value: float | None) -> float | None:
 
 
 @dataclass
-class Scores:
+class Scores(Summed):
     """Every count the report needs; `add` sums two articles' scores."""
 
     mentions_exact: dict[str, PRF] = field(default_factory=dict)  # by type
@@ -168,18 +173,6 @@ class Scores:
     markers: dict[str, Rate] = field(default_factory=lambda: {m: Rate() for m in event_markers()})
     arguments: dict[str, PRF] = field(default_factory=lambda: {r: PRF() for r in ("actor", "recipient", "other")})
 
-    def add(self, other: Scores) -> None:
-        # Every field is summed by its kind, so that a new score is one field above.
-        for name in (f.name for f in fields(self)):
-            mine, theirs = getattr(self, name), getattr(other, name)
-            if isinstance(mine, dict):  # by label
-                for key, value in theirs.items():
-                    mine.setdefault(key, type(value)()).add(value)
-            elif isinstance(mine, float):
-                setattr(self, name, mine + theirs)
-            else:
-                mine.add(theirs)
-
 
 def _prf(n_gold: int, n_pred: int, tp: int) -> PRF:
     return PRF(tp, n_pred - tp, n_gold - tp)
@@ -191,15 +184,19 @@ def _by_label(golds: list, preds: list, pairs: list[tuple[int, int]], label) -> 
     result: dict[str, PRF] = {}
     for i, _ in pairs:
         result.setdefault(label(golds[i]), PRF()).tp += 1
-    matched_gold = {i for i, _ in pairs}
-    matched_pred = {j for _, j in pairs}
-    for i, g in enumerate(golds):
-        if i not in matched_gold:
-            result.setdefault(label(g), PRF()).fn += 1
-    for j, p in enumerate(preds):
-        if j not in matched_pred:
-            result.setdefault(label(p), PRF()).fp += 1
+    missed, spurious = _unmatched(golds, preds, pairs)
+    for g in missed:
+        result.setdefault(label(g), PRF()).fn += 1
+    for p in spurious:
+        result.setdefault(label(p), PRF()).fp += 1
     return result
+
+
+def _unmatched(golds: list, preds: list, pairs: list[tuple[int, int]]) -> tuple[list, list]:
+    """The golds and the preds a matching leaves without a partner."""
+    matched_gold, matched_pred = {i for i, _ in pairs}, {j for _, j in pairs}
+    return ([g for i, g in enumerate(golds) if i not in matched_gold],
+            [p for j, p in enumerate(preds) if j not in matched_pred])
 
 
 # --- scoring one article ----------------------------------------------------------------
@@ -295,27 +292,23 @@ def _score_events(s: Scores, golds: list[Event], preds: list[Event], mapping: di
     s.triggers = _prf(len(golds), len(preds), len(pairs))
     typed = match(golds, preds, lambda g, p: span_overlap(g.start, g.end, p.start, p.end), lambda e: e.category)
     s.events_typed = _by_label(golds, preds, typed, lambda e: e.category or "(none)")
-    matched_gold = {i for i, _ in pairs}
-    matched_pred = {j for _, j in pairs}
-    for i, j in pairs:
-        g, p = golds[i], preds[j]
+    matched = [(golds[i], preds[j]) for i, j in pairs]
+    for g, p in matched:
         s.category.pairs[(g.category, p.category)] += 1
         s.mode.count(g.mode == p.mode)
         s.context.count(g.context == p.context)
         for (name, g_value), (_, p_value) in zip(g.markers, p.markers, strict=True):
             s.markers[name].count(g_value == p_value)
-        for role, g_set, p_set in _roles(g, p, mapping):
-            s.arguments[role].add(PRF(len(g_set & p_set), len(p_set - g_set), len(g_set - p_set)))
     # Arguments of events the other side does not have are missed (or spurious) too: the
     # argument score is end to end, as in ACE argument classification.
-    for i, g in enumerate(golds):
-        if i not in matched_gold:
-            for role, g_set, _ in _roles(g, g, {}):
-                s.arguments[role].fn += len(g_set)
-    for j, p in enumerate(preds):
-        if j not in matched_pred:
-            for role, _, p_set in _roles(p, p, mapping):
-                s.arguments[role].fp += len(p_set)
+    missed, spurious = _unmatched(golds, preds, pairs)
+    for g, p in matched + [(g, NO_EVENT) for g in missed] + [(NO_EVENT, p) for p in spurious]:
+        for role, g_set, p_set in _roles(g, p, mapping):
+            s.arguments[role].add(PRF(len(g_set & p_set), len(p_set - g_set), len(g_set - p_set)))
+
+
+# The partner of an event the other side does not have: it has no argument.
+NO_EVENT = Event("", None, 0, 0, None, frozenset(), frozenset(), frozenset(), frozenset(), ())
 
 
 def _roles(g: Event, p: Event, mapping: dict[str, str]):
@@ -327,21 +320,10 @@ def _roles(g: Event, p: Event, mapping: dict[str, str]):
 
 # --- comparing two collections ------------------------------------------------------------
 
-@dataclass
-class Comparison:
-    a: str
-    b: str
-    total: Scores
-    per_article: dict[str, Scores]
-    only_in_a: list[str]
-    only_in_b: list[str]
-    warnings: list[str]
-    quote_threshold: float
-
-
 def compare(a: Collection, b: Collection, quote_threshold: float = QUOTE_THRESHOLD,
-            gold_ids: frozenset[str] = frozenset()) -> Comparison:
-    """Score every article of A against B's version of it. An article B lacks is scored
+            gold_ids: frozenset[str] = frozenset()) -> dict:
+    """Score every article of A against B's version of it: the document `akhbar agree
+    --format json` prints (structure in docs/scoring.md). An article B lacks is scored
     against an empty annotation (all of A's annotations are missed); an article only B has
     has no reference and is listed, not scored. Structural problems in a record raise
     InputError naming the file and line. `gold_ids`: the articles whose B side names A's
@@ -371,28 +353,45 @@ def compare(a: Collection, b: Collection, quote_threshold: float = QUOTE_THRESHO
         total.add(scores)
     if errors:
         raise InputError(errors)
-    only_in_a = [i for i in a.records if i not in b.records]
-    only_in_b = [i for i in b.records if i not in a.records]
-    return Comparison(a.spec, b.spec, total, per_article, only_in_a, only_in_b, warnings, quote_threshold)
+    return {
+        "format": FORMAT,
+        "a": a.spec,
+        "b": b.spec,
+        "settings": {"quote_threshold": quote_threshold},
+        "articles": {"scored": len(per_article), "only_in_a": [i for i in a.records if i not in b.records],
+                     "only_in_b": [i for i in b.records if i not in a.records]},
+        "warnings": warnings,
+        **scores_json(total),
+        "per_article": {
+            article_id: {
+                "entities_exact": micro(s.mentions_exact).as_json(),
+                "quotes_attributed": s.quotes_attributed.as_json(),
+                "events_typed": micro(s.events_typed).as_json(),
+            }
+            for article_id, s in per_article.items()
+        },
+    }
 
 
 # --- the machine-readable result ----------------------------------------------------------
 
-def _micro(by_label: dict[str, PRF]) -> PRF:
+def micro(by_label: dict[str, PRF]) -> PRF:
+    """The counts of every label added up (the micro-average)."""
     result = PRF()
     for value in by_label.values():
         result.add(value)
     return result
 
 
+def _by_type_json(by_label: dict[str, PRF]) -> dict:
+    return {"micro": micro(by_label).as_json(), "by_type": {t: v.as_json() for t, v in sorted(by_label.items())}}
+
+
 def scores_json(s: Scores) -> dict:
-    args_all = _micro(s.arguments)
     return {
         "entities": {
-            "exact": {"micro": _micro(s.mentions_exact).as_json(),
-                      "by_type": {t: v.as_json() for t, v in sorted(s.mentions_exact.items())}},
-            "overlap": {"micro": _micro(s.mentions_overlap).as_json(),
-                        "by_type": {t: v.as_json() for t, v in sorted(s.mentions_overlap.items())}},
+            "exact": _by_type_json(s.mentions_exact),
+            "overlap": _by_type_json(s.mentions_overlap),
             "detection": {"exact": s.detection_exact.as_json(), "overlap": s.detection_overlap.as_json()},
             "type_kappa": s.entity_type.as_json(),
             "coreference": s.coreference.as_json(),
@@ -409,33 +408,12 @@ def scores_json(s: Scores) -> dict:
         },
         "events": {
             "trigger": s.triggers.as_json(),
-            "typed": {"micro": _micro(s.events_typed).as_json(),
-                      "by_type": {t: v.as_json() for t, v in sorted(s.events_typed.items())}},
+            "typed": _by_type_json(s.events_typed),
             "category": s.category.as_json(),
             "mode": s.mode.as_json(),
             "context": s.context.as_json(),
             "markers": {m: r.as_json() for m, r in s.markers.items()},
-            "arguments": {**{r: v.as_json() for r, v in s.arguments.items()}, "all": args_all.as_json()},
+            "arguments": {**{r: v.as_json() for r, v in s.arguments.items()}, "all": micro(s.arguments).as_json()},
         },
     }
 
-
-def result_json(c: Comparison) -> dict:
-    """The document `akhbar agree --format json` prints (structure in docs/scoring.md)."""
-    return {
-        "format": FORMAT,
-        "a": c.a,
-        "b": c.b,
-        "settings": {"quote_threshold": c.quote_threshold},
-        "articles": {"scored": len(c.per_article), "only_in_a": c.only_in_a, "only_in_b": c.only_in_b},
-        "warnings": c.warnings,
-        **scores_json(c.total),
-        "per_article": {
-            article_id: {
-                "entities_exact": _micro(s.mentions_exact).as_json(),
-                "quotes_attributed": s.quotes_attributed.as_json(),
-                "events_typed": _micro(s.events_typed).as_json(),
-            }
-            for article_id, s in c.per_article.items()
-        },
-    }

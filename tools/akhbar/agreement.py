@@ -76,24 +76,28 @@ def pairs(root: Path) -> list[Pair]:
 
 
 def results(root: Path) -> list[tuple[Pair, dict]]:
-    """(pair, `akhbar agree` JSON result) for every pair."""
-    from akhbar.agree import compare, result_json
-    from akhbar.sources import load_collection
+    """(pair, `akhbar agree` JSON result) for every pair. Each file is read once: the gold
+    corpus is the A side of every third annotation."""
+    from functools import cache
 
+    from akhbar.agree import compare
+    from akhbar.sources import Collection, load_collection
+
+    load = cache(load_collection)
     found = []
     for pair in pairs(root):
-        a, b = load_collection(str(pair.a)), load_collection(str(pair.b))
+        a, b = load(str(pair.a)), load(str(pair.b))
         # A third annotation covers one article; the gold side is the whole corpus, whose
         # other articles would otherwise count as B's misses.
-        a.records = {key: located for key, located in a.records.items() if key in b.records}
-        found.append((pair, result_json(compare(a, b))))
+        a = Collection(a.spec, {key: located for key, located in a.records.items() if key in b.records}, a.files)
+        found.append((pair, compare(a, b)))
     return found
 
 
 def pooled(root: Path) -> dict | None:
     """One `akhbar agree` result for all articles annotated by both A and B, before
     adjudication: the counts of every article added up (micro-average), the corpus figure."""
-    from akhbar.agree import compare, result_json
+    from akhbar.agree import compare
     from akhbar.sources import Collection, load_collection
 
     sides = (Collection("agreement/*/annotator-a.jsonl"), Collection("agreement/*/annotator-b.jsonl"))
@@ -105,7 +109,7 @@ def pooled(root: Path) -> dict | None:
                 side.files.extend(loaded.files)
     if not sides[0].records:
         return None
-    return result_json(compare(*sides))
+    return compare(*sides)
 
 
 def headline(result: dict) -> dict[str, float | None]:

@@ -87,9 +87,7 @@ def read_doc(record: dict, fallback_text: str | None = None) -> Doc:
         entity_id = _string(entity.get("id"), f"{where}.id")
         entity_type = _string(entity.get("type"), f"{where}.type")
         for j, mention in enumerate(_list(entity, "mentions", where)):
-            m_where = f"{where}.mentions[{j}]"
-            _require_dict(mention, m_where)
-            start, end = _offsets(mention, m_where, text)
+            start, end = _offsets(mention, f"{where}.mentions[{j}]", text)
             mention_id = mention.get("id")
             doc.mentions.append(Mention(mention_id if isinstance(mention_id, str) else f"{entity_id}#{j}",
                                         start, end, entity_type, entity_id))
@@ -102,34 +100,27 @@ def read_doc(record: dict, fallback_text: str | None = None) -> Doc:
 
 def _read_quote(quote, where: str, text: str | None, index: int) -> Quote:
     _require_dict(quote, where)
-    content = _list(quote, "content", where)
     chars: set[int] = set()
-    first = None
-    for k, fragment in enumerate(content):
-        _require_dict(fragment, f"{where}.content[{k}]")
+    starts = []
+    for k, fragment in enumerate(_list(quote, "content", where)):
         start, end = _offsets(fragment, f"{where}.content[{k}]", text)
-        first = start if first is None else min(first, start)
+        starts.append(start)
         # Whitespace is left out so that a fragment that does or does not take in a
         # neighbouring space is the same content.
         chars.update(p for p in range(start, end) if text is None or not text[p].isspace())
     cue = quote.get("cue")
     if cue is not None:
-        _require_dict(cue, f"{where}.cue")
         cue_start, cue_end = _offsets(cue, f"{where}.cue", text)
         lemma = cue.get("lemma")
         cue = (cue_start, cue_end, lemma if isinstance(lemma, str) else None)
-    return Quote(_optional_string(quote.get("id"), f"{where}.id") or f"#{index}",
-                 _optional_string(quote.get("type"), f"{where}.type"), frozenset(chars),
-                 first if first is not None else -1, cue,
-                 _optional_string(quote.get("speaker"), f"{where}.speaker"),
-                 _optional_string(quote.get("speaker_kind"), f"{where}.speaker_kind"))
+    return Quote(_optional(quote, "id", where) or f"#{index}", _optional(quote, "type", where), frozenset(chars),
+                 min(starts, default=-1), cue,
+                 _optional(quote, "speaker", where), _optional(quote, "speaker_kind", where))
 
 
 def _read_event(event, where: str, text: str | None, index: int) -> Event:
     _require_dict(event, where)
-    trigger = event.get("trigger")
-    _require_dict(trigger, f"{where}.trigger")
-    start, end = _offsets(trigger, f"{where}.trigger", text)
+    start, end = _offsets(event.get("trigger"), f"{where}.trigger", text)
     arguments = set()
     for k, argument in enumerate(_list(event, "arguments", where)):
         _require_dict(argument, f"{where}.arguments[{k}]")
@@ -137,9 +128,8 @@ def _read_event(event, where: str, text: str | None, index: int) -> Event:
                        _string(argument.get("entity"), f"{where}.arguments[{k}].entity")))
     context = [_string(c, f"{where}.context") for c in _list(event, "context", where)]
     return Event(
-        _optional_string(event.get("id"), f"{where}.id") or f"#{index}",
-        _optional_string(event.get("category"), f"{where}.category"), start, end,
-        _optional_string(event.get("mode"), f"{where}.mode"), frozenset(context),
+        _optional(event, "id", where) or f"#{index}", _optional(event, "category", where), start, end,
+        _optional(event, "mode", where), frozenset(context),
         frozenset(_string(e, f"{where}.actor") for e in _list(event, "actor", where)),
         frozenset(_string(e, f"{where}.recipient") for e in _list(event, "recipient", where)),
         frozenset(arguments),
@@ -167,11 +157,15 @@ def _string(value, where: str) -> str:
     return value
 
 
-def _optional_string(value, where: str) -> str | None:
-    return None if value is None else _string(value, where)
+def _optional(container: dict, key: str, where: str) -> str | None:
+    """`container[key]`: a string, or None when absent or null."""
+    value = container.get(key)
+    return None if value is None else _string(value, f"{where}.{key}")
 
 
 def _offsets(span: dict, where: str, text: str | None) -> tuple[int, int]:
+    """The span's offsets, checked: an object with integer start <= end within the text."""
+    _require_dict(span, where)
     start, end = span.get("start"), span.get("end")
     # bool is an int in Python; true/false offsets are a broken file, not 1/0.
     if not all(isinstance(v, int) and not isinstance(v, bool) for v in (start, end)):

@@ -24,10 +24,11 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 
 from akhbar import labels
-from akhbar.agree import compare, result_json
+from akhbar.agree import compare
 from akhbar.alignment import RecordError, _offsets
 from akhbar.records import iter_lines
 from akhbar.sources import Collection, InputError, Located, load_collection, parse_located
@@ -48,28 +49,22 @@ class Gold:
     split: str
     records: Collection
     split_of: dict[str, str]
-    _ner_rows: dict[str, dict] | None = None
 
+    @cached_property
     def ner_rows(self) -> dict[str, dict]:
-        """The split's `ner` rows, by row id, as `akhbar build` writes them."""
-        if self._ner_rows is None:
-            from akhbar.hf.rows import Analysis, ner_batches
+        """The split's `ner` rows, by row id, as `akhbar build` writes them (made when first asked for)."""
+        from akhbar.hf.rows import Analysis, ner_batches
 
-            analyses = [Analysis(located.record) for located in self.records.records.values()]
-            rows = ner_batches(analyses)[0].to_pylist() if analyses else []
-            self._ner_rows = {row["id"]: row for row in rows}
-        return self._ner_rows
+        analyses = [Analysis(located.record) for located in self.records.records.values()]
+        rows = ner_batches(analyses)[0].to_pylist() if analyses else []
+        return {row["id"]: row for row in rows}
 
 
 def load_gold(corpus: str, split: str) -> Gold:
     everything = load_collection(corpus)
-    in_split = Collection(f"{corpus} ({split})", files=everything.files)
-    split_of = {}
-    for article_id, located in everything.records.items():
-        split_of[article_id] = located.record.get("split")
-        if split_of[article_id] == split:
-            in_split.records[article_id] = located
-    return Gold(split, in_split, split_of)
+    split_of = {article_id: located.record.get("split") for article_id, located in everything.records.items()}
+    in_split = {article_id: located for article_id, located in everything.records.items() if split_of[article_id] == split}
+    return Gold(split, Collection(f"{corpus} ({split})", in_split, everything.files), split_of)
 
 
 @dataclass
@@ -78,8 +73,7 @@ class Predictions:
 
     records: dict[str, Located] = field(default_factory=dict)
     shapes: Counter = field(default_factory=Counter)  # lines per shape
-    from_rows: set[str] = field(default_factory=set)  # articles given as rows
-    from_records: set[str] = field(default_factory=set)
+    from_rows: set[str] = field(default_factory=set)  # articles given as rows (the others: as a record)
 
 
 ROW_KEYS = {"ner_tags": "ner", "content_fragments": "quotes", "cue_start": "quotes", "trigger_start": "events"}
@@ -120,7 +114,8 @@ def read_predictions(paths: list[str], gold: Gold) -> Predictions:
                     errors.append(f"{located.where}: {exc}")
     if errors:
         raise InputError(errors)
-    if preds.shapes["ner"] and any(preds.records[a].record.get("entities") for a in preds.from_records):
+    if preds.shapes["ner"] and any(located.record.get("entities") for a, located in preds.records.items()
+                                     if a not in preds.from_rows):
         raise InputError(["ner rows (scored on the token view) and Akhbar records with entities (scored on exact "
                           "offsets) cannot be evaluated together: give entities in one shape"])
     return preds
@@ -145,10 +140,9 @@ def _add(preds: Predictions, located: Located, gold: Gold) -> None:
         if article_id in preds.records:
             raise RowError(f"article {article_id} is predicted twice (first at {preds.records[article_id].where})")
         preds.records[article_id] = located
-        preds.from_records.add(article_id)
         return
     gold_record = gold.records.records[article_id].record
-    if article_id in preds.from_records:
+    if article_id in preds.records and article_id not in preds.from_rows:
         raise RowError(f"article {article_id} already has a prediction record at {preds.records[article_id].where}; "
                        "give an article as one record or as rows, not both")
     if article_id not in preds.records:
@@ -181,11 +175,9 @@ def _label(value, names: list[str], where: str, nullable: bool = True) -> str | 
     """A ClassLabel value (its name, or its id as `datasets` writes it) as the name."""
     if value is None and nullable:
         return None
-    if isinstance(value, bool):
-        pass
-    elif isinstance(value, int) and 0 <= value < len(names):
+    if isinstance(value, int) and not isinstance(value, bool) and 0 <= value < len(names):
         return names[value]
-    elif isinstance(value, str) and value in names:
+    if isinstance(value, str) and value in names:
         return value
     raise RowError(f"{where}: {value!r} is not one of the labels ({', '.join(names)}) nor a label id 0..{len(names) - 1}")
 
@@ -235,7 +227,7 @@ def ner_entities(row: dict, gold: Gold, numbered_from: int) -> list[dict]:
         for k, (s, e) in enumerate(zip(starts, ends, strict=True)):
             _offsets({"start": s, "end": e}, f"token {k}", text)
     else:
-        gold_row = gold.ner_rows().get(row.get("id"))
+        gold_row = gold.ner_rows.get(row.get("id"))
         if gold_row is None:
             raise RowError(f"no ner row {row.get('id')!r} in the gold {gold.split} split (a row without "
                            "token_starts/token_ends is matched to the gold row by its \"id\")")
@@ -325,7 +317,7 @@ def token_view_gold(gold: Gold) -> Collection:
 
     names = ner_tag_names()
     by_article: dict[str, list[dict]] = defaultdict(list)
-    for row in gold.ner_rows().values():
+    for row in gold.ner_rows.values():
         text = gold.records.records[row["article_id"]].record["text"]
         found = by_article[row["article_id"]]
         found += tagged_entities([names[t] for t in row["ner_tags"]], row["token_starts"], row["token_ends"], text, "t", len(found))
@@ -346,7 +338,7 @@ def evaluate(pred_paths: list[str], corpus: str, split: str = "test") -> dict:
     entity_view = "tokens" if preds.shapes["ner"] else "mentions"
     reference = token_view_gold(gold) if entity_view == "tokens" else gold.records
     side = Collection(", ".join(pred_paths), preds.records, list(pred_paths))
-    result = result_json(compare(reference, side, gold_ids=frozenset(preds.from_rows)))
+    result = compare(reference, side, gold_ids=frozenset(preds.from_rows))
     # The agree result with its own format name replaced: this document has more keys.
     return {
         "format": FORMAT, "split": split, "entity_view": entity_view,

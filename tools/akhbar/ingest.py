@@ -94,26 +94,23 @@ def make_blocks(text: str, title: str | None, author: str | None, lede: bool = T
     other paragraph (unless disabled). Byline: a paragraph opening with the author's name.
     Heading: a short line (<= 6 words) that does not end like a sentence (unless `headings`
     is off: a source whose lines are sentences has no headings). Else paragraph."""
-    blocks, offset = [], 0
+    blocks, offset, kinds = [], 0, set()  # kinds: those given so far
     for index, line in enumerate(text.split("\n")):
         start, end = offset, offset + len(line)
         offset = end + 1
         if index == 0 and title and line == title:
             kind = "headline"
-        elif lede and not blocks_of_kind(blocks, ("lede", "byline", "paragraph", "heading")):
+        elif lede and kinds <= {"headline"}:
             kind = "byline" if author and line.startswith(author) else "lede"
-        elif author and line.startswith(author) and not blocks_of_kind(blocks, ("byline",)):
+        elif author and line.startswith(author) and "byline" not in kinds:
             kind = "byline"
         elif headings and len(line.split()) <= HEADING_MAX_WORDS and not line.endswith(SENTENCE_END):
             kind = "heading"
         else:
             kind = "paragraph"
         blocks.append({"start": start, "end": end, "kind": kind})
+        kinds.add(kind)
     return blocks
-
-
-def blocks_of_kind(blocks: list[dict], kinds: tuple[str, ...]) -> bool:
-    return any(b["kind"] in kinds for b in blocks)
 
 
 def dateline_from_byline(text: str, author: str | None) -> str | None:
@@ -205,9 +202,7 @@ def ingest(raw_path: Path, root: Path, options: IngestOptions, shard: Path | Non
         raise IngestError(f"{record['id']}: an article with this id is already in {shard}; ids are never reused")
 
     copy_raw(raw_path, root / raw_rel)
-
-    shard.parent.mkdir(parents=True, exist_ok=True)
-    write_records(shard, sorted(existing + [record], key=lambda r: str(r.get("id"))))
+    write_shard(shard, existing + [record])
     return record, shard
 
 
@@ -241,6 +236,12 @@ def existing_records(shard: Path) -> list[dict]:
     return [orjson.loads(line) for line in content.splitlines()]
 
 
+def write_shard(shard: Path, records: list[dict]) -> None:
+    """Rewrite the shard (atomically) with `records` in id order."""
+    shard.parent.mkdir(parents=True, exist_ok=True)
+    write_records(shard, sorted(records, key=lambda r: str(r.get("id"))))
+
+
 def copy_raw(source: Path, target: Path) -> str:
     """Copy a raw file byte for byte (atomically); refuse to overwrite different content.
     Returns its SHA-256."""
@@ -262,7 +263,7 @@ def ingest_collection(name: str, folder: Path, root: Path, shard: Path | None = 
     add every article not yet in the shard (corpus/articles/<slug>.jsonl) as a draft record.
     Articles already present (same id) are left as they are, so re-running is safe."""
     from akhbar.adapters import ADAPTERS
-    from akhbar.adapters.wikinews_qcri import LayoutError
+    from akhbar.adapters.base import LayoutError
 
     if name not in ADAPTERS:
         raise IngestError(f"unknown source {name!r}; known: {', '.join(sorted(ADAPTERS))}")
@@ -288,6 +289,5 @@ def ingest_collection(name: str, folder: Path, root: Path, shard: Path | None = 
             continue
         known.add(record["id"])
         added.append(record)
-    shard.parent.mkdir(parents=True, exist_ok=True)
-    write_records(shard, sorted(existing + added, key=lambda r: str(r.get("id"))))
+    write_shard(shard, existing + added)
     return added, shard

@@ -65,19 +65,19 @@ class Lexicon:
     triggers: dict[str, str] = field(default_factory=dict)  # -> category
     longest: int = 1  # words in the longest entry
 
-    def add_name(self, surface: str, etype: str, name: str, votes: Counter) -> None:
+    def add_name(self, surface: str, etype: str, name: str, votes: dict[str, Counter]) -> None:
         key = normalise(surface)
-        votes[(key, etype, name)] += 1
+        votes[key][(etype, name)] += 1
         # «للجيش» is written ل + الجيش with the alif of ال dropped; the span starts after the
         # first ل, so «لجيش …» is the form such a mention takes in text (guidelines H-E1).
         if key.startswith("ال") and len(key) > 3:
-            votes[("ل" + key[2:], etype, name)] += 1
+            votes["ل" + key[2:]][(etype, name)] += 1
 
 
 def build_lexicon(records: Iterable[dict], exclude: set[str] = frozenset()) -> Lexicon:
     """The lexicon of every annotated (non-draft) record except those in `exclude`."""
     lexicon = Lexicon()
-    name_votes: Counter = Counter()
+    name_votes: dict[str, Counter] = defaultdict(Counter)
     trigger_votes: dict[str, Counter] = defaultdict(Counter)
     for lemma in labels.cue_lemmas():
         lexicon.cues[normalise(lemma)] = lemma
@@ -93,12 +93,9 @@ def build_lexicon(records: Iterable[dict], exclude: set[str] = frozenset()) -> L
                 lexicon.cues[normalise(cue["text"])] = cue["lemma"]
         for event in record.get("events", []):
             trigger_votes[normalise(event["trigger"]["text"])][event["category"]] += 1
-    # One proposal per surface: its most frequent (type, name); ties go to the first seen.
-    best: dict[str, tuple[int, str, str]] = {}
-    for (key, etype, name), count in name_votes.items():
-        if key not in best or count > best[key][0]:
-            best[key] = (count, etype, name)
-    lexicon.names = {key: (etype, name) for key, (_, etype, name) in best.items()}
+    # One proposal per surface: its most frequent (type, name) or category; ties go to the
+    # first seen (Counter.most_common keeps the order of first sight among equal counts).
+    lexicon.names = {key: votes.most_common(1)[0][0] for key, votes in name_votes.items()}
     lexicon.triggers = {key: votes.most_common(1)[0][0] for key, votes in trigger_votes.items()}
     lexicon.longest = max([len(k.split()) for k in (*lexicon.names, *lexicon.triggers, *lexicon.cues)] or [1])
     return lexicon
@@ -165,23 +162,17 @@ def content_after(text: str, cue_end: int) -> tuple[int, int] | None:
     end (quotes C-1, C-2); None when the sentence has nothing after the cue."""
     stop = min([p for p in (text.find(ch, cue_end) for ch in SENTENCE_END) if p != -1] or [len(text)])
     window = text[cue_end:stop]
-    start, closing = None, None
-    for m in WORD.finditer(window):
-        if m.group() in COMPLEMENTISERS:
-            start = cue_end + m.end()
-            break
-    for j, ch in enumerate(window):
-        if ch in QUOTE_OPEN or ch == ":":
-            candidate = cue_end + j + 1
-            if start is None or candidate < start:
-                start = candidate
-                if ch in QUOTE_OPEN:
-                    close = text.find(QUOTE_CLOSE[QUOTE_OPEN.index(ch)], candidate)
-                    closing = close if close != -1 else None
-            break
+    start = next((cue_end + m.end() for m in WORD.finditer(window) if m.group() in COMPLEMENTISERS), None)
+    end = stop
+    mark = next((j for j, ch in enumerate(window) if ch in QUOTE_OPEN or ch == ":"), None)
+    # Only the first mark counts, and only when it comes before the complementiser.
+    if mark is not None and (start is None or cue_end + mark + 1 < start):
+        start = cue_end + mark + 1
+        if window[mark] in QUOTE_OPEN:  # the content runs to the closing mark, if there is one
+            close = text.find(QUOTE_CLOSE[QUOTE_OPEN.index(window[mark])], start)
+            end = close if close != -1 else stop
     if start is None:
         return None
-    end = closing if closing is not None and closing <= max(stop, closing) else stop
     while start < end and not text[start].isalnum():
         start += 1
     while end > start and not text[end - 1].isalnum() and text[end - 1] not in "؟!":
@@ -241,23 +232,18 @@ def evaluate(records: list[dict], gold_status: tuple[str, ...] = ("gold",)) -> d
     `gold_status`: the lexicon for an article comes from all other annotated articles. Scored
     with the official scorer (entity mentions exact and typed; quote cues; event triggers and
     trigger + category)."""
-    from akhbar.agree import PRF, score_docs
+    from akhbar.agree import PRF, Scores, micro, score_docs
     from akhbar.alignment import read_doc
 
-    totals = {"mentions": PRF(), "mentions_untyped": PRF(), "cues": PRF(), "triggers": PRF(), "triggers_typed": PRF()}
+    total, cues = Scores(), PRF()
     golds = [r for r in records if r.get("annotation", {}).get("status") in gold_status]
     for gold in golds:
-        lexicon = build_lexicon(records, exclude={gold["id"]})
-        draft = preannotate(gold, lexicon)
-        scores = score_docs(read_doc(gold), read_doc(draft))
-        for prf in scores.mentions_exact.values():
-            totals["mentions"].add(prf)
-        totals["mentions_untyped"].add(scores.detection_exact)
-        totals["triggers"].add(scores.triggers)
-        for prf in scores.events_typed.values():
-            totals["triggers_typed"].add(prf)
-        totals["cues"].add(_cue_prf(gold, draft))
-    return {"articles": len(golds), **{k: v.as_json() for k, v in totals.items()}}
+        draft = preannotate(gold, build_lexicon(records, exclude={gold["id"]}))
+        total.add(score_docs(read_doc(gold), read_doc(draft)))
+        cues.add(_cue_prf(gold, draft))
+    found = {"mentions": micro(total.mentions_exact), "mentions_untyped": total.detection_exact, "cues": cues,
+             "triggers": total.triggers, "triggers_typed": micro(total.events_typed)}
+    return {"articles": len(golds), **{k: v.as_json() for k, v in found.items()}}
 
 
 def _cue_prf(gold: dict, draft: dict):

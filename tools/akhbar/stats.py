@@ -23,6 +23,10 @@ from akhbar.tables import markdown_table
 WORD = re.compile(r"[^\W_]+")
 
 LAYERS = ("articles", "words", "mentions", "entities", "quotes", "speaker_kinds", "events")
+# The labels a layer's tables list first, in inventory order (any other label follows, sorted).
+ORDERS = {"translated": lambda: ["native", "translated"], "status": labels.annotation_statuses,
+          "mentions": labels.entity_types, "entities": labels.entity_types, "quotes": labels.quote_types,
+          "speaker_kinds": labels.speaker_kinds, "events": labels.plover_categories}
 
 
 def text_origin(record: dict) -> str:
@@ -63,9 +67,9 @@ class CorpusStats:
         return sum(n for (ly, lb, sp), n in self.counts.items()
                    if ly == layer and (label is None or lb == label) and (split is None or sp == split))
 
-    def table(self, layer: str, order: Iterable[str]) -> list[tuple[str, list[int], int]]:
-        """Rows (label, count per split, total) in inventory order, then any other label."""
-        seen = [lb for lb in order]
+    def table(self, layer: str) -> list[tuple[str, list[int], int]]:
+        """Rows (label, count per split, total) in inventory order (`ORDERS`), then any other label."""
+        seen = list(ORDERS.get(layer, list)())
         seen += sorted({lb for (ly, lb, _sp) in self.counts if ly == layer and lb not in seen})
         return [(lb, [self.counts[layer, lb, sp] for sp in self.splits], self.total(layer, lb)) for lb in seen]
 
@@ -73,24 +77,19 @@ class CorpusStats:
         def by_split(layer, label=None):
             return {sp: self.total(layer, label, sp) for sp in self.splits}
 
-        def by_label(layer, order):
+        def by_label(layer):
             return {lb: {"total": total, "by_split": dict(zip(self.splits, per, strict=True))}
-                    for lb, per, total in self.table(layer, order)}
+                    for lb, per, total in self.table(layer)}
 
         return {
             "articles": {"total": self.total("articles"), "by_split": by_split("articles")},
             "words": {"total": self.total("words"), "by_split": by_split("words")},
-            "publishers": by_label("publishers", []),
-            "sources": by_label("sources", []),
-            "sections": by_label("sections", []),
-            "text_licenses": by_label("text_licenses", []),
-            "translated": by_label("translated", ["native", "translated"]),
-            "annotation_status": by_label("status", labels.annotation_statuses()),
-            "mentions": {"total": self.total("mentions"), "by_type": by_label("mentions", labels.entity_types())},
-            "entities": {"total": self.total("entities"), "by_type": by_label("entities", labels.entity_types())},
-            "quotes": {"total": self.total("quotes"), "by_type": by_label("quotes", labels.quote_types()),
-                       "by_speaker_kind": by_label("speaker_kinds", labels.speaker_kinds())},
-            "events": {"total": self.total("events"), "by_category": by_label("events", labels.plover_categories())},
+            **{layer: by_label(layer) for layer in ("publishers", "sources", "sections", "text_licenses", "translated")},
+            "annotation_status": by_label("status"),
+            "mentions": {"total": self.total("mentions"), "by_type": by_label("mentions")},
+            "entities": {"total": self.total("entities"), "by_type": by_label("entities")},
+            "quotes": {"total": self.total("quotes"), "by_type": by_label("quotes"), "by_speaker_kind": by_label("speaker_kinds")},
+            "events": {"total": self.total("events"), "by_category": by_label("events")},
         }
 
 
@@ -122,9 +121,20 @@ def collect(paths: Iterable[Path]) -> CorpusStats:
 # ---- rendering -------------------------------------------------------------------------------
 
 
-def _markdown_table(stats: CorpusStats, layer: str, order: Iterable[str], title: str) -> str:
-    rows = [[lb, *per, total] for lb, per, total in stats.table(layer, order)]
-    return markdown_table([title, *stats.splits, "total"], rows, 1)
+# (heading, layer, head of the label column) of each table by label of the statistics page.
+MARKDOWN_TABLES = (
+    ("Articles by publisher", "publishers", "publisher"),
+    ("Articles by source collection", "sources", "collection"),
+    ("Articles by section", "sections", "section"),
+    ("Articles by text licence", "text_licenses", "licence"),
+    ("Native and translated text", "translated", "text"),
+    ("Annotation status", "status", "status"),
+    ("Entity mentions by type", "mentions", "type"),
+    ("Entities (coreference clusters) by type", "entities", "type"),
+    ("Quotes by type", "quotes", "type"),
+    ("Quotes by speaker kind", "speaker_kinds", "speaker kind"),
+    ("Events by PLOVER category", "events", "category"),
+)
 
 
 def bar_chart_svg(rows: list[tuple[str, int]], title: str) -> str:
@@ -152,23 +162,13 @@ def to_markdown(stats: CorpusStats) -> str:
          for name, layer in (("articles", "articles"), ("words", "words"), ("entity mentions", "mentions"),
                              ("entities", "entities"), ("quotes", "quotes"), ("events", "events"))],
         1)
-    mention_rows = [(lb, total) for lb, _per, total in stats.table("mentions", labels.entity_types()) if total]
-    sections = [
-        "## Overview\n\n" + overview,
-        "## Articles by publisher\n\n" + _markdown_table(stats, "publishers", [], "publisher"),
-        "## Articles by source collection\n\n" + _markdown_table(stats, "sources", [], "collection"),
-        "## Articles by section\n\nThe topic section the source files an article under (Wikinews's own).\n\n"
-        + _markdown_table(stats, "sections", [], "section"),
-        "## Articles by text licence\n\n" + _markdown_table(stats, "text_licenses", [], "licence"),
-        "## Native and translated text\n\n" + _markdown_table(stats, "translated", ["native", "translated"], "text"),
-        "## Annotation status\n\n" + _markdown_table(stats, "status", labels.annotation_statuses(), "status"),
-        "## Entity mentions by type\n\n" + (bar_chart_svg(mention_rows, "Mentions per entity type") + "\n\n" if mention_rows else "")
-        + _markdown_table(stats, "mentions", labels.entity_types(), "type"),
-        "## Entities (coreference clusters) by type\n\n" + _markdown_table(stats, "entities", labels.entity_types(), "type"),
-        "## Quotes by type\n\n" + _markdown_table(stats, "quotes", labels.quote_types(), "type"),
-        "## Quotes by speaker kind\n\n" + _markdown_table(stats, "speaker_kinds", labels.speaker_kinds(), "speaker kind"),
-        "## Events by PLOVER category\n\n" + _markdown_table(stats, "events", labels.plover_categories(), "category"),
-    ]
+    mention_rows = [(lb, total) for lb, _per, total in stats.table("mentions") if total]
+    intros = {"sections": "The topic section the source files an article under (Wikinews's own).\n\n",
+              "mentions": bar_chart_svg(mention_rows, "Mentions per entity type") + "\n\n" if mention_rows else ""}
+    sections = ["## Overview\n\n" + overview]
+    for heading, layer, title in MARKDOWN_TABLES:
+        rows = [[lb, *per, total] for lb, per, total in stats.table(layer)]
+        sections.append(f"## {heading}\n\n{intros.get(layer, '')}" + markdown_table([title, *stats.splits, "total"], rows, 1))
     return "\n\n".join(sections) + "\n"
 
 
@@ -176,10 +176,9 @@ def to_text(stats: CorpusStats) -> str:
     lines = [f"articles {stats.total('articles')}  words {stats.total('words')}  mentions {stats.total('mentions')}  "
              f"entities {stats.total('entities')}  quotes {stats.total('quotes')}  events {stats.total('events')}"]
     for layer in ("sources", "sections", "text_licenses"):
-        lines.append(f"{layer}: " + ", ".join(f"{lb} {total}" for lb, _per, total in stats.table(layer, [])))
-    for layer, order in (("mentions", labels.entity_types()), ("quotes", labels.quote_types()),
-                         ("speaker_kinds", labels.speaker_kinds()), ("events", labels.plover_categories())):
-        nonzero = [(lb, total) for lb, _per, total in stats.table(layer, order) if total]
+        lines.append(f"{layer}: " + ", ".join(f"{lb} {total}" for lb, _per, total in stats.table(layer)))
+    for layer in ("mentions", "quotes", "speaker_kinds", "events"):
+        nonzero = [(lb, total) for lb, _per, total in stats.table(layer) if total]
         if nonzero:
             lines.append(f"{layer}: " + ", ".join(f"{lb} {n}" for lb, n in nonzero))
     return "\n".join(lines) + "\n"

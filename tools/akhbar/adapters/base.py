@@ -15,6 +15,30 @@ DIACRITICS = re.compile("[\u064b-\u0652\u0670]")
 DIACRITICS_DESCRIPTION = "Arabic diacritic marks U+064B-U+0652 and U+0670 removed"
 
 
+class LayoutError(ValueError):
+    """The raw files do not have the layout an adapter reads; the message says where."""
+
+
+def require_file(folder: Path, name: str, note: str = "") -> Path:
+    """The collection file `name` in `folder`; LayoutError when the folder lacks it."""
+    path = folder / name
+    if not path.is_file():
+        raise LayoutError(f"{folder}: no {name}{note}")
+    return path
+
+
+def read_lines(path: Path) -> list[str]:
+    """The lines of a UTF-8 raw file, split on \\n only (a final newline ends the last line
+    rather than opening an empty one); LayoutError when it cannot be read."""
+    try:
+        lines = path.read_text(encoding="utf-8").split("\n")
+    except UnicodeDecodeError as exc:
+        raise LayoutError(f"{path}: not UTF-8 (byte {exc.start + 1})") from None
+    except OSError as exc:
+        raise LayoutError(f"{path}: cannot read ({exc})") from None
+    return lines[:-1] if lines and lines[-1] == "" else lines
+
+
 def strip_diacritics(text: str) -> str:
     return DIACRITICS.sub("", text)
 
@@ -54,5 +78,4 @@ class Collection:
     text_license: str
     attribution: str
     read: Callable[[Path], list[SourceArticle]]  # the collection folder -> its articles
-    description: str = ""
     headings: bool = True  # short unpunctuated lines are section headings (False: every line is a sentence)

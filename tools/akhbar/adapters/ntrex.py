@@ -16,8 +16,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from akhbar.adapters.base import Collection, SourceArticle, nfc
-from akhbar.adapters.wikinews_qcri import LayoutError
+from akhbar.adapters.base import Collection, LayoutError, SourceArticle, nfc, read_lines, require_file
 
 ARABIC = "newstest2019-ref.arb.txt"
 DOCUMENT_IDS = "DOCUMENT_IDS.tsv"
@@ -26,20 +25,9 @@ DERIVATION = ("one source sentence per line (the source has no paragraphs); each
               "no-break spaces U+00A0 as spaces, trimmed")
 
 
-def _lines(path: Path) -> list[str]:
-    try:
-        lines = path.read_text(encoding="utf-8").split("\n")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise LayoutError(f"{path}: cannot read ({exc})") from None
-    return lines[:-1] if lines and lines[-1] == "" else lines
-
-
 def read(folder: Path) -> list[SourceArticle]:
-    arabic_path, ids_path = folder / ARABIC, folder / DOCUMENT_IDS
-    for path in (arabic_path, ids_path):
-        if not path.is_file():
-            raise LayoutError(f"{folder}: no {path.name}")
-    arabic, ids = _lines(arabic_path), _lines(ids_path)
+    arabic_path, ids_path = require_file(folder, ARABIC), require_file(folder, DOCUMENT_IDS)
+    arabic, ids = read_lines(arabic_path), read_lines(ids_path)
     if len(arabic) != len(ids):
         raise LayoutError(f"{arabic_path}: {len(arabic)} lines but {ids_path.name} has {len(ids)}; the files must be line-aligned")
     articles: list[SourceArticle] = []
@@ -71,6 +59,5 @@ COLLECTION = Collection(
     text_license="CC-BY-SA-4.0",
     attribution="NTREX-128 (Federmann, Kocmi and Xin, 2022), Microsoft; translated from the WMT 2019 news test set",
     read=read,
-    description="Professional Arabic translations of the 123 documents of the WMT 2019 English news test set",
     headings=False,
 )

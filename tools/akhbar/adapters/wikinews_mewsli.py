@@ -12,8 +12,7 @@ import hashlib
 import json
 from pathlib import Path
 
-from akhbar.adapters.base import Collection, SourceArticle, nfc
-from akhbar.adapters.wikinews_qcri import LayoutError
+from akhbar.adapters.base import Collection, LayoutError, SourceArticle, nfc
 
 DERIVATION = "the file's text; lines trimmed, empty lines dropped, joined with \\n; NFC"
 
@@ -59,5 +58,4 @@ COLLECTION = Collection(
     text_license="CC-BY-2.5",
     attribution="Wikinews contributors",
     read=read,
-    description="Arabic Wikinews articles from the Mewsli-X entity-linking test data",
 )

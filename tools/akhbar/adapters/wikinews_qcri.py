@@ -22,7 +22,16 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from akhbar.adapters.base import DIACRITICS_DESCRIPTION, Collection, SourceArticle, nfc, strip_diacritics
+from akhbar.adapters.base import (
+    DIACRITICS_DESCRIPTION,
+    Collection,
+    LayoutError,
+    SourceArticle,
+    nfc,
+    read_lines,
+    require_file,
+    strip_diacritics,
+)
 
 RAW_NAME = "WikiNewsTruth.txt"
 SECTION_MARK = "# "
@@ -30,10 +39,6 @@ HEADLINE_WORDS = (4, 20)
 SENTENCE_END = (".", ":", "!", "?", "؟", "…")
 TRAILING_QUOTES = ' "«»”“\'\t'
 DERIVATION = f"{DIACRITICS_DESCRIPTION}; lines trimmed, empty lines dropped, joined with \\n; NFC"
-
-
-class LayoutError(ValueError):
-    """The raw file does not have the layout this adapter reads; the message says where."""
 
 
 def plain(line: str) -> str:
@@ -45,13 +50,6 @@ def is_headline(line: str) -> bool:
     if not HEADLINE_WORDS[0] <= words <= HEADLINE_WORDS[1]:
         return False
     return not line.rstrip(TRAILING_QUOTES).endswith(SENTENCE_END)
-
-
-def read_lines(raw: Path) -> list[str]:
-    try:
-        return raw.read_text(encoding="utf-8").split("\n")
-    except UnicodeDecodeError as exc:
-        raise LayoutError(f"{raw}: not UTF-8 (byte {exc.start + 1})") from None
 
 
 def split_articles(raw: Path) -> list[SourceArticle]:
@@ -87,10 +85,7 @@ def split_articles(raw: Path) -> list[SourceArticle]:
 
 
 def read(folder: Path) -> list[SourceArticle]:
-    raw = folder / RAW_NAME
-    if not raw.is_file():
-        raise LayoutError(f"{folder}: no {RAW_NAME} (the QCRI Wikinews file)")
-    return split_articles(raw)
+    return split_articles(require_file(folder, RAW_NAME, " (the QCRI Wikinews file)"))
 
 
 COLLECTION = Collection(
@@ -100,5 +95,4 @@ COLLECTION = Collection(
     text_license="CC-BY-2.5",
     attribution="Wikinews contributors",
     read=read,
-    description="QCRI's diacritised Arabic Wikinews articles (2013-2014), from the Farasa repository",
 )

@@ -40,9 +40,8 @@ def write_report(result: dict, args, head: str = "") -> None:
 
 
 def run(args) -> int:
-    from akhbar.agree import compare, result_json
+    from akhbar.agree import compare
     from akhbar.sources import load_collection
 
-    result = result_json(compare(load_collection(args.a), load_collection(args.b)))
-    write_report(result, args)
+    write_report(compare(load_collection(args.a), load_collection(args.b)), args)
     return EXIT_OK

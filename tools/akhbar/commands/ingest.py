@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import fields
 from pathlib import Path
 
 from akhbar.commands.common import EXIT_OK, UsageError
@@ -21,7 +22,7 @@ def register(sub) -> None:
     p.add_argument("--published", help="publication date, ISO 8601")
     p.add_argument("--text-license", default=DEFAULT_TEXT_LICENSE, help=f"licence id of the article text (default {DEFAULT_TEXT_LICENSE})")
     p.add_argument("--annotation-license", default=DEFAULT_ANNOTATION_LICENSE, help=f"licence id of the annotations (default {DEFAULT_ANNOTATION_LICENSE})")
-    p.add_argument("--no-lede", action="store_true", help="the first paragraph is not a lede")
+    p.add_argument("--no-lede", dest="lede", action="store_false", help="the first paragraph is not a lede")
     p.add_argument("--date", help="annotation.updated, YYYY-MM-DD (default: today)")
     p.add_argument("--shard", help="shard to add to (default: corpus/articles/<slug>.jsonl)")
     p.add_argument("--root", help="repository root (default: this checkout)")
@@ -43,12 +44,8 @@ def run(args) -> int:
     if not args.publisher:
         raise UsageError("--publisher is required (or --source NAME to read a collection)")
 
-    options = IngestOptions(
-        publisher=args.publisher, slug=args.slug, title=args.title, author=args.author,
-        dateline=args.dateline, url=args.url, published=args.published,
-        text_license=args.text_license, annotation_license=args.annotation_license,
-        lede=not args.no_lede, date=args.date,
-    )
+    # Every option of the record is a command-line option of the same name.
+    options = IngestOptions(**{f.name: getattr(args, f.name) for f in fields(IngestOptions)})
     record, shard = ingest(Path(args.raw), root, options, Path(args.shard) if args.shard else None)
     print(f"{record['id']} ({record['split']}, {len(record['text'])} characters, {len(record['blocks'])} blocks) -> {display_path(shard)}")
     return EXIT_OK
