@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
+import importlib
 import json
 import sys
 from pathlib import Path
 
 from akhbar.commands.common import EXIT_INVALID, EXIT_OK, UsageError
 from akhbar.ingest import DEFAULT_ANNOTATION_LICENSE, DEFAULT_TEXT_LICENSE
-
-FORMATS = ("brat", "labelstudio", "conll")
+from akhbar.interchange import FORMATS
 
 
 def register(sub) -> None:
@@ -54,20 +54,18 @@ def _type_map(spec: str | None) -> dict | None:
 
 
 def read_docs(args, report):
-    from akhbar.interchange import brat, conll, labelstudio
-
     src = Path(args.src)
     if not src.exists():
         raise UsageError(f"{src}: no such file or folder")
+    module = importlib.import_module(f"akhbar.interchange.{args.format}")
     if args.format == "brat":
-        return brat.read_brat(src, report, _type_map(args.map))
+        return module.read_brat(src, report, _type_map(args.map))
     if args.format == "labelstudio":
-        return labelstudio.read_tasks(src, report, _type_map(args.map), use_predictions=args.use_predictions)
+        return module.read_tasks(src, report, _type_map(args.map), use_predictions=args.use_predictions)
     if src.is_dir():
         raise UsageError(f"{src}: give one CoNLL file")
-    declared = conll.declared_tagset(src) if not args.map else None
-    name, mapping = conll.load_map(args.map or (declared if declared in conll.MAP_NAMES else "conll4"))
-    return conll.read_conll(src, mapping, report, name, args.sentences_per_doc, allow_repairs=args.allow_repairs)
+    name, mapping = module.load_map(args.map) if args.map else ("map", None)  # None: the map the file declares
+    return module.read_conll(src, mapping, report, name, args.sentences_per_doc, allow_repairs=args.allow_repairs)
 
 
 def run(args) -> int:

@@ -48,7 +48,8 @@ from akhbar.interchange.common import ImportedDoc, Levels, Origin, Problem, Repo
 QUOTE, CUE, SPEAKER_SPAN = "Quote", "Cue", "SpeakerSpan"
 MARKERS = tuple(labels.event_markers())  # negated, future, hypothetical, historical: from the PLOVER inventory
 MAGNITUDE_KEYS = ("dead", "injured", "arrested")
-QUOTE_LINKS = {"cue": CUE, "speaker_span": SPEAKER_SPAN, "speaker": None, "addressee": None, "parent": None}
+# The links from a quote, each to the label of the span it points at (None: an entity mention).
+QUOTE_LINKS = {"cue": CUE, "speaker_span": SPEAKER_SPAN, "speaker": None, "addressee": None, "parent": QUOTE}
 LINK_KINDS = ("coref", "fragment", *QUOTE_LINKS)
 
 
@@ -153,6 +154,21 @@ def unique(items: list, sink: Sink) -> list:
             seen.add(item.key)
             kept.append(item)
     return kept
+
+
+def mapped_label(label: str | None, type_map: dict[str, str | None], sink: Sink, name: str, noun: str,
+                 line: int | None) -> str | None:
+    """A tool's span label after --map: an entity type, Quote, Cue, SpeakerSpan or a PLOVER
+    category; None when the map drops it (counted) or it is none of these (reported)."""
+    mapped = type_map.get(label, label)
+    if mapped is None:
+        sink.report.dropped[f"{label or '?'} (mapped to nothing)"] += 1
+        return None
+    if mapped in labels.entity_types() or mapped in (QUOTE, CUE, SPEAKER_SPAN) or mapped in labels.plover_categories():
+        return mapped
+    sink.error("label-unknown", f"{name}: {noun} {mapped!r} is not an Akhbar {noun} (map it with --map)", line)
+    sink.report.dropped[f"{mapped} (unknown)"] += 1
+    return None
 
 
 def valid_id(ident, prefix: str) -> bool:

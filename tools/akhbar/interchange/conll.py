@@ -102,24 +102,6 @@ def load_map(spec: str) -> tuple[str, dict[str, str | None]]:
     return str(data.get("name") or path.stem), mapping
 
 
-def declared_tagset(path: Path) -> str | None:
-    """The tagset a file declares in a `# tagset = NAME` comment before its first token (our
-    export writes one), or None."""
-    try:
-        with open(path, encoding="utf-8-sig", errors="replace") as f:
-            for line in f:
-                if not line.strip():
-                    continue
-                if not _is_comment(line.split()):
-                    return None
-                match = COMMENT.match(line.strip())
-                if match and match.group(1) == "tagset":
-                    return match.group(2)
-    except OSError:
-        return None
-    return None
-
-
 def clean_token(token: str, report: Report, where: dict) -> str:
     out = token
     for ch, name in STRIPPED.items():
@@ -163,6 +145,8 @@ class _Sentences:
         self.doc_lines: list[int] = [1]  # where each document starts
         self.sentence: list[Token] = []
         self.comments: dict[str, str] = {}
+        self.declared: str | None = None  # the tagset a `# tagset = NAME` line before the first token declares
+        self.header = True  # no token (nor -DOCSTART-) read yet
         self.tab_sep = self.space_sep = 0
 
     def read(self, lines: list[str]) -> None:
@@ -205,7 +189,10 @@ class _Sentences:
             comment = COMMENT.match(line.strip())
             if comment:
                 self.comments[comment.group(1)] = comment.group(2)
+                if self.header and comment.group(1) == "tagset" and self.declared is None:
+                    self.declared = comment.group(2)
             return
+        self.header = False
         if parts[0] == "-DOCSTART-":
             self.end_sentence(number)
             if self.docs[-1]:
@@ -324,10 +311,11 @@ class _Decoder:
         return kept
 
 
-def read_conll(path: Path, mapping: dict[str, str | None], report: Report, map_name: str = "map",
+def read_conll(path: Path, mapping: dict[str, str | None] | None, report: Report, map_name: str = "map",
                sentences_per_doc: int = 0, allow_repairs: bool = False) -> list[ImportedDoc]:
     """Documents from one CoNLL file (flat or nested IOB2). Documents end at `-DOCSTART-` lines
-    and, when `sentences_per_doc` > 0, after that many sentences."""
+    and, when `sentences_per_doc` > 0, after that many sentences. `mapping` None: the built-in
+    map the file declares in a `# tagset = NAME` line before its first token, else conll4."""
     path = Path(path)
     name = str(path)
     data = path.read_bytes()
@@ -344,6 +332,8 @@ def read_conll(path: Path, mapping: dict[str, str | None], report: Report, map_n
         lines.pop()
     reader = _Sentences(name, report, sentences_per_doc)
     reader.read(lines)
+    if mapping is None:
+        map_name, mapping = load_map(reader.declared if reader.declared in MAP_NAMES else "conll4")
     declared = reader.comments.get("tagset")
     if declared is not None and declared != map_name and map_name in MAP_NAMES:
         report.warning("tagset-differs", f"the file declares tagset {declared!r}; read with the {map_name} map as asked", file=name)

@@ -64,6 +64,7 @@ from akhbar.interchange.assemble import (
     Sink,
     Span,
     assemble,
+    mapped_label,
     unique,
 )
 from akhbar.interchange.common import (
@@ -422,14 +423,8 @@ def parse_result(result: list) -> Result:
 
 
 def _region_span(region: Region, conv: Utf16, fields: dict[str, list[str]], type_map: dict, sink: Sink) -> Span | None:
-    label = type_map.get(region.label, region.label)
+    label = mapped_label(region.label, type_map, sink, region.name, "label", region.line)
     if label is None:
-        sink.report.dropped[f"{region.label or '?'} (mapped to nothing)"] += 1
-        return None
-    known = set(labels.entity_types()) | set(labels.plover_categories()) | {QUOTE, CUE, SPEAKER_SPAN}
-    if label not in known:
-        sink.error("label-unknown", f"{region.name}: label {label!r} is not an Akhbar label (map it with --map)", region.line)
-        sink.report.dropped[f"{label} (unknown)"] += 1
         return None
     start = conv.to_py(region.start) if region.start is not None else None
     end = conv.to_py(region.end) if region.end is not None else None
