@@ -43,7 +43,7 @@ from dataclasses import dataclass, field
 
 from akhbar import labels
 from akhbar.interchange.anchoring import anchor, normalise_surface
-from akhbar.interchange.common import ImportedDoc, Levels, Origin, Problem, Report
+from akhbar.interchange.common import ImportedDoc, Sink
 
 QUOTE, CUE, SPEAKER_SPAN = "Quote", "Cue", "SpeakerSpan"
 MARKERS = tuple(labels.event_markers())  # negated, future, hypothetical, historical: from the PLOVER inventory
@@ -110,30 +110,6 @@ class Items:
     spans: list[Span] = field(default_factory=list)
     links: list[Link] = field(default_factory=list)
     events: list[EventItem] = field(default_factory=list)
-
-
-@dataclass
-class Sink(Levels):
-    """Where one document's messages go: the report, each message with the file, the article
-    and a line (the item's, else `line`: Label Studio's task line), after `prefix`."""
-
-    report: Report
-    file: str
-    article: str | None = None
-    line: int | None = None
-    prefix: str = ""  # e.g. "task 3: "
-
-    def add(self, level: str, code: str, message: str, line: int | None = None, offset: int | None = None) -> None:
-        self.report.add(level, code, self.prefix + message, file=self.file, line=line if line is not None else self.line,
-                        article=self.article, offset=offset)
-
-    def forward(self, problems: list[Problem], before: str = "", line: int | None = None) -> None:
-        """A parser's problems, each at its own line (else `line`), its message after `before`."""
-        for problem in problems:
-            self.add(problem.level, problem.code, before + problem.message, problem.line if problem.line is not None else line)
-
-    def origin(self, line: int | None) -> Origin:
-        return Origin(self.file, line if line is not None else self.line)
 
 
 def assemble(items: Items, doc: ImportedDoc, sink: Sink) -> ImportedDoc:

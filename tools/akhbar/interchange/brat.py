@@ -54,6 +54,7 @@ from akhbar.interchange.assemble import (
     assemble,
     mapped_label,
     unique,
+    valid_id,
 )
 from akhbar.interchange.assemble import MARKERS as EVENT_MARKERS
 from akhbar.interchange.common import (
@@ -69,7 +70,7 @@ from akhbar.interchange.common import (
     id_number,
     not_utf8,
 )
-from akhbar.records import atomic_write
+from akhbar.records import BOM, atomic_write
 
 
 def brat_name(name: str) -> str:
@@ -111,8 +112,11 @@ class _AnnWriter:
         self.last_t += 1
         return f"T{self.last_t}"
 
-    def span(self, t: str, label: str, start: int, end: int) -> None:
-        self.lines.append(f"{t}\t{label} {start} {end}\t{normalise_surface(self.text[start:end])}")
+    def span(self, t: str, label: str, *fragments: dict) -> None:
+        """A T line: one fragment for a mention, cue, speaker span or trigger, several for a quote."""
+        frags = ";".join(f"{s['start']} {s['end']}" for s in fragments)
+        surface = " ".join(normalise_surface(self.text[s["start"]:s["end"]]) for s in fragments)
+        self.lines.append(f"{t}\t{label} {frags}\t{surface}")
 
     def note(self, target: str, data: dict) -> None:
         self.lines.append(f"{self.number('#')}\tAnnotatorNotes {target}\t{json.dumps(data, ensure_ascii=False)}")
@@ -128,7 +132,7 @@ class _AnnWriter:
         first = None
         for mention in entity["mentions"]:
             t = f"T{id_number(mention['id'])}"
-            self.span(t, entity["type"], mention["start"], mention["end"])
+            self.span(t, entity["type"], mention)
             if first is not None:
                 self.relation("coref", t, first)
                 continue
@@ -142,22 +146,20 @@ class _AnnWriter:
         self.head[entity["id"]] = first
 
     def quote(self, quote: dict, t: str, quote_t: dict[str, str]) -> None:
-        frags = ";".join(f"{s['start']} {s['end']}" for s in quote["content"])
-        surface = " ".join(normalise_surface(self.text[s["start"]:s["end"]]) for s in quote["content"])
-        self.lines.append(f"{t}\t{QUOTE} {frags}\t{surface}")
+        self.span(t, QUOTE, *quote["content"])
         self.note(t, {"quote": quote["id"]})
         self.attribute("QuoteType", t, quote["type"])
         self.attribute("SpeakerKind", t, quote["speaker_kind"])
         if quote.get("cue"):
             cue, c = quote["cue"], self.new_t()
-            self.span(c, CUE, cue["start"], cue["end"])
+            self.span(c, CUE, cue)
             self.note(c, {"lemma": cue["lemma"]})
             self.relation("cue", t, c)
         if quote.get("speaker") is not None:
             self.relation("speaker", t, self.head[quote["speaker"]])
         if quote.get("speaker_span"):
             speaker, s = quote["speaker_span"], self.new_t()
-            self.span(s, SPEAKER_SPAN, speaker["start"], speaker["end"])
+            self.span(s, SPEAKER_SPAN, speaker)
             self.relation("speaker_span", t, s)
         if quote.get("addressee") is not None:
             self.relation("addressee", t, self.head[quote["addressee"]])
@@ -166,7 +168,7 @@ class _AnnWriter:
 
     def event(self, event: dict) -> None:
         trigger, g, e = event["trigger"], self.new_t(), f"E{id_number(event['id'])}"
-        self.span(g, event["category"], trigger["start"], trigger["end"])
+        self.span(g, event["category"], trigger)
         seen: dict[str, int] = {}
         roles = ""
         for role, entity_id in event_roles(event):
@@ -191,7 +193,7 @@ def _last_mention_number(record: dict) -> int:
     numbers = []
     for entity in record.get("entities", []):
         for mention in entity["mentions"]:
-            if not re.fullmatch(r"m[1-9][0-9]*", str(mention.get("id"))):
+            if not valid_id(mention.get("id"), "m"):
                 raise InterchangeError(f"{record['id']}: mention id {mention.get('id')!r} is not m<n>; run akhbar validate")
             numbers.append(id_number(mention["id"]))
     if len(set(numbers)) != len(numbers):
@@ -564,7 +566,7 @@ def read_brat(src: Path, report: Report, type_map: dict[str, str | None] | None 
 
 def _read_text(path: Path, report: Report) -> str | None:
     data = path.read_bytes()
-    if data.startswith(b"\xef\xbb\xbf"):
+    if data.startswith(BOM):
         report.error("bom", "the .txt starts with a byte-order mark: brat offsets would count it; remove it", file=str(path), line=1)
         return None
     try:

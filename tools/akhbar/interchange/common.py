@@ -1,4 +1,4 @@
-"""What the interchange modules share: the import report, imported documents, small helpers."""
+"""What the interchange modules share: the import report and the sink of one file's messages, imported documents, small helpers."""
 
 from __future__ import annotations
 
@@ -103,6 +103,30 @@ class Origin:
 
     def where(self) -> dict:
         return {"file": self.file, "line": self.line}
+
+
+@dataclass
+class Sink(Levels):
+    """Where the messages about one file or document go: the report, each message with the file, the article
+    and a line (the item's, else `line`: Label Studio's task line), after `prefix`."""
+
+    report: Report
+    file: str
+    article: str | None = None
+    line: int | None = None
+    prefix: str = ""  # e.g. "task 3: "
+
+    def add(self, level: str, code: str, message: str, line: int | None = None, offset: int | None = None) -> None:
+        self.report.add(level, code, self.prefix + message, file=self.file, line=line if line is not None else self.line,
+                        article=self.article, offset=offset)
+
+    def forward(self, problems: list[Problem], before: str = "", line: int | None = None) -> None:
+        """A parser's problems, each at its own line (else `line`), its message after `before`."""
+        for problem in problems:
+            self.add(problem.level, problem.code, before + problem.message, problem.line if problem.line is not None else line)
+
+    def origin(self, line: int | None) -> Origin:
+        return Origin(self.file, line if line is not None else self.line)
 
 
 @dataclass

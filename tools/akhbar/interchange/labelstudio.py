@@ -450,20 +450,16 @@ def _event(span: Span, fields: dict[str, list[str]]) -> EventItem:
                      magnitude=_magnitude(fields.get("magnitude", [])), name=span.name)
 
 
-def _first_mentions(spans: list[Span]) -> dict[str, str]:
-    """Entity id -> the key of the first mention that carries it in its `entity` field."""
-    types, first = set(labels.entity_types()), {}
+def _coref_by_entity_field(spans: list[Span]) -> tuple[dict[str, str], list[Link]]:
+    """Mentions that carry the same `entity` id are one entity, coreference without arrows: a
+    link from the first mention with the id (entity id -> its key, also returned) to each other."""
+    types, first, links = set(labels.entity_types()), {}, []
     for s in spans:
         if s.label in types and s.fields.get("entity"):
-            first.setdefault(s.fields["entity"], s.key)
-    return first
-
-
-def _coref_by_entity_field(spans: list[Span], first: dict[str, str]) -> list[Link]:
-    """Mentions that carry the same `entity` id are one entity: coreference without arrows."""
-    types = set(labels.entity_types())
-    return [Link("coref", first[s.fields["entity"]], s.key, s.line) for s in spans
-            if s.label in types and s.fields.get("entity") in first and first[s.fields["entity"]] != s.key]
+            head = first.setdefault(s.fields["entity"], s.key)
+            if head != s.key:
+                links.append(Link("coref", head, s.key, s.line))
+    return first, links
 
 
 QUOTE_REFS = ("speaker", "addressee", "parent")
@@ -506,8 +502,8 @@ def result_items(result: Result, text: str, type_map: dict[str, str | None], sin
     categories = set(labels.plover_categories())
     events = {s.key: _event(s, fields.get(s.key, {})) for s in items.spans if s.label in categories}
     items.events = list(events.values())
-    first = _first_mentions(items.spans)
-    items.links = _coref_by_entity_field(items.spans, first) + _refs(items.spans, first, events, sink)
+    first, coref = _coref_by_entity_field(items.spans)
+    items.links = coref + _refs(items.spans, first, events, sink)
     for r in result.relations:
         if r.label not in ("coref", "fragment") and r.source in events:
             events[r.source].roles.append(Role(r.label, r.target, r.line))

@@ -22,21 +22,20 @@ from __future__ import annotations
 import copy
 import datetime as dt
 import hashlib
-import re
 import shutil
 import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from akhbar.checks import CONTROL_CHARS
 from akhbar.ingest import GUIDELINES_VERSION, assign_split, slugify
 from akhbar.interchange.anchoring import reanchor_doc
 from akhbar.interchange.common import ARTICLE_ID, ImportedDoc, InterchangeError, Report
 from akhbar.provenance import sha256_file
-from akhbar.records import iter_lines, parse_line
+from akhbar.records import BOM, iter_lines, parse_line
 from akhbar.schema import CURRENT_SCHEMA_VERSION
 
 LAYERS = ("entities", "quotes", "events")
-CONTROL = re.compile("[\x00-\x09\x0b-\x1f\x7f-\x9f]")
 
 
 @dataclass
@@ -61,7 +60,7 @@ def read_shards(paths: list[Path]) -> dict[str, tuple[dict, Path]]:
             if not raw.strip():
                 continue
             try:
-                parsed = parse_line(raw.removeprefix(b"\xef\xbb\xbf").rstrip(b"\r"))
+                parsed = parse_line(raw.removeprefix(BOM).rstrip(b"\r"))
             except UnicodeDecodeError:
                 raise InterchangeError(f"{path}:{number}: not UTF-8") from None
             record = parsed.value
@@ -134,7 +133,7 @@ def new_record(doc: ImportedDoc, root: Path | None, options: NewRecordOptions, r
     if not doc.text.strip():
         report.error("text-empty", "the article has no text", article=doc.article_id, **where)
         return None
-    bad = CONTROL.search(doc.text)
+    bad = CONTROL_CHARS.search(doc.text)
     if bad:
         report.error("text-control-char", f"the text holds the control character U+{ord(bad.group()):04X} (only \\n is allowed)",
                      article=doc.article_id, offset=bad.start(), **where)
