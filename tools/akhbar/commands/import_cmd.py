@@ -47,24 +47,22 @@ def register(sub) -> None:
     p.set_defaults(func=run)
 
 
-def _type_map(spec: str | None) -> dict | None:
-    from akhbar.interchange.conll import load_map
-
-    return load_map(spec)[1] if spec else None
-
-
 def read_docs(args, report):
     src = Path(args.src)
     if not src.exists():
         raise UsageError(f"{src}: no such file or folder")
+    if args.format == "conll" and src.is_dir():
+        raise UsageError(f"{src}: give one CoNLL file")
+    name, mapping = "map", None  # no --map: the file's own labels (a CoNLL file's declared tagset)
+    if args.map:  # a built-in map or a JSON map file, for every format
+        from akhbar.interchange.conll import load_map
+
+        name, mapping = load_map(args.map)
     module = importlib.import_module(f"akhbar.interchange.{args.format}")
     if args.format == "brat":
-        return module.read_brat(src, report, _type_map(args.map))
+        return module.read_brat(src, report, mapping)
     if args.format == "labelstudio":
-        return module.read_tasks(src, report, _type_map(args.map), use_predictions=args.use_predictions)
-    if src.is_dir():
-        raise UsageError(f"{src}: give one CoNLL file")
-    name, mapping = module.load_map(args.map) if args.map else ("map", None)  # None: the map the file declares
+        return module.read_tasks(src, report, mapping, use_predictions=args.use_predictions)
     return module.read_conll(src, mapping, report, name, args.sentences_per_doc, allow_repairs=args.allow_repairs)
 
 

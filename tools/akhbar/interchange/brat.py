@@ -100,17 +100,12 @@ class _AnnWriter:
     def __init__(self, record: dict) -> None:
         self.text = record["text"]
         self.lines: list[str] = []
-        self.counters = {"R": 0, "A": 0, "N": 0, "#": 0}
-        self.last_t = _last_mention_number(record)
+        self.counters = {"R": 0, "A": 0, "N": 0, "#": 0, "T": _last_mention_number(record)}
         self.head: dict[str, str] = {}  # entity id -> T of its first mention
 
     def number(self, kind: str) -> str:
         self.counters[kind] += 1
         return f"{kind}{self.counters[kind]}"
-
-    def new_t(self) -> str:
-        self.last_t += 1
-        return f"T{self.last_t}"
 
     def span(self, t: str, label: str, *fragments: dict) -> None:
         """A T line: one fragment for a mention, cue, speaker span or trigger, several for a quote."""
@@ -151,14 +146,14 @@ class _AnnWriter:
         self.attribute("QuoteType", t, quote["type"])
         self.attribute("SpeakerKind", t, quote["speaker_kind"])
         if quote.get("cue"):
-            cue, c = quote["cue"], self.new_t()
+            cue, c = quote["cue"], self.number("T")
             self.span(c, CUE, cue)
             self.note(c, {"lemma": cue["lemma"]})
             self.relation("cue", t, c)
         if quote.get("speaker") is not None:
             self.relation("speaker", t, self.head[quote["speaker"]])
         if quote.get("speaker_span"):
-            speaker, s = quote["speaker_span"], self.new_t()
+            speaker, s = quote["speaker_span"], self.number("T")
             self.span(s, SPEAKER_SPAN, speaker)
             self.relation("speaker_span", t, s)
         if quote.get("addressee") is not None:
@@ -167,7 +162,7 @@ class _AnnWriter:
             self.relation("parent", t, quote_t[quote["parent"]])
 
     def event(self, event: dict) -> None:
-        trigger, g, e = event["trigger"], self.new_t(), f"E{id_number(event['id'])}"
+        trigger, g, e = event["trigger"], self.number("T"), f"E{id_number(event['id'])}"
         self.span(g, event["category"], trigger)
         seen: dict[str, int] = {}
         roles = ""
@@ -205,7 +200,7 @@ def record_to_ann(record: dict) -> str:
     writer = _AnnWriter(record)
     for entity in record.get("entities", []):
         writer.entity(entity)
-    quote_t = {q["id"]: writer.new_t() for q in record.get("quotes", [])}
+    quote_t = {q["id"]: writer.number("T") for q in record.get("quotes", [])}
     for quote in record.get("quotes", []):
         writer.quote(quote, quote_t[quote["id"]], quote_t)
     for event in record.get("events", []):

@@ -56,6 +56,7 @@ from akhbar.interchange.assemble import (
     MAGNITUDE_KEYS,
     MARKERS,
     QUOTE,
+    QUOTE_LINKS,
     SPEAKER_SPAN,
     EventItem,
     Items,
@@ -462,7 +463,7 @@ def _coref_by_entity_field(spans: list[Span]) -> tuple[dict[str, str], list[Link
     return first, links
 
 
-QUOTE_REFS = ("speaker", "addressee", "parent")
+QUOTE_REFS = tuple(kind for kind, label in QUOTE_LINKS.items() if label in (None, QUOTE))  # to an entity or a quote
 
 
 def _refs(spans: list[Span], mention_of: dict[str, str], events: dict[str, EventItem], sink: Sink) -> list[Link]:
