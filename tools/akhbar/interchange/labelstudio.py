@@ -111,17 +111,24 @@ PASSAGE_CHARS = 700
 LABEL_CONTROLS = {"mention": "mention_label", "quote": "quote_label", "event": "event_label"}
 
 
+def _hulls(record: dict) -> list[tuple[int, int]]:
+    """(start, end) of every item a passage must not cut: mentions, triggers, and each quote with
+    its fragments, cue and speaker span."""
+    hulls = [(s["start"], s["end"]) for e in record.get("entities", []) for s in e["mentions"]]
+    hulls += [(v["trigger"]["start"], v["trigger"]["end"]) for v in record.get("events", [])]
+    for quote in record.get("quotes", []):
+        spans = quote["content"] + [s for s in (quote.get("cue"), quote.get("speaker_span")) if s]
+        hulls.append((min(s["start"] for s in spans), max(s["end"] for s in spans)))
+    return hulls
+
+
 def passage_bounds(record: dict, max_chars: int | None = PASSAGE_CHARS) -> list[tuple[int, int]]:
     """(start, end) of the record's passages: consecutive, covering the text, cut at block starts
     (and between the sentences of a block longer than `max_chars`), never inside an item."""
     text = record["text"]
     if not max_chars:
         return [(0, len(text))]
-    hulls = [(s["start"], s["end"]) for e in record.get("entities", []) for s in e["mentions"]]
-    hulls += [(v["trigger"]["start"], v["trigger"]["end"]) for v in record.get("events", [])]
-    for quote in record.get("quotes", []):
-        spans = quote["content"] + [s for s in (quote.get("cue"), quote.get("speaker_span")) if s]
-        hulls.append((min(s["start"] for s in spans), max(s["end"] for s in spans)))
+    hulls = _hulls(record)
     blocks = record.get("blocks", [])
     cuts = {b["start"] for b in blocks}
     long_blocks = [b for b in blocks if b["end"] - b["start"] > max_chars]
