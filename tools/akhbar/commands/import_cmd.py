@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 
 from akhbar.commands.common import EXIT_INVALID, EXIT_OK, UsageError
-from akhbar.ingest import DEFAULT_ANNOTATION_LICENSE, DEFAULT_TEXT_LICENSE
+from akhbar.ingest import DEFAULT_ANNOTATION_LICENSE, DEFAULT_TEXT_LICENSE, copy_raw
 from akhbar.interchange import FORMATS
 
 
@@ -68,7 +68,6 @@ def read_docs(args, report):
 
 def run(args) -> int:
     from akhbar.interchange.common import Report
-    from akhbar.interchange.merge import copy_raw_files
     from akhbar.records import write_records
     from akhbar.validate import display_path
 
@@ -87,7 +86,8 @@ def run(args) -> int:
     merged = {rid: rec for rid, (rec, _) in existing.items()}
     for record in records:
         merged[record["id"]] = record
-    copy_raw_files(copies)
+    for source, target in copies:  # as akhbar ingest copies its raw files: atomically, never over other content
+        copy_raw(source, target)
     write_records(out, sorted(merged.values(), key=lambda r: r["id"]))
     print(f"{len(records)} article(s) imported ({len(changed)} new or changed) -> {display_path(out)}")
     if not _written_valid(out, args):

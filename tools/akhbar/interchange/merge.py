@@ -22,13 +22,12 @@ from __future__ import annotations
 import copy
 import datetime as dt
 import hashlib
-import shutil
 import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from akhbar.checks import CONTROL_CHARS
-from akhbar.ingest import GUIDELINES_VERSION, assign_split, slugify
+from akhbar.ingest import DEFAULT_ANNOTATION_LICENSE, DEFAULT_TEXT_LICENSE, GUIDELINES_VERSION, assign_split, slugify
 from akhbar.interchange.anchoring import reanchor_doc
 from akhbar.interchange.common import ARTICLE_ID, ImportedDoc, InterchangeError, Report
 from akhbar.provenance import sha256_file
@@ -42,8 +41,8 @@ LAYERS = ("entities", "quotes", "events")
 class NewRecordOptions:
     publisher: str | None = None
     slug: str | None = None
-    text_license: str = "LicenseRef-Akhbar-Research-Only"
-    annotation_license: str = "CC-BY-4.0"
+    text_license: str = DEFAULT_TEXT_LICENSE
+    annotation_license: str = DEFAULT_ANNOTATION_LICENSE
     status: str = "silver"
     annotators: list[str] = field(default_factory=list)
     date: str | None = None
@@ -101,17 +100,6 @@ def plan_raw_copy(source: Path, root: Path, slug: str) -> tuple[str, str, tuple[
             raise InterchangeError(f"{target} exists with different content; refusing to overwrite a raw file (use another --slug)")
         return relative, digest, None
     return relative, digest, (source, target)
-
-
-def copy_raw_files(copies: list[tuple[Path, Path]]) -> None:
-    """Make the planned raw copies (each through a temporary file and a rename)."""
-    for source, target in copies:
-        if target.exists():
-            continue
-        target.parent.mkdir(parents=True, exist_ok=True)
-        tmp = target.with_name(f".{target.name}.tmp")
-        shutil.copyfile(source, tmp)
-        tmp.replace(target)
 
 
 def new_record(doc: ImportedDoc, root: Path | None, options: NewRecordOptions, report: Report,
