@@ -146,7 +146,6 @@ class ImportedDoc:
     source_file: Path | None = None  # the file the text came from (provenance of new records)
     origin: Origin | None = None
     origins: dict[int, Origin] = field(default_factory=dict)
-    blocks: list[dict] | None = None  # when the source knows the structure (CoNLL sentences)
 
     def note(self, span: dict, origin: Origin) -> dict:
         self.origins[id(span)] = origin

@@ -247,8 +247,8 @@ class _Mention:
 
 
 class _Decoder:
-    """Pass 2: a document's text (one space between tokens, one line per sentence), blocks and
-    mentions, decoded by `akhbar.hf.tokenize.decode`; orphan I- tags and crossing mentions are
+    """Pass 2: a document's text (one space between tokens, one line per sentence: the paragraph
+    blocks of a new record) and mentions, decoded by `akhbar.hf.tokenize.decode`; orphan I- tags and crossing mentions are
     reported with their lines."""
 
     def __init__(self, sink: Sink, allow_repairs: bool) -> None:
@@ -258,7 +258,7 @@ class _Decoder:
         offset = -1  # the separator before the first sentence does not exist
         mentions: list[_Mention] = []
         for sentence in sentences:
-            block_start = offset = offset + 1
+            offset += 1
             spans = []
             for token in sentence:
                 if spans:
@@ -269,7 +269,6 @@ class _Decoder:
                 if found.orphan:
                     self.orphan(sentence, found)
                 mentions.append(_Mention(spans[found.first][0], spans[found.last][1], found.type, sentence[found.first].line))
-            doc.blocks.append({"start": block_start, "end": offset, "kind": "paragraph"})
         doc.text = "\n".join(" ".join(token.text for token in sentence) for sentence in sentences)
         return self.laminar(mentions)
 
@@ -344,7 +343,7 @@ def read_conll(path: Path, mapping: dict[str, str | None] | None, report: Report
     for sentences, first_line in zip(reader.docs, reader.doc_lines, strict=True):
         if not sentences:
             continue
-        doc = ImportedDoc(None, "", [], [], [], source_file=path, origin=Origin(name, first_line), blocks=[])
+        doc = ImportedDoc(None, "", [], [], [], source_file=path, origin=Origin(name, first_line))
         for m in decoder.document(doc, sentences):
             target = _mapped(m.type, m.line, mapping, map_name, unmapped, sink)
             if target is None:

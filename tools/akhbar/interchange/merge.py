@@ -137,7 +137,7 @@ def new_record(doc: ImportedDoc, root: Path | None, options: NewRecordOptions, r
         "language": "ar",
         "title": None,
         "text": doc.text,
-        "blocks": doc.blocks if doc.blocks is not None else blocks_from_lines(doc.text),
+        "blocks": blocks_from_lines(doc.text),  # a CoNLL sentence is a line
         "source": {"publisher": options.publisher, "url": None, "published": None, "author": None, "dateline": None,
                    "raw_file": raw_file, "raw_sha256": raw_sha},
         "license": {"text": options.text_license, "annotations": options.annotation_license},
