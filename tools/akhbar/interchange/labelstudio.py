@@ -710,26 +710,21 @@ def read_tasks(src: Path, report: Report, type_map: dict[str, str | None] | None
     return docs
 
 
+# What `_task_lines` reads of a file that parsed as JSON: whole strings (an escaped \" does not end
+# one; they hold no raw newline), brackets and newlines.
+JSON_TOKENS = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"|[][{}\n]')
+
+
 def _task_lines(raw: str) -> list[int]:
-    """Line where each top-level task starts (for messages); best effort on any layout."""
-    out, depth, in_string, escape, line = [], 0, False, False, 1
-    for ch in raw:
-        if ch == "\n":
+    """Line where each top-level task starts (for messages): each `{` at depth 1."""
+    out, depth, line = [], 0, 1
+    for token in JSON_TOKENS.findall(raw):
+        if token == "\n":
             line += 1
-        if in_string:  # an escaped character, \" included, never ends the string
-            if escape:
-                escape = False
-            elif ch == "\\":
-                escape = True
-            elif ch == '"':
-                in_string = False
-            continue
-        if ch == '"':
-            in_string, escape = True, False
-        elif ch in "{[":
-            if depth == 1 and ch == "{":
+        elif token in ("{", "["):
+            if depth == 1 and token == "{":
                 out.append(line)
             depth += 1
-        elif ch in "}]":
+        elif token in ("}", "]"):
             depth -= 1
     return out
