@@ -43,6 +43,7 @@ items (`result_items`) and leaves the rest to the assembler shared with brat
 from __future__ import annotations
 
 import bisect
+import itertools
 import json
 import re
 from dataclasses import dataclass, field
@@ -92,9 +93,7 @@ class Utf16:
     """Conversion between code-point offsets (ours) and UTF-16 code units (JavaScript's)."""
 
     def __init__(self, text: str):
-        self.units = [0]
-        for ch in text:
-            self.units.append(self.units[-1] + (2 if ord(ch) > 0xFFFF else 1))
+        self.units = [0, *itertools.accumulate(2 if ord(ch) > 0xFFFF else 1 for ch in text)]  # units before each offset
 
     def to_js(self, offset: int) -> int:
         return self.units[offset]

@@ -22,6 +22,7 @@ from __future__ import annotations
 import copy
 import datetime as dt
 import hashlib
+import re
 import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -74,12 +75,9 @@ def annotations_of(record: dict) -> dict:
 
 
 def blocks_from_lines(text: str) -> list[dict]:
-    blocks, offset = [], 0
-    for line in text.split("\n"):
-        if line.strip():
-            blocks.append({"start": offset, "end": offset + len(line), "kind": "paragraph"})
-        offset += len(line) + 1
-    return blocks
+    """One `paragraph` block per line that is not blank."""
+    lines = re.finditer(r"[^\n]+", text)
+    return [{"start": m.start(), "end": m.end(), "kind": "paragraph"} for m in lines if m.group().strip()]
 
 
 def new_article_id(doc: ImportedDoc, slug: str) -> str:
