@@ -13,7 +13,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from akhbar.interchange.common import ImportedDoc, Origin, Report
+from akhbar.interchange.common import PARTIES, ImportedDoc, Origin, Report
 
 # How far (in code points) a surface may have moved and still be re-anchored.
 MAX_SHIFT = 2000
@@ -129,7 +129,7 @@ def _drop_dangling(entities, quotes, events, lost: Callable[[str], None]) -> Non
                 lost(f"quote {quote['id']}: {key} {quote[key]} no longer exists")
                 quote[key] = None
     for event in events:
-        for role in ("actor", "recipient"):
+        for role in PARTIES:
             for target in [t for t in event[role] if t not in kept]:
                 lost(f"event {event['id']}: {role} {target} no longer exists")
             event[role] = [t for t in event[role] if t in kept]

@@ -43,13 +43,15 @@ from dataclasses import dataclass, field
 
 from akhbar import labels
 from akhbar.interchange.anchoring import anchor, normalise_surface
-from akhbar.interchange.common import ImportedDoc, Sink
+from akhbar.interchange.common import PARTIES, ImportedDoc, Sink
 
 QUOTE, CUE, SPEAKER_SPAN = "Quote", "Cue", "SpeakerSpan"
 MARKERS = tuple(labels.event_markers())  # negated, future, hypothetical, historical: from the PLOVER inventory
 MAGNITUDE_KEYS = ("dead", "injured", "arrested")
-# The links from a quote, each to the label of the span it points at (None: an entity mention).
+# The links from a quote, each to the label of the span it points at (None: an entity mention), in
+# the order messages list them; QUOTE_RELATIONS are the same in the order the tools' configurations do.
 QUOTE_LINKS = {"cue": CUE, "speaker_span": SPEAKER_SPAN, "speaker": None, "addressee": None, "parent": QUOTE}
+QUOTE_RELATIONS = ("cue", "speaker", "speaker_span", "addressee", "parent")
 LINK_KINDS = ("coref", "fragment", *QUOTE_LINKS)
 
 
@@ -382,7 +384,7 @@ class _Assembly:
         if role.target not in self.entity_of:
             self.sink.error("relation-dangling", f"{item.name}: {role.name} points at {self.name(role.target)}, "
                             "which is not an entity mention", role.line)
-        elif name in ("actor", "recipient"):
+        elif name in PARTIES:
             event[name].append(self.entity_of[role.target])
         elif name in labels.argument_roles():
             event["arguments"].append({"role": name, "entity": self.entity_of[role.target]})

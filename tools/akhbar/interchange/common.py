@@ -156,10 +156,13 @@ class ImportedDoc:
         return self.origin.where() if self.origin else {}
 
 
+PARTIES = ("actor", "recipient")  # the roles an event lists by themselves; the others are its arguments
+
+
 def event_roles(event: dict) -> list[tuple[str, str]]:
     """(role, entity id) of an event's actors, recipients and arguments, in the order exports write them."""
-    return ([("actor", t) for t in event["actor"]] + [("recipient", t) for t in event["recipient"]]
-            + [(arg["role"], arg["entity"]) for arg in event["arguments"]])
+    parties = [(role, t) for role in PARTIES for t in event[role]]
+    return parties + [(arg["role"], arg["entity"]) for arg in event["arguments"]]
 
 
 def id_number(ident: str) -> int:
