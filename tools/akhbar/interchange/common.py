@@ -1,4 +1,5 @@
-"""What the interchange modules share: the import report and the sink of one file's messages, imported documents, small helpers."""
+"""What the interchange modules share: the import report, the sink of one file's messages,
+imported documents, small helpers."""
 
 from __future__ import annotations
 
@@ -107,8 +108,8 @@ class Origin:
 
 @dataclass
 class Sink(Levels):
-    """Where the messages about one file or document go: the report, each message with the file, the article
-    and a line (the item's, else `line`: Label Studio's task line), after `prefix`."""
+    """Where the messages about one file or document go: the report, each message with the file,
+    the article and a line (the item's, else `line`: Label Studio's task line), after `prefix`."""
 
     report: Report
     file: str
