@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
+import importlib
 from pathlib import Path
 
 from akhbar.commands.common import EXIT_OK, UsageError, add_shard_paths, expand_shards
-
-FORMATS = ("brat", "labelstudio", "conll")
+from akhbar.interchange import FORMATS
 
 
 def register(sub) -> None:
@@ -23,7 +23,6 @@ def register(sub) -> None:
 
 
 def run(args) -> int:
-    from akhbar.interchange import brat, conll, labelstudio
     from akhbar.interchange.common import Report
     from akhbar.interchange.merge import read_shards
     from akhbar.paths import project_root
@@ -43,13 +42,14 @@ def run(args) -> int:
         records = [r for r in records if r["id"] in set(args.ids)]
     records.sort(key=lambda r: r["id"])
     out.mkdir(parents=True, exist_ok=True)
+    module = importlib.import_module(f"akhbar.interchange.{args.format}")
     if args.format == "brat":
-        written = brat.export_brat(records, out, report)
+        written = module.export_brat(records, out, report)
     elif args.format == "labelstudio":
-        chars = labelstudio.PASSAGE_CHARS if args.passage_chars is None else args.passage_chars
-        written = labelstudio.export_labelstudio(records, out, report, chars)
+        chars = module.PASSAGE_CHARS if args.passage_chars is None else args.passage_chars
+        written = module.export_labelstudio(records, out, report, chars)
     else:
-        written = conll.export_conll(records, out, args.tagset, report)
+        written = module.export_conll(records, out, args.tagset, report)
     report.print()
     print(f"{len(records)} article(s) -> {len(written)} file(s) in {display_path(out)}")
     return EXIT_OK

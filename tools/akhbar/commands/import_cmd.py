@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
+import importlib
 import json
 import sys
 from pathlib import Path
 
 from akhbar.commands.common import EXIT_INVALID, EXIT_OK, UsageError
-from akhbar.ingest import DEFAULT_ANNOTATION_LICENSE, DEFAULT_TEXT_LICENSE
-
-FORMATS = ("brat", "labelstudio", "conll")
+from akhbar.ingest import DEFAULT_ANNOTATION_LICENSE, DEFAULT_TEXT_LICENSE, copy_raw
+from akhbar.interchange import FORMATS
 
 
 def register(sub) -> None:
@@ -47,32 +47,27 @@ def register(sub) -> None:
     p.set_defaults(func=run)
 
 
-def _type_map(spec: str | None) -> dict | None:
-    from akhbar.interchange.conll import load_map
-
-    return load_map(spec)[1] if spec else None
-
-
 def read_docs(args, report):
-    from akhbar.interchange import brat, conll, labelstudio
-
     src = Path(args.src)
     if not src.exists():
         raise UsageError(f"{src}: no such file or folder")
-    if args.format == "brat":
-        return brat.read_brat(src, report, _type_map(args.map))
-    if args.format == "labelstudio":
-        return labelstudio.read_tasks(src, report, _type_map(args.map), use_predictions=args.use_predictions)
-    if src.is_dir():
+    if args.format == "conll" and src.is_dir():
         raise UsageError(f"{src}: give one CoNLL file")
-    declared = conll.declared_tagset(src) if not args.map else None
-    name, mapping = conll.load_map(args.map or (declared if declared in conll.MAP_NAMES else "conll4"))
-    return conll.read_conll(src, mapping, report, name, args.sentences_per_doc, allow_repairs=args.allow_repairs)
+    name, mapping = "map", None  # no --map: the file's own labels (a CoNLL file's declared tagset)
+    if args.map:  # a built-in map or a JSON map file, for every format
+        from akhbar.interchange.conll import load_map
+
+        name, mapping = load_map(args.map)
+    module = importlib.import_module(f"akhbar.interchange.{args.format}")
+    if args.format == "brat":
+        return module.read_brat(src, report, mapping)
+    if args.format == "labelstudio":
+        return module.read_tasks(src, report, mapping, use_predictions=args.use_predictions)
+    return module.read_conll(src, mapping, report, name, args.sentences_per_doc, allow_repairs=args.allow_repairs)
 
 
 def run(args) -> int:
     from akhbar.interchange.common import Report
-    from akhbar.interchange.merge import copy_raw_files
     from akhbar.records import write_records
     from akhbar.validate import display_path
 
@@ -91,7 +86,8 @@ def run(args) -> int:
     merged = {rid: rec for rid, (rec, _) in existing.items()}
     for record in records:
         merged[record["id"]] = record
-    copy_raw_files(copies)
+    for source, target in copies:  # as akhbar ingest copies its raw files: atomically, never over other content
+        copy_raw(source, target)
     write_records(out, sorted(merged.values(), key=lambda r: r["id"]))
     print(f"{len(records)} article(s) imported ({len(changed)} new or changed) -> {display_path(out)}")
     if not _written_valid(out, args):

@@ -8,3 +8,5 @@ items of their own and translate them into neutral items; `assemble` builds enti
 re-anchors spans against the article text; `merge` puts imported annotations onto existing
 corpus records or makes new, valid records.
 """
+
+FORMATS = ("brat", "labelstudio", "conll")  # the module names: `akhbar import` and `export` load only the one asked for

@@ -9,10 +9,11 @@ dropped silently.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from akhbar.interchange.common import ImportedDoc, Origin, Report
+from akhbar.interchange.common import PARTIES, ImportedDoc, Origin, Report
 
 # How far (in code points) a surface may have moved and still be re-anchored.
 MAX_SHIFT = 2000
@@ -55,13 +56,8 @@ def anchor(text: str, start, end, surface: str | None, max_shift: int = MAX_SHIF
 
 def _nearest(text: str, surface: str, origin: int, max_shift: int) -> int | None:
     """The occurrence of `surface` nearest to `origin`, at most `max_shift` away (the first of two as near)."""
-    best = None
-    i = text.find(surface)
-    while i != -1:
-        if abs(i - origin) <= max_shift and (best is None or abs(i - origin) < abs(best - origin)):
-            best = i
-        i = text.find(surface, i + 1)
-    return best
+    starts = (m.start() for m in re.finditer(f"(?={re.escape(surface)})", text))  # overlapping occurrences too
+    return min((i for i in starts if abs(i - origin) <= max_shift), key=lambda i: abs(i - origin), default=None)
 
 
 def reanchor_doc(doc: ImportedDoc, text: str, report: Report, article: str | None = None) -> ImportedDoc:
@@ -133,7 +129,7 @@ def _drop_dangling(entities, quotes, events, lost: Callable[[str], None]) -> Non
                 lost(f"quote {quote['id']}: {key} {quote[key]} no longer exists")
                 quote[key] = None
     for event in events:
-        for role in ("actor", "recipient"):
+        for role in PARTIES:
             for target in [t for t in event[role] if t not in kept]:
                 lost(f"event {event['id']}: {role} {target} no longer exists")
             event[role] = [t for t in event[role] if t in kept]

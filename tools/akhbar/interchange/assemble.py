@@ -43,12 +43,15 @@ from dataclasses import dataclass, field
 
 from akhbar import labels
 from akhbar.interchange.anchoring import anchor, normalise_surface
-from akhbar.interchange.common import ImportedDoc, Levels, Origin, Problem, Report
+from akhbar.interchange.common import PARTIES, ImportedDoc, Sink
 
 QUOTE, CUE, SPEAKER_SPAN = "Quote", "Cue", "SpeakerSpan"
 MARKERS = tuple(labels.event_markers())  # negated, future, hypothetical, historical: from the PLOVER inventory
 MAGNITUDE_KEYS = ("dead", "injured", "arrested")
-QUOTE_LINKS = {"cue": CUE, "speaker_span": SPEAKER_SPAN, "speaker": None, "addressee": None, "parent": None}
+# The links from a quote, each to the label of the span it points at (None: an entity mention), in
+# the order messages list them; QUOTE_RELATIONS are the same in the order the tools' configurations do.
+QUOTE_LINKS = {"cue": CUE, "speaker_span": SPEAKER_SPAN, "speaker": None, "addressee": None, "parent": QUOTE}
+QUOTE_RELATIONS = ("cue", "speaker", "speaker_span", "addressee", "parent")
 LINK_KINDS = ("coref", "fragment", *QUOTE_LINKS)
 
 
@@ -111,30 +114,6 @@ class Items:
     events: list[EventItem] = field(default_factory=list)
 
 
-@dataclass
-class Sink(Levels):
-    """Where one document's messages go: the report, each message with the file, the article
-    and a line (the item's, else `line`: Label Studio's task line), after `prefix`."""
-
-    report: Report
-    file: str
-    article: str | None = None
-    line: int | None = None
-    prefix: str = ""  # e.g. "task 3: "
-
-    def add(self, level: str, code: str, message: str, line: int | None = None, offset: int | None = None) -> None:
-        self.report.add(level, code, self.prefix + message, file=self.file, line=line if line is not None else self.line,
-                        article=self.article, offset=offset)
-
-    def forward(self, problems: list[Problem], before: str = "", line: int | None = None) -> None:
-        """A parser's problems, each at its own line (else `line`), its message after `before`."""
-        for problem in problems:
-            self.add(problem.level, problem.code, before + problem.message, problem.line if problem.line is not None else line)
-
-    def origin(self, line: int | None) -> Origin:
-        return Origin(self.file, line if line is not None else self.line)
-
-
 def assemble(items: Items, doc: ImportedDoc, sink: Sink) -> ImportedDoc:
     """Fill `doc`'s entities, quotes and events from `items` (spans placed on `doc.text`)."""
     _Assembly(items, doc, sink).run()
@@ -153,6 +132,21 @@ def unique(items: list, sink: Sink) -> list:
             seen.add(item.key)
             kept.append(item)
     return kept
+
+
+def mapped_label(label: str | None, type_map: dict[str, str | None], sink: Sink, name: str, noun: str,
+                 line: int | None) -> str | None:
+    """A tool's span label after --map: an entity type, Quote, Cue, SpeakerSpan or a PLOVER
+    category; None when the map drops it (counted) or it is none of these (reported)."""
+    mapped = type_map.get(label, label)
+    if mapped is None:
+        sink.report.dropped[f"{label or '?'} (mapped to nothing)"] += 1
+        return None
+    if mapped in labels.entity_types() or mapped in (QUOTE, CUE, SPEAKER_SPAN) or mapped in labels.plover_categories():
+        return mapped
+    sink.error("label-unknown", f"{name}: {noun} {mapped!r} is not an Akhbar {noun} (map it with --map)", line)
+    sink.report.dropped[f"{mapped} (unknown)"] += 1
+    return None
 
 
 def valid_id(ident, prefix: str) -> bool:
@@ -390,7 +384,7 @@ class _Assembly:
         if role.target not in self.entity_of:
             self.sink.error("relation-dangling", f"{item.name}: {role.name} points at {self.name(role.target)}, "
                             "which is not an entity mention", role.line)
-        elif name in ("actor", "recipient"):
+        elif name in PARTIES:
             event[name].append(self.entity_of[role.target])
         elif name in labels.argument_roles():
             event["arguments"].append({"role": name, "entity": self.entity_of[role.target]})

@@ -43,6 +43,8 @@ from akhbar.interchange.assemble import (
     CUE,
     MAGNITUDE_KEYS,
     QUOTE,
+    QUOTE_LINKS,
+    QUOTE_RELATIONS,
     SPEAKER_SPAN,
     EventItem,
     Items,
@@ -51,11 +53,14 @@ from akhbar.interchange.assemble import (
     Sink,
     Span,
     assemble,
+    mapped_label,
     unique,
+    valid_id,
 )
 from akhbar.interchange.assemble import MARKERS as EVENT_MARKERS
 from akhbar.interchange.common import (
     ERROR,
+    PARTIES,
     WARNING,
     ImportedDoc,
     InterchangeError,
@@ -67,21 +72,24 @@ from akhbar.interchange.common import (
     id_number,
     not_utf8,
 )
-from akhbar.records import atomic_write
+from akhbar.records import BOM, atomic_write
+
+
+def brat_name(name: str) -> str:
+    """How brat spells one of our link kinds, roles and markers: speaker_span -> SpeakerSpan,
+    actor -> Actor, negated -> Negated."""
+    return "".join(part.capitalize() for part in name.split("_"))
+
 
 COREF_TYPES = {"Coref", "Equiv", "Coreference", "coref"}
-RELATION_KINDS = {"Cue": "cue", "Speaker": "speaker", "SpeakerSpan": "speaker_span", "Addressee": "addressee", "Parent": "parent",
-                  "Fragment": "fragment"}
+RELATIONS = (*QUOTE_RELATIONS, "fragment")  # from a Quote, in annotation.conf's order
+RELATION_KINDS = {brat_name(kind): kind for kind in RELATIONS}
 QUOTE_ATTRIBUTES = {"QuoteType": "quote_type", "SpeakerKind": "speaker_kind"}
-MARKERS = {marker.capitalize(): marker for marker in EVENT_MARKERS}  # attribute Negated is the marker negated...
+MARKERS = {brat_name(marker): marker for marker in EVENT_MARKERS}  # attribute Negated is the marker negated...
 
 
 def _context_attr(context: str) -> str:
     return "Context_" + context.replace("-", "_")
-
-
-def _role_name(role: str) -> str:
-    return role[:1].upper() + role[1:]
 
 
 # ---- export ----------------------------------------------------------------------------------
@@ -94,26 +102,25 @@ class _AnnWriter:
     def __init__(self, record: dict) -> None:
         self.text = record["text"]
         self.lines: list[str] = []
-        self.counters = {"R": 0, "A": 0, "N": 0, "#": 0}
-        self.last_t = _last_mention_number(record)
+        self.counters = {"R": 0, "A": 0, "N": 0, "#": 0, "T": _last_mention_number(record)}
         self.head: dict[str, str] = {}  # entity id -> T of its first mention
 
     def number(self, kind: str) -> str:
         self.counters[kind] += 1
         return f"{kind}{self.counters[kind]}"
 
-    def new_t(self) -> str:
-        self.last_t += 1
-        return f"T{self.last_t}"
-
-    def span(self, t: str, label: str, start: int, end: int) -> None:
-        self.lines.append(f"{t}\t{label} {start} {end}\t{normalise_surface(self.text[start:end])}")
+    def span(self, t: str, label: str, *fragments: dict) -> None:
+        """A T line: one fragment for a mention, cue, speaker span or trigger, several for a quote."""
+        frags = ";".join(f"{s['start']} {s['end']}" for s in fragments)
+        surface = " ".join(normalise_surface(self.text[s["start"]:s["end"]]) for s in fragments)
+        self.lines.append(f"{t}\t{label} {frags}\t{surface}")
 
     def note(self, target: str, data: dict) -> None:
         self.lines.append(f"{self.number('#')}\tAnnotatorNotes {target}\t{json.dumps(data, ensure_ascii=False)}")
 
     def relation(self, kind: str, arg1: str, arg2: str) -> None:
-        self.lines.append(f"{self.number('R')}\t{kind} Arg1:{arg1} Arg2:{arg2}")
+        """An `R` line of one of our link kinds (coref, cue, ...)."""
+        self.lines.append(f"{self.number('R')}\t{brat_name(kind)} Arg1:{arg1} Arg2:{arg2}")
 
     def attribute(self, name: str, target: str, value: str | None = None) -> None:
         self.lines.append(f"{self.number('A')}\t{name} {target}" + (f" {value}" if value is not None else ""))
@@ -122,9 +129,9 @@ class _AnnWriter:
         first = None
         for mention in entity["mentions"]:
             t = f"T{id_number(mention['id'])}"
-            self.span(t, entity["type"], mention["start"], mention["end"])
+            self.span(t, entity["type"], mention)
             if first is not None:
-                self.relation("Coref", t, first)
+                self.relation("coref", t, first)
                 continue
             first = t
             data = {"entity": entity["id"], "name": entity["name"]}
@@ -136,35 +143,33 @@ class _AnnWriter:
         self.head[entity["id"]] = first
 
     def quote(self, quote: dict, t: str, quote_t: dict[str, str]) -> None:
-        frags = ";".join(f"{s['start']} {s['end']}" for s in quote["content"])
-        surface = " ".join(normalise_surface(self.text[s["start"]:s["end"]]) for s in quote["content"])
-        self.lines.append(f"{t}\t{QUOTE} {frags}\t{surface}")
+        self.span(t, QUOTE, *quote["content"])
         self.note(t, {"quote": quote["id"]})
         self.attribute("QuoteType", t, quote["type"])
         self.attribute("SpeakerKind", t, quote["speaker_kind"])
         if quote.get("cue"):
-            cue, c = quote["cue"], self.new_t()
-            self.span(c, CUE, cue["start"], cue["end"])
+            cue, c = quote["cue"], self.number("T")
+            self.span(c, CUE, cue)
             self.note(c, {"lemma": cue["lemma"]})
-            self.relation("Cue", t, c)
+            self.relation("cue", t, c)
         if quote.get("speaker") is not None:
-            self.relation("Speaker", t, self.head[quote["speaker"]])
+            self.relation("speaker", t, self.head[quote["speaker"]])
         if quote.get("speaker_span"):
-            speaker, s = quote["speaker_span"], self.new_t()
-            self.span(s, SPEAKER_SPAN, speaker["start"], speaker["end"])
-            self.relation("SpeakerSpan", t, s)
+            speaker, s = quote["speaker_span"], self.number("T")
+            self.span(s, SPEAKER_SPAN, speaker)
+            self.relation("speaker_span", t, s)
         if quote.get("addressee") is not None:
-            self.relation("Addressee", t, self.head[quote["addressee"]])
+            self.relation("addressee", t, self.head[quote["addressee"]])
         if quote.get("parent") is not None:
-            self.relation("Parent", t, quote_t[quote["parent"]])
+            self.relation("parent", t, quote_t[quote["parent"]])
 
     def event(self, event: dict) -> None:
-        trigger, g, e = event["trigger"], self.new_t(), f"E{id_number(event['id'])}"
-        self.span(g, event["category"], trigger["start"], trigger["end"])
+        trigger, g, e = event["trigger"], self.number("T"), f"E{id_number(event['id'])}"
+        self.span(g, event["category"], trigger)
         seen: dict[str, int] = {}
         roles = ""
         for role, entity_id in event_roles(event):
-            name = _role_name(role)
+            name = brat_name(role)
             seen[name] = seen.get(name, 0) + 1
             roles += f" {name}{seen[name] if seen[name] > 1 else ''}:{self.head[entity_id]}"
         self.lines.append(f"{e}\t{event['category']}:{g}{roles}")
@@ -185,7 +190,7 @@ def _last_mention_number(record: dict) -> int:
     numbers = []
     for entity in record.get("entities", []):
         for mention in entity["mentions"]:
-            if not re.fullmatch(r"m[1-9][0-9]*", str(mention.get("id"))):
+            if not valid_id(mention.get("id"), "m"):
                 raise InterchangeError(f"{record['id']}: mention id {mention.get('id')!r} is not m<n>; run akhbar validate")
             numbers.append(id_number(mention["id"]))
     if len(set(numbers)) != len(numbers):
@@ -197,7 +202,7 @@ def record_to_ann(record: dict) -> str:
     writer = _AnnWriter(record)
     for entity in record.get("entities", []):
         writer.entity(entity)
-    quote_t = {q["id"]: writer.new_t() for q in record.get("quotes", [])}
+    quote_t = {q["id"]: writer.number("T") for q in record.get("quotes", [])}
     for quote in record.get("quotes", []):
         writer.quote(quote, quote_t[quote["id"]], quote_t)
     for event in record.get("events", []):
@@ -227,14 +232,13 @@ def annotation_conf() -> str:
     <OVERLAP> lines declare the overlaps the record contract allows; without them brat's
     checker refuses every nested mention."""
     types = labels.entity_types()
-    roles = ["Actor", "Recipient"] + [_role_name(r) for r in labels.argument_roles()]
+    roles = [brat_name(r) for r in (*PARTIES, *labels.argument_roles())]
     out = ["# Akhbar layers for brat / INCEpTION (generated by akhbar export --format brat)", "", "[entities]", ""]
     out += types + ["", QUOTE, CUE, SPEAKER_SPAN, "", "[relations]", ""]
     ent = "|".join(types)
     out.append(f"Coref\tArg1:{ent}, Arg2:{ent}")
-    for relation, arg2 in (("Cue", CUE), ("Speaker", ent), ("SpeakerSpan", SPEAKER_SPAN), ("Addressee", ent), ("Parent", QUOTE),
-                           ("Fragment", QUOTE)):
-        out.append(f"{relation}\tArg1:{QUOTE}, Arg2:{arg2}")
+    for kind in RELATIONS:
+        out.append(f"{brat_name(kind)}\tArg1:{QUOTE}, Arg2:{QUOTE_LINKS.get(kind, QUOTE) or ent}")
     for arg1, arg2, kinds in overlap_rules():
         out.append(f"<OVERLAP>\tArg1:{arg1}, Arg2:{arg2}, <OVL-TYPE>:{'|'.join(kinds)}")
     out += ["", "[events]", ""]
@@ -450,28 +454,14 @@ def _notes(ann: Ann, sink: Sink) -> dict[str, dict]:
     return merged
 
 
-def _span_label(t: TextBound, triggers: set[str], type_map: dict[str, str | None], sink: Sink) -> str | None:
-    """The Akhbar label of a T line (after --map); None when it is dropped (reported)."""
-    if t.id in triggers and t.type not in labels.entity_types():
-        return t.type  # an event trigger: its type is checked with its E line
-    kind = type_map.get(t.type, t.type)
-    if kind in labels.entity_types():
-        return kind
-    if t.type in type_map:
-        sink.report.dropped[f"{t.type} (mapped to nothing)"] += 1
-        return None
-    if t.type in (QUOTE, CUE, SPEAKER_SPAN) or t.type in labels.plover_categories():
-        return t.type
-    sink.error("label-unknown", f"{t.id}: type {t.type!r} is not an Akhbar type (map it with --map)", t.line)
-    sink.report.dropped[f"{t.type} (unknown)"] += 1
-    return None
-
-
 def _spans(ann: Ann, notes: dict[str, dict], triggers: set[str], type_map: dict[str, str | None], sink: Sink) -> list[Span]:
     wikidata = {r.target: r.ident for r in ann.references if r.db.lower() == "wikidata"}
     spans = []
     for t in ann.textbounds:
-        label = _span_label(t, triggers, type_map, sink)
+        if t.id in triggers and t.type not in labels.entity_types():
+            label = t.type  # an event trigger: its type is checked with its E line
+        else:
+            label = mapped_label(t.type, type_map, sink, t.id, "type", t.line)  # None: dropped (reported)
         if label is None:
             continue
         fields = dict(notes.get(t.id, {}))
@@ -569,7 +559,7 @@ def read_brat(src: Path, report: Report, type_map: dict[str, str | None] | None 
 
 def _read_text(path: Path, report: Report) -> str | None:
     data = path.read_bytes()
-    if data.startswith(b"\xef\xbb\xbf"):
+    if data.startswith(BOM):
         report.error("bom", "the .txt starts with a byte-order mark: brat offsets would count it; remove it", file=str(path), line=1)
         return None
     try:

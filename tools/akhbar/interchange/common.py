@@ -1,4 +1,5 @@
-"""What the interchange modules share: the import report, imported documents, small helpers."""
+"""What the interchange modules share: the import report, the sink of one file's messages,
+imported documents, small helpers."""
 
 from __future__ import annotations
 
@@ -106,6 +107,30 @@ class Origin:
 
 
 @dataclass
+class Sink(Levels):
+    """Where the messages about one file or document go: the report, each message with the file,
+    the article and a line (the item's, else `line`: Label Studio's task line), after `prefix`."""
+
+    report: Report
+    file: str
+    article: str | None = None
+    line: int | None = None
+    prefix: str = ""  # e.g. "task 3: "
+
+    def add(self, level: str, code: str, message: str, line: int | None = None, offset: int | None = None) -> None:
+        self.report.add(level, code, self.prefix + message, file=self.file, line=line if line is not None else self.line,
+                        article=self.article, offset=offset)
+
+    def forward(self, problems: list[Problem], before: str = "", line: int | None = None) -> None:
+        """A parser's problems, each at its own line (else `line`), its message after `before`."""
+        for problem in problems:
+            self.add(problem.level, problem.code, before + problem.message, problem.line if problem.line is not None else line)
+
+    def origin(self, line: int | None) -> Origin:
+        return Origin(self.file, line if line is not None else self.line)
+
+
+@dataclass
 class ImportedDoc:
     """The annotation layers of one article as read from an interchange file.
 
@@ -122,7 +147,6 @@ class ImportedDoc:
     source_file: Path | None = None  # the file the text came from (provenance of new records)
     origin: Origin | None = None
     origins: dict[int, Origin] = field(default_factory=dict)
-    blocks: list[dict] | None = None  # when the source knows the structure (CoNLL sentences)
 
     def note(self, span: dict, origin: Origin) -> dict:
         self.origins[id(span)] = origin
@@ -133,10 +157,13 @@ class ImportedDoc:
         return self.origin.where() if self.origin else {}
 
 
+PARTIES = ("actor", "recipient")  # the roles an event lists by themselves; the others are its arguments
+
+
 def event_roles(event: dict) -> list[tuple[str, str]]:
     """(role, entity id) of an event's actors, recipients and arguments, in the order exports write them."""
-    return ([("actor", t) for t in event["actor"]] + [("recipient", t) for t in event["recipient"]]
-            + [(arg["role"], arg["entity"]) for arg in event["arguments"]])
+    parties = [(role, t) for role in PARTIES for t in event[role]]
+    return parties + [(arg["role"], arg["entity"]) for arg in event["arguments"]]
 
 
 def id_number(ident: str) -> int:

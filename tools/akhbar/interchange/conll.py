@@ -39,9 +39,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from akhbar import labels
+from akhbar.checks import CONTROL_CHARS_NO_NEWLINE
 from akhbar.hf import tokenize as tok
-from akhbar.interchange.common import ImportedDoc, InterchangeError, Origin, Report, exporting, not_utf8
-from akhbar.records import atomic_write
+from akhbar.interchange.common import ImportedDoc, InterchangeError, Origin, Report, Sink, exporting, not_utf8
+from akhbar.records import BOM, atomic_write
 
 # CoNLL LOC covers our GPE, LOC and FAC; GPE (countries, cities) is by far the most frequent in
 # news, so LOC -> GPE and the silver status asks for review (the import says so). MISC / MIS
@@ -62,7 +63,6 @@ STRIPPED = {
     **{chr(c): f"U+{c:04X} bidi control" for c in (*range(0x202A, 0x202F), *range(0x2066, 0x206A))},
     "\ufeff": "U+FEFF zero-width no-break space",
 }
-CONTROL = re.compile("[\x00-\x1f\x7f-\x9f]")
 
 
 def builtin_map(name: str) -> dict[str, str | None]:
@@ -102,38 +102,21 @@ def load_map(spec: str) -> tuple[str, dict[str, str | None]]:
     return str(data.get("name") or path.stem), mapping
 
 
-def declared_tagset(path: Path) -> str | None:
-    """The tagset a file declares in a `# tagset = NAME` comment before its first token (our
-    export writes one), or None."""
-    try:
-        with open(path, encoding="utf-8-sig", errors="replace") as f:
-            for line in f:
-                if not line.strip():
-                    continue
-                if not _is_comment(line.split()):
-                    return None
-                match = COMMENT.match(line.strip())
-                if match and match.group(1) == "tagset":
-                    return match.group(2)
-    except OSError:
-        return None
-    return None
-
-
-def clean_token(token: str, report: Report, where: dict) -> str:
-    out = token
+def clean_token(token: str, sink: Sink, line: int) -> str:
+    """The token without directional marks and control characters, in NFC (each repair counted)."""
+    report, out = sink.report, token
     for ch, name in STRIPPED.items():
         if ch in out:
             n = out.count(ch)
             out = out.replace(ch, "")
             key = f"{name} stripped from tokens"
             if not report.repairs[key]:
-                report.warning("mark-stripped", f"{name} glued to token {token!r} removed (counted for the whole file)", **where)
+                sink.warning("mark-stripped", f"{name} glued to token {token!r} removed (counted for the whole file)", line)
             report.repairs[key] += n
-    if CONTROL.search(out):
-        out = CONTROL.sub("", out)
+    if CONTROL_CHARS_NO_NEWLINE.search(out):
+        out = CONTROL_CHARS_NO_NEWLINE.sub("", out)
         report.repairs["control characters stripped"] += 1
-        report.warning("control-stripped", f"control character removed from token {token!r}", **where)
+        sink.warning("control-stripped", f"control character removed from token {token!r}", line)
     nfc = unicodedata.normalize("NFC", out)
     if nfc != out:
         report.repairs["tokens normalised to NFC"] += 1
@@ -157,12 +140,14 @@ class _Sentences:
     """Pass 1 of `read_conll`: the file's lines into documents of sentences of tokens,
     repairing (and counting) the quirks as it goes."""
 
-    def __init__(self, name: str, report: Report, sentences_per_doc: int) -> None:
-        self.name, self.report, self.sentences_per_doc = name, report, sentences_per_doc
+    def __init__(self, sink: Sink, sentences_per_doc: int) -> None:
+        self.sink, self.report, self.sentences_per_doc = sink, sink.report, sentences_per_doc
         self.docs: list[list[list[Token]]] = [[]]
         self.doc_lines: list[int] = [1]  # where each document starts
         self.sentence: list[Token] = []
         self.comments: dict[str, str] = {}
+        self.declared: str | None = None  # the tagset a `# tagset = NAME` line before the first token declares
+        self.header = True  # no token (nor -DOCSTART-) read yet
         self.tab_sep = self.space_sep = 0
 
     def read(self, lines: list[str]) -> None:
@@ -191,7 +176,6 @@ class _Sentences:
         return [p for p in (p.strip(" ") for p in line.split("\t")) if p] or [""]
 
     def line(self, line: str, number: int) -> None:
-        where = {"file": self.name, "line": number}
         if line.endswith("\r"):
             line = line[:-1]
             self.report.repairs["CRLF line ends"] += 1
@@ -205,38 +189,41 @@ class _Sentences:
             comment = COMMENT.match(line.strip())
             if comment:
                 self.comments[comment.group(1)] = comment.group(2)
+                if self.header and comment.group(1) == "tagset" and self.declared is None:
+                    self.declared = comment.group(2)
             return
+        self.header = False
         if parts[0] == "-DOCSTART-":
             self.end_sentence(number)
             if self.docs[-1]:
                 self.new_doc(number + 1)
             return
         if len(parts) < 2:
-            self.report.error("line-no-tag", f"line {line!r} has no tag column; read as O", **where)
+            self.sink.error("line-no-tag", f"line {line!r} has no tag column; read as O", number)
             parts = [parts[0], "O"]
-        tags = self.tags(parts[1:], where)
+        tags = self.tags(parts[1:], number)
         if parts[0] == SEGMENT_MARKER:
             self.report.repairs[f"segment markers {SEGMENT_MARKER} dropped"] += 1
             if tags:
-                self.report.error("marker-tagged", f"segment marker {SEGMENT_MARKER} carries {' '.join(parts[1:])}; "
-                                                   "the marker is dropped and its tags with it", **where)
+                self.sink.error("marker-tagged", f"segment marker {SEGMENT_MARKER} carries {' '.join(parts[1:])}; "
+                                "the marker is dropped and its tags with it", number)
             self.end_sentence(number)
             return
-        token = clean_token(parts[0], self.report, where)
+        token = clean_token(parts[0], self.sink, number)
         if not token:
-            self.report.warning("token-empty", f"token {parts[0]!r} is empty once cleaned; skipped", **where)
+            self.sink.warning("token-empty", f"token {parts[0]!r} is empty once cleaned; skipped", number)
             self.report.repairs["empty tokens skipped"] += 1
             return
         self.sentence.append(Token(token, tags, number))
 
-    def tags(self, columns: list[str], where: dict) -> list[tuple[str, str]]:
+    def tags(self, columns: list[str], number: int) -> list[tuple[str, str]]:
         """The (B/I, type) pairs of a line's tag columns, outer first; BIOES S-/E- read as B-/I-;
         anything that is not a tag is dropped (reported); O columns carry nothing."""
         pairs = []
         for tag in columns:
             parsed = tok.parse_tag(tag)
             if parsed is None:
-                self.report.error("tag-invalid", f"tag {tag!r} is not O, B-X or I-X; read as O", **where)
+                self.sink.error("tag-invalid", f"tag {tag!r} is not O, B-X or I-X; read as O", number)
                 continue
             if tag[0] in "SE":
                 self.report.repairs["BIOES tags read as BIO"] += 1
@@ -246,7 +233,7 @@ class _Sentences:
 
     def count(self) -> None:
         if self.tab_sep and self.space_sep:
-            self.report.info("mixed-separators", f"{self.tab_sep} tab-separated and {self.space_sep} space-separated lines", file=self.name)
+            self.sink.info("mixed-separators", f"{self.tab_sep} tab-separated and {self.space_sep} space-separated lines")
         self.report.counts["tokens"] += sum(len(s) for d in self.docs for s in d)
         self.report.counts["sentences"] += sum(len(d) for d in self.docs)
 
@@ -260,18 +247,18 @@ class _Mention:
 
 
 class _Decoder:
-    """Pass 2: a document's text (one space between tokens, one line per sentence), blocks and
-    mentions, decoded by `akhbar.hf.tokenize.decode`; orphan I- tags and crossing mentions are
+    """Pass 2: a document's text (one space between tokens, one line per sentence: the paragraph
+    blocks of a new record) and mentions, decoded by `akhbar.hf.tokenize.decode`; orphan I- tags and crossing mentions are
     reported with their lines."""
 
-    def __init__(self, name: str, report: Report, allow_repairs: bool) -> None:
-        self.name, self.report, self.allow_repairs = name, report, allow_repairs
+    def __init__(self, sink: Sink, allow_repairs: bool) -> None:
+        self.sink, self.report, self.allow_repairs = sink, sink.report, allow_repairs
 
     def document(self, doc: ImportedDoc, sentences: list[list[Token]]) -> list[_Mention]:
         offset = -1  # the separator before the first sentence does not exist
         mentions: list[_Mention] = []
         for sentence in sentences:
-            block_start = offset = offset + 1
+            offset += 1
             spans = []
             for token in sentence:
                 if spans:
@@ -282,21 +269,19 @@ class _Decoder:
                 if found.orphan:
                     self.orphan(sentence, found)
                 mentions.append(_Mention(spans[found.first][0], spans[found.last][1], found.type, sentence[found.first].line))
-            doc.blocks.append({"start": block_start, "end": offset, "kind": "paragraph"})
         doc.text = "\n".join(" ".join(token.text for token in sentence) for sentence in sentences)
         return self.laminar(mentions)
 
     def orphan(self, sentence: list[Token], found: tok.Decoded) -> None:
         before = "a sentence break" if found.first == 0 else (
             " ".join(f"{b}-{k}" for b, k in sentence[found.first - 1].tags) or "O")
-        where = {"file": self.name, "line": sentence[found.first].line}
+        line = sentence[found.first].line
         self.report.repairs["orphan I- tags read as B-"] += 1
         message = f"I-{found.type} follows {before}: read as B-{found.type}, so the mention begins here"
         if self.allow_repairs:
-            self.report.warning("orphan-inside", message, **where)
+            self.sink.warning("orphan-inside", message, line)
         else:
-            self.report.error("orphan-inside", message + " (this decides its extent: check the file, or pass --allow-repairs)",
-                              **where)
+            self.sink.error("orphan-inside", message + " (this decides its extent: check the file, or pass --allow-repairs)", line)
 
     def laminar(self, mentions: list[_Mention]) -> list[_Mention]:
         """The mentions that nest or are disjoint, as the record contract requires: one that
@@ -307,16 +292,15 @@ class _Decoder:
         for m in sorted(mentions, key=lambda m: (m.start, -m.end)):
             while open_ends and open_ends[-1].end <= m.start:
                 open_ends.pop()
-            where = {"file": self.name, "line": m.line}
             if open_ends and m.end > open_ends[-1].end:
                 other = open_ends[-1]
-                self.report.error("mention-crossing", f"{m.type} mention crosses the {other.type} mention of line {other.line}; "
-                                                      "dropped (mentions nest or are disjoint)", **where)
+                self.sink.error("mention-crossing", f"{m.type} mention crosses the {other.type} mention of line {other.line}; "
+                                "dropped (mentions nest or are disjoint)", m.line)
                 self.report.dropped["crossing mentions"] += 1
                 continue
             if open_ends and (open_ends[-1].start, open_ends[-1].end) == (m.start, m.end):
-                self.report.error("mention-duplicate", f"{m.type} mention spans the same tokens as the {open_ends[-1].type} "
-                                                       f"mention of line {open_ends[-1].line}; a record holds one of them: dropped", **where)
+                self.sink.error("mention-duplicate", f"{m.type} mention spans the same tokens as the {open_ends[-1].type} "
+                                f"mention of line {open_ends[-1].line}; a record holds one of them: dropped", m.line)
                 self.report.dropped["mentions with the same tokens as another"] += 1
                 continue
             kept.append(m)
@@ -324,17 +308,18 @@ class _Decoder:
         return kept
 
 
-def read_conll(path: Path, mapping: dict[str, str | None], report: Report, map_name: str = "map",
+def read_conll(path: Path, mapping: dict[str, str | None] | None, report: Report, map_name: str = "map",
                sentences_per_doc: int = 0, allow_repairs: bool = False) -> list[ImportedDoc]:
     """Documents from one CoNLL file (flat or nested IOB2). Documents end at `-DOCSTART-` lines
-    and, when `sentences_per_doc` > 0, after that many sentences."""
+    and, when `sentences_per_doc` > 0, after that many sentences. `mapping` None: the built-in
+    map the file declares in a `# tagset = NAME` line before its first token, else conll4."""
     path = Path(path)
-    name = str(path)
+    name, sink = str(path), Sink(report, str(path))
     data = path.read_bytes()
-    if data.startswith(b"\xef\xbb\xbf"):
-        data = data[3:]
+    if data.startswith(BOM):
+        data = data[len(BOM):]
         report.repairs["byte-order mark removed"] += 1
-        report.warning("bom", "the file starts with a UTF-8 byte-order mark (removed)", file=name, line=1)
+        sink.warning("bom", "the file starts with a UTF-8 byte-order mark (removed)", 1)
     try:
         lines = data.decode("utf-8").split("\n")
     except UnicodeDecodeError as exc:
@@ -342,23 +327,25 @@ def read_conll(path: Path, mapping: dict[str, str | None], report: Report, map_n
         raise InterchangeError(f"{path}:{line}: {message}") from None
     if lines and lines[-1] == "":
         lines.pop()
-    reader = _Sentences(name, report, sentences_per_doc)
+    reader = _Sentences(sink, sentences_per_doc)
     reader.read(lines)
+    if mapping is None:
+        map_name, mapping = load_map(reader.declared if reader.declared in MAP_NAMES else "conll4")
     declared = reader.comments.get("tagset")
     if declared is not None and declared != map_name and map_name in MAP_NAMES:
-        report.warning("tagset-differs", f"the file declares tagset {declared!r}; read with the {map_name} map as asked", file=name)
+        sink.warning("tagset-differs", f"the file declares tagset {declared!r}; read with the {map_name} map as asked")
     if map_name in ("conll4", "aqmar") and "LOC" in mapping and mapping["LOC"] == "GPE":
-        report.info("loc-read-as-gpe", "CoNLL LOC covers Akhbar GPE, LOC and FAC: read as GPE (review the mentions)", file=name)
+        sink.info("loc-read-as-gpe", "CoNLL LOC covers Akhbar GPE, LOC and FAC: read as GPE (review the mentions)")
 
-    decoder = _Decoder(name, report, allow_repairs)
+    decoder = _Decoder(sink, allow_repairs)
     docs: list[ImportedDoc] = []
     unmapped: dict[str, int] = {}
     for sentences, first_line in zip(reader.docs, reader.doc_lines, strict=True):
         if not sentences:
             continue
-        doc = ImportedDoc(None, "", [], [], [], source_file=path, origin=Origin(name, first_line), blocks=[])
+        doc = ImportedDoc(None, "", [], [], [], source_file=path, origin=Origin(name, first_line))
         for m in decoder.document(doc, sentences):
-            target = _mapped(m.type, m.line, mapping, map_name, unmapped, report, name)
+            target = _mapped(m.type, m.line, mapping, map_name, unmapped, sink)
             if target is None:
                 continue
             k = len(doc.entities) + 1
@@ -369,22 +356,21 @@ def read_conll(path: Path, mapping: dict[str, str | None], report: Report, map_n
         docs.append(doc)
     for kind, n in unmapped.items():
         if n > 1:
-            report.error("label-unmapped", f"label {kind!r}: {n} mentions in all are unmapped", file=name)
+            sink.error("label-unmapped", f"label {kind!r}: {n} mentions in all are unmapped")
     return docs
 
 
-def _mapped(kind: str, line: int, mapping: dict[str, str | None], map_name: str, unmapped: dict[str, int], report: Report,
-            name: str) -> str | None:
+def _mapped(kind: str, line: int, mapping: dict[str, str | None], map_name: str, unmapped: dict[str, int], sink: Sink) -> str | None:
     """Our type for a tag type; None when the map drops it or lacks it (counted; the first
     unmapped use of a tag is an error with its line)."""
     if kind not in mapping:
         unmapped[kind] = unmapped.get(kind, 0) + 1
         if unmapped[kind] == 1:
-            report.error("label-unmapped", f"label {kind!r} is not in the {map_name} map (map it to a type or to null)", file=name, line=line)
-        report.dropped[f"{kind} (unmapped)"] += 1
+            sink.error("label-unmapped", f"label {kind!r} is not in the {map_name} map (map it to a type or to null)", line)
+        sink.report.dropped[f"{kind} (unmapped)"] += 1
         return None
     if mapping[kind] is None:
-        report.dropped[f"{kind} (mapped to nothing)"] += 1
+        sink.report.dropped[f"{kind} (mapped to nothing)"] += 1
     return mapping[kind]
 
 

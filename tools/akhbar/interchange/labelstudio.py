@@ -43,6 +43,7 @@ items (`result_items`) and leaves the rest to the assembler shared with brat
 from __future__ import annotations
 
 import bisect
+import itertools
 import json
 import re
 from dataclasses import dataclass, field
@@ -56,6 +57,8 @@ from akhbar.interchange.assemble import (
     MAGNITUDE_KEYS,
     MARKERS,
     QUOTE,
+    QUOTE_LINKS,
+    QUOTE_RELATIONS,
     SPEAKER_SPAN,
     EventItem,
     Items,
@@ -64,11 +67,13 @@ from akhbar.interchange.assemble import (
     Sink,
     Span,
     assemble,
+    mapped_label,
     unique,
 )
 from akhbar.interchange.common import (
     ARTICLE_ID,
     ERROR,
+    PARTIES,
     WARNING,
     ImportedDoc,
     InterchangeError,
@@ -90,9 +95,7 @@ class Utf16:
     """Conversion between code-point offsets (ours) and UTF-16 code units (JavaScript's)."""
 
     def __init__(self, text: str):
-        self.units = [0]
-        for ch in text:
-            self.units.append(self.units[-1] + (2 if ord(ch) > 0xFFFF else 1))
+        self.units = [0, *itertools.accumulate(2 if ord(ch) > 0xFFFF else 1 for ch in text)]  # units before each offset
 
     def to_js(self, offset: int) -> int:
         return self.units[offset]
@@ -109,17 +112,24 @@ PASSAGE_CHARS = 700
 LABEL_CONTROLS = {"mention": "mention_label", "quote": "quote_label", "event": "event_label"}
 
 
+def _hulls(record: dict) -> list[tuple[int, int]]:
+    """(start, end) of every item a passage must not cut: mentions, triggers, and each quote with
+    its fragments, cue and speaker span."""
+    hulls = [(s["start"], s["end"]) for e in record.get("entities", []) for s in e["mentions"]]
+    hulls += [(v["trigger"]["start"], v["trigger"]["end"]) for v in record.get("events", [])]
+    for quote in record.get("quotes", []):
+        spans = quote["content"] + [s for s in (quote.get("cue"), quote.get("speaker_span")) if s]
+        hulls.append((min(s["start"] for s in spans), max(s["end"] for s in spans)))
+    return hulls
+
+
 def passage_bounds(record: dict, max_chars: int | None = PASSAGE_CHARS) -> list[tuple[int, int]]:
     """(start, end) of the record's passages: consecutive, covering the text, cut at block starts
     (and between the sentences of a block longer than `max_chars`), never inside an item."""
     text = record["text"]
     if not max_chars:
         return [(0, len(text))]
-    hulls = [(s["start"], s["end"]) for e in record.get("entities", []) for s in e["mentions"]]
-    hulls += [(v["trigger"]["start"], v["trigger"]["end"]) for v in record.get("events", [])]
-    for quote in record.get("quotes", []):
-        spans = quote["content"] + [s for s in (quote.get("cue"), quote.get("speaker_span")) if s]
-        hulls.append((min(s["start"] for s in spans), max(s["end"] for s in spans)))
+    hulls = _hulls(record)
     blocks = record.get("blocks", [])
     cuts = {b["start"] for b in blocks}
     long_blocks = [b for b in blocks if b["end"] - b["start"] > max_chars]
@@ -275,7 +285,7 @@ def relations_per_task(tasks: list[dict]) -> list[int]:
 
 PALETTE = ["#e6194b", "#3cb44b", "#4363d8", "#f58231", "#911eb4", "#46f0f0", "#f032e6", "#bcf60c", "#fabebe", "#008080",
            "#e6beff", "#9a6324", "#800000", "#aaffc3", "#808000", "#ffd8b1", "#000075", "#808080"]
-RELATIONS = ("fragment", "cue", "speaker", "speaker_span", "addressee", "parent", "actor", "recipient")
+RELATIONS = ("fragment", *QUOTE_RELATIONS, *PARTIES)
 TEXT_AREAS = (("entity", "entity id (mention)", "the same for every mention of one referent, e.g. e3; empty: a new entity"),
               ("name", "canonical name (first mention)", "canonical name"),
               ("wikidata", "Wikidata (first mention)", "Wikidata Q-id when certain"), ("subtype", "subtype (first mention)", "subtype"),
@@ -422,14 +432,8 @@ def parse_result(result: list) -> Result:
 
 
 def _region_span(region: Region, conv: Utf16, fields: dict[str, list[str]], type_map: dict, sink: Sink) -> Span | None:
-    label = type_map.get(region.label, region.label)
+    label = mapped_label(region.label, type_map, sink, region.name, "label", region.line)
     if label is None:
-        sink.report.dropped[f"{region.label or '?'} (mapped to nothing)"] += 1
-        return None
-    known = set(labels.entity_types()) | set(labels.plover_categories()) | {QUOTE, CUE, SPEAKER_SPAN}
-    if label not in known:
-        sink.error("label-unknown", f"{region.name}: label {label!r} is not an Akhbar label (map it with --map)", region.line)
-        sink.report.dropped[f"{label} (unknown)"] += 1
         return None
     start = conv.to_py(region.start) if region.start is not None else None
     end = conv.to_py(region.end) if region.end is not None else None
@@ -455,23 +459,19 @@ def _event(span: Span, fields: dict[str, list[str]]) -> EventItem:
                      magnitude=_magnitude(fields.get("magnitude", [])), name=span.name)
 
 
-def _first_mentions(spans: list[Span]) -> dict[str, str]:
-    """Entity id -> the key of the first mention that carries it in its `entity` field."""
-    types, first = set(labels.entity_types()), {}
+def _coref_by_entity_field(spans: list[Span]) -> tuple[dict[str, str], list[Link]]:
+    """Mentions that carry the same `entity` id are one entity, coreference without arrows: a
+    link from the first mention with the id (entity id -> its key, also returned) to each other."""
+    types, first, links = set(labels.entity_types()), {}, []
     for s in spans:
         if s.label in types and s.fields.get("entity"):
-            first.setdefault(s.fields["entity"], s.key)
-    return first
+            head = first.setdefault(s.fields["entity"], s.key)
+            if head != s.key:
+                links.append(Link("coref", head, s.key, s.line))
+    return first, links
 
 
-def _coref_by_entity_field(spans: list[Span], first: dict[str, str]) -> list[Link]:
-    """Mentions that carry the same `entity` id are one entity: coreference without arrows."""
-    types = set(labels.entity_types())
-    return [Link("coref", first[s.fields["entity"]], s.key, s.line) for s in spans
-            if s.label in types and s.fields.get("entity") in first and first[s.fields["entity"]] != s.key]
-
-
-QUOTE_REFS = ("speaker", "addressee", "parent")
+QUOTE_REFS = tuple(kind for kind, label in QUOTE_LINKS.items() if label in (None, QUOTE))  # to an entity or a quote
 
 
 def _refs(spans: list[Span], mention_of: dict[str, str], events: dict[str, EventItem], sink: Sink) -> list[Link]:
@@ -511,8 +511,8 @@ def result_items(result: Result, text: str, type_map: dict[str, str | None], sin
     categories = set(labels.plover_categories())
     events = {s.key: _event(s, fields.get(s.key, {})) for s in items.spans if s.label in categories}
     items.events = list(events.values())
-    first = _first_mentions(items.spans)
-    items.links = _coref_by_entity_field(items.spans, first) + _refs(items.spans, first, events, sink)
+    first, coref = _coref_by_entity_field(items.spans)
+    items.links = coref + _refs(items.spans, first, events, sink)
     for r in result.relations:
         if r.label not in ("coref", "fragment") and r.source in events:
             events[r.source].roles.append(Role(r.label, r.target, r.line))
@@ -711,26 +711,21 @@ def read_tasks(src: Path, report: Report, type_map: dict[str, str | None] | None
     return docs
 
 
+# What `_task_lines` reads of a file that parsed as JSON: whole strings (an escaped \" does not end
+# one; they hold no raw newline), brackets and newlines.
+JSON_TOKENS = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"|[][{}\n]')
+
+
 def _task_lines(raw: str) -> list[int]:
-    """Line where each top-level task starts (for messages); best effort on any layout."""
-    out, depth, in_string, escape, line = [], 0, False, False, 1
-    for ch in raw:
-        if ch == "\n":
+    """Line where each top-level task starts (for messages): each `{` at depth 1."""
+    out, depth, line = [], 0, 1
+    for token in JSON_TOKENS.findall(raw):
+        if token == "\n":
             line += 1
-        if in_string:  # an escaped character, \" included, never ends the string
-            if escape:
-                escape = False
-            elif ch == "\\":
-                escape = True
-            elif ch == '"':
-                in_string = False
-            continue
-        if ch == '"':
-            in_string, escape = True, False
-        elif ch in "{[":
-            if depth == 1 and ch == "{":
+        elif token in ("{", "["):
+            if depth == 1 and token == "{":
                 out.append(line)
             depth += 1
-        elif ch in "}]":
+        elif token in ("}", "]"):
             depth -= 1
     return out

@@ -23,28 +23,27 @@ import copy
 import datetime as dt
 import hashlib
 import re
-import shutil
 import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from akhbar.ingest import GUIDELINES_VERSION, assign_split, slugify
+from akhbar.checks import CONTROL_CHARS
+from akhbar.ingest import DEFAULT_ANNOTATION_LICENSE, DEFAULT_TEXT_LICENSE, GUIDELINES_VERSION, assign_split, slugify
 from akhbar.interchange.anchoring import reanchor_doc
 from akhbar.interchange.common import ARTICLE_ID, ImportedDoc, InterchangeError, Report
 from akhbar.provenance import sha256_file
-from akhbar.records import iter_lines, parse_line
+from akhbar.records import BOM, iter_lines, parse_line
 from akhbar.schema import CURRENT_SCHEMA_VERSION
 
 LAYERS = ("entities", "quotes", "events")
-CONTROL = re.compile("[\x00-\x09\x0b-\x1f\x7f-\x9f]")
 
 
 @dataclass
 class NewRecordOptions:
     publisher: str | None = None
     slug: str | None = None
-    text_license: str = "LicenseRef-Akhbar-Research-Only"
-    annotation_license: str = "CC-BY-4.0"
+    text_license: str = DEFAULT_TEXT_LICENSE
+    annotation_license: str = DEFAULT_ANNOTATION_LICENSE
     status: str = "silver"
     annotators: list[str] = field(default_factory=list)
     date: str | None = None
@@ -61,7 +60,7 @@ def read_shards(paths: list[Path]) -> dict[str, tuple[dict, Path]]:
             if not raw.strip():
                 continue
             try:
-                parsed = parse_line(raw.removeprefix(b"\xef\xbb\xbf").rstrip(b"\r"))
+                parsed = parse_line(raw.removeprefix(BOM).rstrip(b"\r"))
             except UnicodeDecodeError:
                 raise InterchangeError(f"{path}:{number}: not UTF-8") from None
             record = parsed.value
@@ -76,12 +75,9 @@ def annotations_of(record: dict) -> dict:
 
 
 def blocks_from_lines(text: str) -> list[dict]:
-    blocks, offset = [], 0
-    for line in text.split("\n"):
-        if line.strip():
-            blocks.append({"start": offset, "end": offset + len(line), "kind": "paragraph"})
-        offset += len(line) + 1
-    return blocks
+    """One `paragraph` block per line that is not blank."""
+    lines = re.finditer(r"[^\n]+", text)
+    return [{"start": m.start(), "end": m.end(), "kind": "paragraph"} for m in lines if m.group().strip()]
 
 
 def new_article_id(doc: ImportedDoc, slug: str) -> str:
@@ -104,17 +100,6 @@ def plan_raw_copy(source: Path, root: Path, slug: str) -> tuple[str, str, tuple[
     return relative, digest, (source, target)
 
 
-def copy_raw_files(copies: list[tuple[Path, Path]]) -> None:
-    """Make the planned raw copies (each through a temporary file and a rename)."""
-    for source, target in copies:
-        if target.exists():
-            continue
-        target.parent.mkdir(parents=True, exist_ok=True)
-        tmp = target.with_name(f".{target.name}.tmp")
-        shutil.copyfile(source, tmp)
-        tmp.replace(target)
-
-
 def new_record(doc: ImportedDoc, root: Path | None, options: NewRecordOptions, report: Report,
                copies: list[tuple[Path, Path]] | None = None) -> dict | None:
     where = doc.where()
@@ -134,7 +119,7 @@ def new_record(doc: ImportedDoc, root: Path | None, options: NewRecordOptions, r
     if not doc.text.strip():
         report.error("text-empty", "the article has no text", article=doc.article_id, **where)
         return None
-    bad = CONTROL.search(doc.text)
+    bad = CONTROL_CHARS.search(doc.text)
     if bad:
         report.error("text-control-char", f"the text holds the control character U+{ord(bad.group()):04X} (only \\n is allowed)",
                      article=doc.article_id, offset=bad.start(), **where)
@@ -150,7 +135,7 @@ def new_record(doc: ImportedDoc, root: Path | None, options: NewRecordOptions, r
         "language": "ar",
         "title": None,
         "text": doc.text,
-        "blocks": doc.blocks if doc.blocks is not None else blocks_from_lines(doc.text),
+        "blocks": blocks_from_lines(doc.text),  # a CoNLL sentence is a line
         "source": {"publisher": options.publisher, "url": None, "published": None, "author": None, "dateline": None,
                    "raw_file": raw_file, "raw_sha256": raw_sha},
         "license": {"text": options.text_license, "annotations": options.annotation_license},
