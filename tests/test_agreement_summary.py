@@ -104,3 +104,26 @@ def test_the_ntrex_sample_is_one_document_from_each_of_the_six_largest_outlets()
     assert sorted(chosen) == sorted(largest)
     for article_id in sample:
         assert (shard.parents[2] / "agreement" / article_id / "annotator-b.jsonl").is_file()
+
+
+def test_every_gold_article_keeps_its_two_annotations_and_silver_was_replaced_by_gold():
+    # A gold record is the adjudication of two independent annotations, both kept; a former
+    # silver record kept under agreement/ belongs to an article that is gold now.
+    import json
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1]
+    status = {}
+    for shard in (root / "corpus" / "articles").glob("*.jsonl"):
+        for line in shard.read_text(encoding="utf-8").splitlines():
+            record = json.loads(line)
+            status[record["id"]] = record["annotation"]["status"]
+    gold = {i for i, s in status.items() if s == "gold"}
+    assert gold, "the corpus has gold articles"
+    for article_id in gold:
+        for name in ("annotator-a", "annotator-b"):
+            assert (root / "agreement" / article_id / f"{name}.jsonl").is_file(), (article_id, name)
+    for silver in (root / "agreement").glob("*/annotator-silver.jsonl"):
+        assert status[silver.parent.name] == "gold", silver.parent.name
+        (kept,) = [json.loads(line) for line in silver.read_text(encoding="utf-8").splitlines()]
+        assert kept["id"] == silver.parent.name and kept["annotation"]["status"] == "silver"
