@@ -148,9 +148,15 @@ def _pair(old: list, new: list, key, spans) -> list[tuple[dict | None, dict | No
     score = lambda i, j: _overlap(spans(old[i]), spans(new[j]))  # noqa: E731
     overlapping = [(old_left[i], new_left[j]) for i, j in match(old_left, new_left, score)]
     overlapping.sort(key=lambda ij: (-score(*ij), ij))  # the best-sharing pairs first
-    pairs: list[tuple[dict | None, dict | None]] = [(old[i], new[j]) for i, j in exact + overlapping]
-    pairs += [(old[i], None) for i in _unpaired(old, (i for i, _ in exact + overlapping))]
-    return pairs + [(None, new[j]) for j in _unpaired(new, (j for _, j in exact + overlapping))]
+    return _with_unpaired(old, new, exact + overlapping)
+
+
+def _with_unpaired(old: list, new: list, paired: list[tuple[int, int]]) -> list[tuple]:
+    """The (old, new) items of the index pairs, then (old, None) for the old items left over
+    (removed) and (None, new) for the new ones (added)."""
+    pairs: list[tuple] = [(old[i], new[j]) for i, j in paired]
+    pairs += [(old[i], None) for i in _unpaired(old, (i for i, _ in paired))]
+    return pairs + [(None, new[j]) for j in _unpaired(new, (j for _, j in paired))]
 
 
 def _unpaired(items: list, paired) -> list[int]:
@@ -244,23 +250,20 @@ def _mentions(record: dict) -> list[Mention]:
 def _diff_mentions(sides: _Sides) -> list[Change]:
     """Mentions matched by their offsets (`alignment.match_mentions`, exact), in text order."""
     old, new = _mentions(sides.old), _mentions(sides.new)
-    pairs = match_mentions(old, new, exact=True, typed=False)
-    rows: list[tuple[tuple[int, int], Change]] = []
-    for i, j in pairs:
-        o, n = old[i], new[j]
-        parts = [f"type {o.type} → {n.type}"] if o.type != n.type else []
-        if sides.mapped(o.entity) != n.entity:
-            parts.append(f"coreference: {sides.ename(o.entity, False)} → {sides.ename(n.entity)}")
-        if parts:
-            rows.append(((n.start, n.end), Change("mention", "changed", f"{n.type} {n.id}", "; ".join(parts), sides.ctx(asdict(n)))))
-    for i in _unpaired(old, (i for i, _ in pairs)):
-        o = old[i]
-        rows.append(((o.start, o.end), Change("mention", "removed", f"{o.type} {o.id}", f"was in {sides.ename(o.entity, False)}",
-                                              sides.ctx(asdict(o), old_side=True))))
-    for j in _unpaired(new, (j for _, j in pairs)):
-        n = new[j]
-        rows.append(((n.start, n.end), Change("mention", "added", f"{n.type} {n.id}", f"in {sides.ename(n.entity)}", sides.ctx(asdict(n)))))
-    return [change for _, change in sorted(rows, key=lambda row: row[0])]
+    pairs = _with_unpaired(old, new, match_mentions(old, new, exact=True, typed=False))
+    pairs.sort(key=lambda pair: ((pair[1] or pair[0]).start, (pair[1] or pair[0]).end))  # stable: pairs, removed, added
+    return _layer_changes(sides, "mention", pairs,
+                          what=lambda m, _: f"{m.type} {m.id}",
+                          summary=lambda m, new_side: f"{'in' if new_side else 'was in'} {sides.ename(m.entity, new_side)}",
+                          span=asdict,
+                          differences=lambda o, n: _mention_parts(o, n, sides))
+
+
+def _mention_parts(o: Mention, n: Mention, sides: _Sides) -> list[str]:
+    parts = [f"type {o.type} → {n.type}"] if o.type != n.type else []
+    if sides.mapped(o.entity) != n.entity:
+        parts.append(f"coreference: {sides.ename(o.entity, False)} → {sides.ename(n.entity)}")
+    return parts
 
 
 def _content(quote: dict) -> list[tuple[int, int]]:
