@@ -100,8 +100,8 @@ class DiffResult:
     articles: list[ArticleDiff] = field(default_factory=list)
 
     @property
-    def errors(self) -> list[tuple[str, Change]]:
-        return [(a.id, c) for a in self.articles for c in a.changes if c.error]
+    def errors(self) -> list[tuple[ArticleDiff, Change]]:
+        return [(a, c) for a in self.articles for c in a.changes if c.error]
 
     def totals(self) -> dict:
         totals = {"articles_added": 0, "articles_removed": 0, "articles_changed": 0}
@@ -386,7 +386,7 @@ def to_markdown(result: DiffResult, max_rows: int = 200) -> str:
     out.append("")
     if result.errors:
         out += ["> [!CAUTION]", f"> **{len(result.errors)} error(s)**: splits never move once an article is released."]
-        out += [f"> - `{aid}`: {c.detail}" for aid, c in result.errors]
+        out += [f"> - `{a.id}`: {c.detail}" for a, c in result.errors]
         out.append("")
     for article in result.articles:
         out.append(f"### {SIGN[article.status]} `{article.id}` ({article.status}, {article.split})")

@@ -13,6 +13,8 @@ from akhbar.paths import schema_dir
 SCHEMA_FILE = "article.schema.json"
 SUPPORTED_MAJOR = 1
 CURRENT_SCHEMA_VERSION = "1.1.0"
+# The annotation layers of a record, each a list (with its state in annotation.layers).
+LAYERS = ("entities", "quotes", "events")
 
 
 @cache

@@ -29,7 +29,7 @@ from akhbar.checks import check_record
 from akhbar.diagnostics import ERROR, Diagnostic
 from akhbar.errors import UserError
 from akhbar.git import GitError, is_revision, run_git
-from akhbar.paths import corpus_root_of, project_root
+from akhbar.paths import corpus_root_of, project_root, schema_dir
 from akhbar.provenance import ProvenanceCache, check_provenance
 from akhbar.records import BOM, ParsedLine, few_collections, parse_line
 
@@ -485,14 +485,11 @@ class Baseline:
         baseline = cls(ref, Path(top))
         if not is_revision(baseline.repo, ref):
             raise BaselineError(f"--changed-since {ref}: not a git revision of {top}")
-        from akhbar.paths import PACKAGE_ROOT
-
         baseline.raw_changed = baseline._differs("corpus/raw")
         # The schema and inventories ship with the tools (this checkout); if they are the
         # repository's own and changed since the revision, every record is checked again.
-        schema = PACKAGE_ROOT / "schema"
         try:
-            rel = schema.resolve().relative_to(baseline.repo.resolve())
+            rel = schema_dir().resolve().relative_to(baseline.repo.resolve())
             baseline.rules_changed = baseline._differs(str(rel))
         except ValueError:
             baseline.rules_changed = False
