@@ -185,10 +185,6 @@ class _Sides:
         e = (self.new_entities if new_side else self.old_entities).get(eid)
         return f"{eid} {e['type']} «{e['name']}»" if e else eid
 
-    def mapped(self, eid: str | None) -> str | None:
-        """The new side's id of an old entity (None: no counterpart, or no entity)."""
-        return self.emap.get(eid) if eid is not None else None
-
 
 def _mention_spans(entity: dict) -> list[tuple[int, int]]:
     return [(m["start"], m["end"]) for m in entity.get("mentions", [])]
@@ -261,7 +257,7 @@ def _diff_mentions(sides: _Sides) -> list[Change]:
 
 def _mention_parts(o: Mention, n: Mention, sides: _Sides) -> list[str]:
     parts = [f"type {o.type} → {n.type}"] if o.type != n.type else []
-    if sides.mapped(o.entity) != n.entity:
+    if sides.emap.get(o.entity) != n.entity:
         parts.append(f"coreference: {sides.ename(o.entity, False)} → {sides.ename(n.entity)}")
     return parts
 
@@ -280,7 +276,7 @@ def _quote_parts(o: dict, n: dict, sides: _Sides, qmap: dict[str, str | None]) -
     parts = [f"content {_content(o)} → {_content(n)}"] if _content(o) != _content(n) else []
     parts += _changed(o, n, ("type", "speaker_kind"))
     for k in ("speaker", "addressee"):
-        if sides.mapped(o.get(k)) != n.get(k) or (o.get(k) is None) != (n.get(k) is None):
+        if sides.emap.get(o.get(k)) != n.get(k) or (o.get(k) is None) != (n.get(k) is None):
             parts.append(f"{k} {sides.ename(o.get(k), False)} → {sides.ename(n.get(k))}")
     parts += [f"{k} {_span_text(o.get(k))} → {_span_text(n.get(k))}" for k in ("cue", "speaker_span") if o.get(k) != n.get(k)]
     if (qmap.get(o["parent"]) if o.get("parent") else None) != n.get("parent"):
@@ -303,11 +299,7 @@ def _trigger(event: dict) -> list[tuple[int, int]]:
 
 
 def _event_summary(v: dict, name) -> str:
-    parts = []
-    if v.get("actor"):
-        parts.append("actor " + ", ".join(name(i) for i in v["actor"]))
-    if v.get("recipient"):
-        parts.append("recipient " + ", ".join(name(i) for i in v["recipient"]))
+    parts = [f"{k} " + ", ".join(name(i) for i in v[k]) for k in ("actor", "recipient") if v.get(k)]
     parts += [f"{a['role']} {name(a['entity'])}" for a in v.get("arguments", [])]
     return "; ".join(parts)
 
@@ -344,12 +336,9 @@ def diff_records(old: dict, new: dict, width: int = CONTEXT) -> list[Change]:
 def diff_sides(old: dict, new: dict, old_label: str, new_label: str, width: int = CONTEXT) -> DiffResult:
     result = DiffResult(old_label, new_label)
     for article_id in sorted(set(old) | set(new)):
-        if article_id not in old:
-            record, where = new[article_id]
-            result.articles.append(ArticleDiff(article_id, "added", record.get("split"), _counts(record), where=where))
-        elif article_id not in new:
-            record, where = old[article_id]
-            result.articles.append(ArticleDiff(article_id, "removed", record.get("split"), _counts(record), where=where))
+        if article_id not in old or article_id not in new:
+            status, (record, where) = ("added", new[article_id]) if article_id not in old else ("removed", old[article_id])
+            result.articles.append(ArticleDiff(article_id, status, record.get("split"), _counts(record), where=where))
         else:
             try:
                 changes = diff_records(old[article_id][0], new[article_id][0], width)
