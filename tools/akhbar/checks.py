@@ -266,10 +266,8 @@ def iter_span_groups(record: dict) -> Iterator[SpanGroup]:
     yield blocks, False, lambda i: f"blocks[{i}]"
     mentions = _mentions(_dicts(record.get("entities")))
     yield mentions, True, lambda i: str(mentions[i].get("id", "mention"))
-    for quote in _dicts(record.get("quotes")):
-        fragments = _dicts(quote.get("content"))
-        parts = [part for part in ("cue", "speaker_span") if isinstance(quote.get(part), dict)]
-        yield fragments + [quote[part] for part in parts], True, partial(_quote_span_location, quote, len(fragments), parts)
+    quotes = _dicts(record.get("quotes"))
+    yield [span for q in quotes for span in _quote_spans(q)], True, partial(_quote_span_location, quotes)
     events = [v for v in _dicts(record.get("events")) if isinstance(v.get("trigger"), dict)]
     yield [v["trigger"] for v in events], True, lambda i: f"{events[i].get('id', 'event')} trigger"
 
@@ -278,10 +276,27 @@ def _mentions(entities: list[dict]) -> list[dict]:
     return [m for e in entities if isinstance(ms := e.get("mentions"), list) for m in ms if isinstance(m, dict)]
 
 
-def _quote_span_location(quote: dict, fragments: int, parts: list[str], i: int) -> str:
-    """The location of a quote's i-th span (q3 content[0], q3 cue), its content fragments
-    first, then its `parts`."""
-    return f"{quote.get('id', 'quote')} " + (f"content[{i}]" if i < fragments else parts[i - fragments])
+def _quote_spans(quote: dict) -> list[dict]:
+    """A quote's spans in order: content fragments, cue, speaker span."""
+    spans = _dicts(quote.get("content"))
+    cue, speaker_span = quote.get("cue"), quote.get("speaker_span")
+    if isinstance(cue, dict):
+        spans.append(cue)
+    if isinstance(speaker_span, dict):
+        spans.append(speaker_span)
+    return spans
+
+
+def _quote_span_location(quotes: list[dict], i: int) -> str:
+    """The location of the i-th of all the quotes' spans (q3 content[0], q3 cue)."""
+    for quote in quotes:
+        spans = _quote_spans(quote)
+        if i < len(spans):
+            fragments = len(_dicts(quote.get("content")))
+            parts = [part for part in ("cue", "speaker_span") if isinstance(quote.get(part), dict)]
+            return f"{quote.get('id', 'quote')} " + (f"content[{i}]" if i < fragments else parts[i - fragments])
+        i -= len(spans)
+    raise IndexError(i)
 
 
 class _LetterTable(dict):
