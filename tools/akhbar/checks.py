@@ -16,7 +16,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Callable, Iterator
-from functools import cache, lru_cache, partial
+from functools import lru_cache, partial
 from pathlib import Path
 
 import orjson
@@ -54,6 +54,8 @@ REFERENCE_FIELDS = {"speaker", "addressee", "parent", "actor", "recipient", "ent
 LABEL_FIELDS = {path.removesuffix("/items").rsplit("/", 1)[-1] for path in ENUM_SOURCES}
 
 CUE_LEMMAS = frozenset(labels.cue_lemmas())
+PLOVER_MODES = labels.plover_modes_by_category()  # the modes of each PLOVER category
+RECIPIENT_REQUIRED = frozenset(labels.plover_recipient_required())  # the categories that need one
 
 
 def _dicts(value) -> list[dict]:
@@ -449,12 +451,6 @@ def check_blocks(record: dict, report: Report) -> None:
 # ---- structure -------------------------------------------------------------------------------
 
 
-@cache
-def _plover() -> tuple[dict[str, tuple[str, ...]], frozenset[str]]:
-    """(the modes of each PLOVER category, the categories that require a recipient)."""
-    return labels.plover_modes_by_category(), frozenset(labels.plover_recipient_required())
-
-
 def check_structure(record: dict, report: Report) -> None:
     """Ids and references inside the article. Raises id-duplicate-annotation, ref-missing,
     ref-wrong-kind (an id of another kind of annotation), quote-speaker-inconsistent,
@@ -469,9 +465,8 @@ def check_structure(record: dict, report: Report) -> None:
     for q in quotes:
         _check_quote(q, refs, report)
     _check_parent_cycles(quotes, report)
-    plover = _plover()
     for v in events:
-        _check_event(v, refs, plover, report)
+        _check_event(v, refs, report)
 
 
 def _unique_ids(kind: str, items: list[dict], report: Report) -> set[str]:
@@ -527,7 +522,7 @@ def _check_quote(q: dict, refs: _References, report: Report) -> None:
         report("cue-lemma-unknown", f"cue lemma {lemma!r} is not in schema/labels/cue_lemmas.json", f"{q.get('id')} cue")
 
 
-def _check_event(v: dict, refs: _References, plover: tuple[dict[str, tuple[str, ...]], frozenset[str]], report: Report) -> None:
+def _check_event(v: dict, refs: _References, report: Report) -> None:
     entity_ids = refs.entity_ids
     for role in ("actor", "recipient"):
         targets = v.get(role)
@@ -541,11 +536,10 @@ def _check_event(v: dict, refs: _References, plover: tuple[dict[str, tuple[str, 
     category, mode = v.get("category"), v.get("mode")
     if not isinstance(category, str):
         return  # the schema reports it
-    modes_by, needs_recipient = plover
-    if category in modes_by and isinstance(mode, str) and mode not in modes_by[category]:
-        allowed = ", ".join(modes_by[category]) or "none"
+    if category in PLOVER_MODES and isinstance(mode, str) and mode not in PLOVER_MODES[category]:
+        allowed = ", ".join(PLOVER_MODES[category]) or "none"
         report("event-mode-category", f"mode {mode!r} does not belong to {category} (its modes: {allowed})", str(v.get("id")))
-    if category in needs_recipient and v.get("recipient") == []:
+    if category in RECIPIENT_REQUIRED and v.get("recipient") == []:
         report("event-recipient-missing", f"PLOVER requires a recipient for {category}", str(v.get("id")))
 
 
