@@ -479,8 +479,8 @@ class Baseline:
     @classmethod
     def open(cls, ref: str, near: Path) -> Baseline:
         try:
-            top = _git(near, "rev-parse", "--show-toplevel").decode("utf-8").strip()
-        except BaselineError:
+            top = run_git(near, "rev-parse", "--show-toplevel").decode("utf-8").strip()
+        except GitError:
             raise BaselineError(f"--changed-since needs a git repository; {near} is not in one") from None
         baseline = cls(ref, Path(top))
         if not is_revision(baseline.repo, ref):
@@ -511,8 +511,8 @@ class Baseline:
         except ValueError:
             return set()
         try:
-            old = _git(self.repo, "show", f"{self.ref}:{rel.as_posix()}")
-        except BaselineError:
+            old = run_git(self.repo, "show", f"{self.ref}:{rel.as_posix()}")
+        except GitError:
             return set()  # the file did not exist at the revision
         return {_line_hash(line) for line in old.split(b"\n") if line}
 
@@ -530,13 +530,6 @@ class Baseline:
 
 def _line_hash(raw: bytes) -> bytes:
     return hashlib.blake2b(raw, digest_size=16).digest()
-
-
-def _git(repo: Path, *args: str) -> bytes:
-    try:
-        return run_git(repo, *args)
-    except GitError as exc:
-        raise BaselineError(str(exc)) from None
 
 
 def _provenance_only(raw: bytes, number: int, file: _File, provenance: ProvenanceCache) -> list[Diagnostic]:
