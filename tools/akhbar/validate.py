@@ -137,14 +137,12 @@ class _Context:
 
     provenance: ProvenanceCache
     baseline: Baseline | None = None
-    old_lines: dict[Path, set[bytes]] | None = None  # filled before workers start
+    old_lines: dict[Path, set[bytes]] = field(default_factory=dict)  # filled before workers start
 
     def lines_at_baseline(self, path: Path) -> set[bytes] | None:
         if self.baseline is None:
             return None
-        if self.old_lines is not None and path in self.old_lines:
-            return self.old_lines[path]
-        return self.baseline.line_hashes(path)
+        return self.old_lines[path] if path in self.old_lines else self.baseline.line_hashes(path)
 
 
 def _scan_range(file: _File, start: int, end: int | None, context: _Context, tally: _Tally) -> Iterator[_Line]:
