@@ -16,7 +16,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Callable, Iterator
-from functools import cache, lru_cache, partial
+from functools import lru_cache, partial
 from pathlib import Path
 
 import orjson
@@ -24,7 +24,7 @@ import orjson
 from akhbar import labels
 from akhbar.provenance import ProvenanceCache, check_provenance
 from akhbar.records import MAX_DEPTH, max_depth
-from akhbar.schema import SUPPORTED_MAJOR, fast_is_valid, rich_validator
+from akhbar.schema import ENUM_SOURCES, LAYERS, SUPPORTED_MAJOR, fast_is_valid, rich_validator
 
 Report = Callable[..., None]
 
@@ -34,7 +34,9 @@ BIDI_MARKS = re.compile("[\u200e\u200f\u061c]")
 CONTROL_CHARS = re.compile("[\x00-\x09\x0b-\x1f\x7f-\x9f]")
 CONTROL_CHARS_NO_NEWLINE = re.compile("[\x00-\x1f\x7f-\x9f]")
 ANY_SUSPECT = re.compile("[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
-INVISIBLE = set("\u200b\u200c\u200d\u2060\ufeff\u00ad\u200e\u200f\u061c") | {chr(c) for c in range(0x202A, 0x202F)} | {chr(c) for c in range(0x2066, 0x206A)}
+# Zero-width and other invisible characters (span-zero-width): soft hyphen, ALM, ZWSP ZWNJ
+# ZWJ LRM RLM, bidi embeddings and isolates, word joiner, BOM.
+INVISIBLE_CHARS = re.compile("[\u00ad\u061c\u200b-\u200f\u202a-\u202e\u2060\u2066-\u2069\ufeff]")
 
 # Clitic policy (docs/guidelines): proclitics و ف (conjunctions), ب ل ك (prepositions) and
 # س (future) stay outside a span, so a span may start right after them inside a word; the
@@ -47,11 +49,13 @@ SPAN_LOCATION_FIELDS = {"start", "end"}
 # Fields that hold an entity or quote id; a string there that breaks the id pattern is
 # reported by the structure checks (ref-missing / ref-wrong-kind), which can say what it is.
 REFERENCE_FIELDS = {"speaker", "addressee", "parent", "actor", "recipient", "entity"}
-INVISIBLE_CHARS = re.compile("[" + "".join(sorted(INVISIBLE)) + "]")
-LABEL_FIELDS = {"type", "category", "mode", "context", "speaker_kind", "split", "kind", "status", "role"}
+# The fields whose values come from a label inventory: the last name of each enum that
+# schema.ENUM_SOURCES ties to one (an array's items count as the array).
+LABEL_FIELDS = {path.removesuffix("/items").rsplit("/", 1)[-1] for path in ENUM_SOURCES}
 
 CUE_LEMMAS = frozenset(labels.cue_lemmas())
-LAYERS = ("entities", "quotes", "events")
+PLOVER_MODES = labels.plover_modes_by_category()  # the modes of each PLOVER category
+RECIPIENT_REQUIRED = frozenset(labels.plover_recipient_required())  # the categories that need one
 
 
 def _dicts(value) -> list[dict]:
@@ -183,24 +187,8 @@ def _serialization_clean(serialized: bytes, text) -> bool:
         elif c != 0x22 and c != 0x5C:  # anything but \" and \\ encodes a control character
             return False
         i = serialized.find(b"\\", i + 2)
-    if newlines != text.count("\n") or serialized.find(b"\x7f") != -1:
+    if newlines != text.count("\n") or _literal_suspects(serialized):
         return False
-    i = serialized.find(b"\xc2")  # U+0080-U+009F are C2 80-9F
-    while i != -1:
-        if serialized[i + 1] <= 0x9F:
-            return False
-        i = serialized.find(b"\xc2", i + 2)
-    i = serialized.find(b"\xe2")  # U+200E U+200F U+202A-U+202E U+2066-U+2069
-    while i != -1:
-        b1, b2 = serialized[i + 1], serialized[i + 2]
-        if (b1 == 0x80 and (b2 == 0x8E or b2 == 0x8F or 0xAA <= b2 <= 0xAE)) or (b1 == 0x81 and 0xA6 <= b2 <= 0xA9):
-            return False
-        i = serialized.find(b"\xe2", i + 3)
-    i = serialized.find(b"\x9c")  # U+061C is D8 9C
-    while i != -1:
-        if serialized[i - 1] == 0xD8:
-            return False
-        i = serialized.find(b"\x9c", i + 1)
     if serialized.find(b"\xcc") == -1 and serialized.find(b"\xcd") == -1:
         # Most of a record's serialization is ASCII (keys, ids, offsets), which NFC never
         # changes: an ASCII character decomposes into nothing, is never the second of a
@@ -212,6 +200,30 @@ def _serialization_clean(serialized: bytes, text) -> bool:
 
 
 _ASCII = bytes(range(128))
+
+
+def _literal_suspects(serialized: bytes) -> bool:
+    """The serialization holds, literally, DEL, a C1 control or a directional mark or control
+    (see _serialization_clean), found by their UTF-8 bytes."""
+    if serialized.find(b"\x7f") != -1:
+        return True
+    i = serialized.find(b"\xc2")  # U+0080-U+009F are C2 80-9F
+    while i != -1:
+        if serialized[i + 1] <= 0x9F:
+            return True
+        i = serialized.find(b"\xc2", i + 2)
+    i = serialized.find(b"\xe2")  # U+200E U+200F U+202A-U+202E U+2066-U+2069
+    while i != -1:
+        b1, b2 = serialized[i + 1], serialized[i + 2]
+        if (b1 == 0x80 and (b2 == 0x8E or b2 == 0x8F or 0xAA <= b2 <= 0xAE)) or (b1 == 0x81 and 0xA6 <= b2 <= 0xA9):
+            return True
+        i = serialized.find(b"\xe2", i + 3)
+    i = serialized.find(b"\x9c")  # U+061C is D8 9C
+    while i != -1:
+        if serialized[i - 1] == 0xD8:
+            return True
+        i = serialized.find(b"\x9c", i + 1)
+    return False
 
 
 def _strings(value, path: str = "$") -> Iterator[tuple[str, str]]:
@@ -439,12 +451,6 @@ def check_blocks(record: dict, report: Report) -> None:
 # ---- structure -------------------------------------------------------------------------------
 
 
-@cache
-def _plover() -> tuple[dict[str, tuple[str, ...]], frozenset[str]]:
-    """(the modes of each PLOVER category, the categories that require a recipient)."""
-    return labels.plover_modes_by_category(), frozenset(labels.plover_recipient_required())
-
-
 def check_structure(record: dict, report: Report) -> None:
     """Ids and references inside the article. Raises id-duplicate-annotation, ref-missing,
     ref-wrong-kind (an id of another kind of annotation), quote-speaker-inconsistent,
@@ -459,9 +465,8 @@ def check_structure(record: dict, report: Report) -> None:
     for q in quotes:
         _check_quote(q, refs, report)
     _check_parent_cycles(quotes, report)
-    plover = _plover()
     for v in events:
-        _check_event(v, refs, plover, report)
+        _check_event(v, refs, report)
 
 
 def _unique_ids(kind: str, items: list[dict], report: Report) -> set[str]:
@@ -517,7 +522,7 @@ def _check_quote(q: dict, refs: _References, report: Report) -> None:
         report("cue-lemma-unknown", f"cue lemma {lemma!r} is not in schema/labels/cue_lemmas.json", f"{q.get('id')} cue")
 
 
-def _check_event(v: dict, refs: _References, plover: tuple[dict[str, tuple[str, ...]], frozenset[str]], report: Report) -> None:
+def _check_event(v: dict, refs: _References, report: Report) -> None:
     entity_ids = refs.entity_ids
     for role in ("actor", "recipient"):
         targets = v.get(role)
@@ -531,11 +536,10 @@ def _check_event(v: dict, refs: _References, plover: tuple[dict[str, tuple[str, 
     category, mode = v.get("category"), v.get("mode")
     if not isinstance(category, str):
         return  # the schema reports it
-    modes_by, needs_recipient = plover
-    if category in modes_by and isinstance(mode, str) and mode not in modes_by[category]:
-        allowed = ", ".join(modes_by[category]) or "none"
+    if category in PLOVER_MODES and isinstance(mode, str) and mode not in PLOVER_MODES[category]:
+        allowed = ", ".join(PLOVER_MODES[category]) or "none"
         report("event-mode-category", f"mode {mode!r} does not belong to {category} (its modes: {allowed})", str(v.get("id")))
-    if category in needs_recipient and v.get("recipient") == []:
+    if category in RECIPIENT_REQUIRED and v.get("recipient") == []:
         report("event-recipient-missing", f"PLOVER requires a recipient for {category}", str(v.get("id")))
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 from typing import NamedTuple
 
-ERROR, WARNING = "error", "warning"
+ERROR, WARNING = "error", "warning"  # also the names of GitHub's workflow commands (::error, ::warning)
 
 
 class Check(NamedTuple):
@@ -122,7 +122,6 @@ class Diagnostic:
         return data
 
     def as_github(self) -> str:
-        kind = "error" if self.level == ERROR else "warning"
         props = [f"file={_gh_escape_prop(self.file)}"]
         if self.line:
             props.append(f"line={self.line}")
@@ -130,7 +129,7 @@ class Diagnostic:
             props.append(f"col={self.column}")
         props.append(f"title={self.check}")
         article = f"[{self.article}] " if self.article else ""
-        return f"::{kind} {','.join(props)}::{_gh_escape_data(article + self.message + self.detail())}"
+        return f"::{self.level} {','.join(props)}::{_gh_escape_data(article + self.message + self.detail())}"
 
 
 def _gh_escape_data(s: str) -> str:

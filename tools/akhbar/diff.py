@@ -100,8 +100,8 @@ class DiffResult:
     articles: list[ArticleDiff] = field(default_factory=list)
 
     @property
-    def errors(self) -> list[tuple[str, Change]]:
-        return [(a.id, c) for a in self.articles for c in a.changes if c.error]
+    def errors(self) -> list[tuple[ArticleDiff, Change]]:
+        return [(a, c) for a in self.articles for c in a.changes if c.error]
 
     def totals(self) -> dict:
         totals = {"articles_added": 0, "articles_removed": 0, "articles_changed": 0}
@@ -148,9 +148,15 @@ def _pair(old: list, new: list, key, spans) -> list[tuple[dict | None, dict | No
     score = lambda i, j: _overlap(spans(old[i]), spans(new[j]))  # noqa: E731
     overlapping = [(old_left[i], new_left[j]) for i, j in match(old_left, new_left, score)]
     overlapping.sort(key=lambda ij: (-score(*ij), ij))  # the best-sharing pairs first
-    pairs: list[tuple[dict | None, dict | None]] = [(old[i], new[j]) for i, j in exact + overlapping]
-    pairs += [(old[i], None) for i in _unpaired(old, (i for i, _ in exact + overlapping))]
-    return pairs + [(None, new[j]) for j in _unpaired(new, (j for _, j in exact + overlapping))]
+    return _with_unpaired(old, new, exact + overlapping)
+
+
+def _with_unpaired(old: list, new: list, paired: list[tuple[int, int]]) -> list[tuple]:
+    """The (old, new) items of the index pairs, then (old, None) for the old items left over
+    (removed) and (None, new) for the new ones (added)."""
+    pairs: list[tuple] = [(old[i], new[j]) for i, j in paired]
+    pairs += [(old[i], None) for i in _unpaired(old, (i for i, _ in paired))]
+    return pairs + [(None, new[j]) for j in _unpaired(new, (j for _, j in paired))]
 
 
 def _unpaired(items: list, paired) -> list[int]:
@@ -178,10 +184,6 @@ class _Sides:
             return "—"
         e = (self.new_entities if new_side else self.old_entities).get(eid)
         return f"{eid} {e['type']} «{e['name']}»" if e else eid
-
-    def mapped(self, eid: str | None) -> str | None:
-        """The new side's id of an old entity (None: no counterpart, or no entity)."""
-        return self.emap.get(eid) if eid is not None else None
 
 
 def _mention_spans(entity: dict) -> list[tuple[int, int]]:
@@ -244,23 +246,20 @@ def _mentions(record: dict) -> list[Mention]:
 def _diff_mentions(sides: _Sides) -> list[Change]:
     """Mentions matched by their offsets (`alignment.match_mentions`, exact), in text order."""
     old, new = _mentions(sides.old), _mentions(sides.new)
-    pairs = match_mentions(old, new, exact=True, typed=False)
-    rows: list[tuple[tuple[int, int], Change]] = []
-    for i, j in pairs:
-        o, n = old[i], new[j]
-        parts = [f"type {o.type} → {n.type}"] if o.type != n.type else []
-        if sides.mapped(o.entity) != n.entity:
-            parts.append(f"coreference: {sides.ename(o.entity, False)} → {sides.ename(n.entity)}")
-        if parts:
-            rows.append(((n.start, n.end), Change("mention", "changed", f"{n.type} {n.id}", "; ".join(parts), sides.ctx(asdict(n)))))
-    for i in _unpaired(old, (i for i, _ in pairs)):
-        o = old[i]
-        rows.append(((o.start, o.end), Change("mention", "removed", f"{o.type} {o.id}", f"was in {sides.ename(o.entity, False)}",
-                                              sides.ctx(asdict(o), old_side=True))))
-    for j in _unpaired(new, (j for _, j in pairs)):
-        n = new[j]
-        rows.append(((n.start, n.end), Change("mention", "added", f"{n.type} {n.id}", f"in {sides.ename(n.entity)}", sides.ctx(asdict(n)))))
-    return [change for _, change in sorted(rows, key=lambda row: row[0])]
+    pairs = _with_unpaired(old, new, match_mentions(old, new, exact=True, typed=False))
+    pairs.sort(key=lambda pair: ((pair[1] or pair[0]).start, (pair[1] or pair[0]).end))  # stable: pairs, removed, added
+    return _layer_changes(sides, "mention", pairs,
+                          what=lambda m, _: f"{m.type} {m.id}",
+                          summary=lambda m, new_side: f"{'in' if new_side else 'was in'} {sides.ename(m.entity, new_side)}",
+                          span=asdict,
+                          differences=lambda o, n: _mention_parts(o, n, sides))
+
+
+def _mention_parts(o: Mention, n: Mention, sides: _Sides) -> list[str]:
+    parts = [f"type {o.type} → {n.type}"] if o.type != n.type else []
+    if sides.emap.get(o.entity) != n.entity:
+        parts.append(f"coreference: {sides.ename(o.entity, False)} → {sides.ename(n.entity)}")
+    return parts
 
 
 def _content(quote: dict) -> list[tuple[int, int]]:
@@ -277,7 +276,7 @@ def _quote_parts(o: dict, n: dict, sides: _Sides, qmap: dict[str, str | None]) -
     parts = [f"content {_content(o)} → {_content(n)}"] if _content(o) != _content(n) else []
     parts += _changed(o, n, ("type", "speaker_kind"))
     for k in ("speaker", "addressee"):
-        if sides.mapped(o.get(k)) != n.get(k) or (o.get(k) is None) != (n.get(k) is None):
+        if sides.emap.get(o.get(k)) != n.get(k) or (o.get(k) is None) != (n.get(k) is None):
             parts.append(f"{k} {sides.ename(o.get(k), False)} → {sides.ename(n.get(k))}")
     parts += [f"{k} {_span_text(o.get(k))} → {_span_text(n.get(k))}" for k in ("cue", "speaker_span") if o.get(k) != n.get(k)]
     if (qmap.get(o["parent"]) if o.get("parent") else None) != n.get("parent"):
@@ -300,11 +299,7 @@ def _trigger(event: dict) -> list[tuple[int, int]]:
 
 
 def _event_summary(v: dict, name) -> str:
-    parts = []
-    if v.get("actor"):
-        parts.append("actor " + ", ".join(name(i) for i in v["actor"]))
-    if v.get("recipient"):
-        parts.append("recipient " + ", ".join(name(i) for i in v["recipient"]))
+    parts = [f"{k} " + ", ".join(name(i) for i in v[k]) for k in ("actor", "recipient") if v.get(k)]
     parts += [f"{a['role']} {name(a['entity'])}" for a in v.get("arguments", [])]
     return "; ".join(parts)
 
@@ -341,12 +336,9 @@ def diff_records(old: dict, new: dict, width: int = CONTEXT) -> list[Change]:
 def diff_sides(old: dict, new: dict, old_label: str, new_label: str, width: int = CONTEXT) -> DiffResult:
     result = DiffResult(old_label, new_label)
     for article_id in sorted(set(old) | set(new)):
-        if article_id not in old:
-            record, where = new[article_id]
-            result.articles.append(ArticleDiff(article_id, "added", record.get("split"), _counts(record), where=where))
-        elif article_id not in new:
-            record, where = old[article_id]
-            result.articles.append(ArticleDiff(article_id, "removed", record.get("split"), _counts(record), where=where))
+        if article_id not in old or article_id not in new:
+            status, (record, where) = ("added", new[article_id]) if article_id not in old else ("removed", old[article_id])
+            result.articles.append(ArticleDiff(article_id, status, record.get("split"), _counts(record), where=where))
         else:
             try:
                 changes = diff_records(old[article_id][0], new[article_id][0], width)
@@ -383,7 +375,7 @@ def to_markdown(result: DiffResult, max_rows: int = 200) -> str:
     out.append("")
     if result.errors:
         out += ["> [!CAUTION]", f"> **{len(result.errors)} error(s)**: splits never move once an article is released."]
-        out += [f"> - `{aid}`: {c.detail}" for aid, c in result.errors]
+        out += [f"> - `{a.id}`: {c.detail}" for a, c in result.errors]
         out.append("")
     for article in result.articles:
         out.append(f"### {SIGN[article.status]} `{article.id}` ({article.status}, {article.split})")

@@ -15,10 +15,9 @@ from __future__ import annotations
 from pathlib import Path
 
 from akhbar.errors import UserError
-from akhbar.schema import CURRENT_SCHEMA_VERSION
+from akhbar.schema import CURRENT_SCHEMA_VERSION, LAYERS
 
 NEW_SOURCE_FIELDS = ("collection", "section", "revision", "locator", "text_derivation", "translation")
-LAYERS = ("entities", "quotes", "events")
 
 
 class MigrationError(UserError):

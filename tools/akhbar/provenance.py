@@ -51,13 +51,11 @@ def check_provenance(record: dict, root: Path, report: Report, cache: Provenance
     if not isinstance(source, dict) or not isinstance(source.get("raw_file"), str):
         return
     raw = source["raw_file"]
-    if cache is None:
-        problems, path = _raw_path_verdict(raw, root)
-    else:
-        known = cache.paths.get((root, raw))
-        if known is None:
-            known = cache.paths[(root, raw)] = _raw_path_verdict(raw, root)
-        problems, path = known
+    cache = cache if cache is not None else ProvenanceCache()
+    known = cache.paths.get((root, raw))
+    if known is None:
+        known = cache.paths[(root, raw)] = _raw_path_verdict(raw, root)
+    problems, path = known
     for problem in problems:
         report(*problem)
     if path is None:
@@ -65,7 +63,7 @@ def check_provenance(record: dict, root: Path, report: Report, cache: Provenance
     expected = source.get("raw_sha256")
     if isinstance(expected, str):
         try:
-            actual = cache.sha256(path) if cache is not None else sha256_file(path)
+            actual = cache.sha256(path)
         except OSError as exc:
             report("raw-file-missing", f"raw_file {raw!r} cannot be read: {exc.strerror or exc}", "$.source.raw_file")
             return

@@ -13,6 +13,8 @@ from akhbar.paths import schema_dir
 SCHEMA_FILE = "article.schema.json"
 SUPPORTED_MAJOR = 1
 CURRENT_SCHEMA_VERSION = "1.1.0"
+# The annotation layers of a record, each a list (with its state in annotation.layers).
+LAYERS = ("entities", "quotes", "events")
 
 
 @cache
@@ -91,14 +93,8 @@ def canonical_order(value, shape: Shape | None):
     """A copy of `value` with object keys in schema order (unknown keys after, sorted)."""
     if shape is None:
         return value
-    if isinstance(value, dict):
-        ordered = {}
-        for key in shape.keys:
-            if key in value:
-                ordered[key] = canonical_order(value[key], shape.children.get(key))
-        for key in sorted(k for k in value if k not in ordered):
-            ordered[key] = value[key]
-        return ordered
+    if isinstance(value, dict):  # an unknown key has no child shape: its value is kept as it is
+        return {key: canonical_order(value[key], shape.children.get(key)) for key in _canonical_keys(value, shape)}
     if isinstance(value, list) and shape.items is not None:
         return [canonical_order(v, shape.items) for v in value]
     return value
@@ -135,6 +131,8 @@ def _all_in_canonical_order(values: list, shape: Shape | None) -> bool:
 def _canonical_keys(value: dict, shape: Shape) -> tuple[str, ...]:
     """The keys of `value` in the order canonical_order gives them."""
     known = [key for key in shape.keys if key in value]
+    if len(known) == len(value):
+        return tuple(known)
     return tuple(known + sorted(key for key in value if key not in shape.keys))
 
 

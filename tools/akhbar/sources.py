@@ -117,7 +117,7 @@ def _sources(spec: str, cwd: Path | None) -> Iterator[tuple[str, Iterator[tuple[
     if is_git_spec(spec):
         rev, _, path = spec.partition(":")
         for full in _git_list(rev, path, cwd):
-            yield f"{rev}:{full}", _numbered(_git_show(rev, full, cwd))
+            yield f"{rev}:{full}", _numbered(_git(["show", f"{rev}:{full}"], cwd, f"{rev}:{full}"))
         return
     path = Path(spec)
     if path.is_dir():
@@ -166,10 +166,6 @@ def _git_list(rev: str, path: str, cwd: Path | None) -> list[str]:
     if not shards:
         raise InputError([f"{what}: no such file, or no *.jsonl shards, in revision {rev}"])
     return shards
-
-
-def _git_show(rev: str, full: str, cwd: Path | None) -> bytes:
-    return _git(["show", f"{rev}:{full}"], cwd, f"{rev}:{full}")
 
 
 def find_record(article_id: str, specs: list[str], cwd: Path | None = None) -> Located | None:

@@ -29,9 +29,9 @@ from akhbar.checks import check_record
 from akhbar.diagnostics import ERROR, Diagnostic
 from akhbar.errors import UserError
 from akhbar.git import GitError, is_revision, run_git
-from akhbar.paths import corpus_root_of, project_root
+from akhbar.paths import corpus_root_of, project_root, schema_dir
 from akhbar.provenance import ProvenanceCache, check_provenance
-from akhbar.records import BOM, few_collections, parse_line
+from akhbar.records import BOM, ParsedLine, few_collections, parse_line
 
 
 @dataclass
@@ -43,20 +43,16 @@ class Summary:
     unchanged: int = 0  # records skipped by --changed-since (identical to the baseline)
     by_check: dict[str, int] = field(default_factory=dict)
 
-    def add(self, diagnostic: Diagnostic) -> None:
+    def add(self, diagnostic: Diagnostic, count: int = 1) -> None:
         if diagnostic.level == ERROR:
-            self.errors += 1
+            self.errors += count
         else:
-            self.warnings += 1
-        self.by_check[diagnostic.check] = self.by_check.get(diagnostic.check, 0) + 1
+            self.warnings += count
+        self.by_check[diagnostic.check] = self.by_check.get(diagnostic.check, 0) + count
 
     def remove(self, diagnostic: Diagnostic) -> None:
         """Undo `add` for a diagnostic the user excluded."""
-        if diagnostic.level == ERROR:
-            self.errors -= 1
-        else:
-            self.warnings -= 1
-        self.by_check[diagnostic.check] -= 1
+        self.add(diagnostic, -1)
 
 
 def display_path(path: Path) -> str:
@@ -87,13 +83,11 @@ def validate_paths(paths: Iterable[Path], root: Path | None = None, summary: Sum
     paths = [Path(p) for p in paths]
     summary = summary if summary is not None else Summary()
     plan = [_File(path, display_path(path), root or corpus_root_of(path) or project_root()) for path in paths]
-    if jobs > 1 and _total_size(paths) >= PARALLEL_MIN_BYTES:
+    parallel = jobs > 1 and sum(map(_size, paths)) >= PARALLEL_MIN_BYTES
+    if parallel:
         for file in plan:
             file.ranges = _ranges(_size(file.path), jobs)
-        outcomes = _in_workers(plan, jobs, baseline)
-    else:
-        outcomes = _in_this_process(plan, baseline)
-    for diagnostic in _assemble(plan, outcomes, summary):
+    for diagnostic in _assemble(plan, _outcomes(plan, jobs if parallel else 1, baseline), summary):
         summary.add(diagnostic)
         yield diagnostic
 
@@ -132,7 +126,7 @@ class _Tally:
     lines: int = 0
     records: int = 0
     unchanged: int = 0
-    last_nonempty: bool = False
+    unterminated: bool = False  # the last line read has no final newline
     error: str | None = None  # the file could not be read
 
 
@@ -143,14 +137,12 @@ class _Context:
 
     provenance: ProvenanceCache
     baseline: Baseline | None = None
-    old_lines: dict[Path, set[bytes]] | None = None  # filled before workers start
+    old_lines: dict[Path, set[bytes]] = field(default_factory=dict)  # filled before workers start
 
     def lines_at_baseline(self, path: Path) -> set[bytes] | None:
         if self.baseline is None:
             return None
-        if self.old_lines is not None and path in self.old_lines:
-            return self.old_lines[path]
-        return self.baseline.line_hashes(path)
+        return self.old_lines[path] if path in self.old_lines else self.baseline.line_hashes(path)
 
 
 def _scan_range(file: _File, start: int, end: int | None, context: _Context, tally: _Tally) -> Iterator[_Line]:
@@ -169,8 +161,8 @@ def _scan_range(file: _File, start: int, end: int | None, context: _Context, tal
                 if not line:
                     break
                 tally.lines += 1
-                raw = line[:-1] if line.endswith(b"\n") else line
-                tally.last_nonempty = bool(raw)
+                tally.unterminated = not line.endswith(b"\n")
+                raw = line if tally.unterminated else line[:-1]
                 if raw.strip():
                     tally.records += 1
                 if old_lines and (record_id := Baseline.unchanged_id(raw, old_lines)) is not None:
@@ -189,48 +181,52 @@ def _scan_range(file: _File, start: int, end: int | None, context: _Context, tal
 
 def _validate_line(raw: bytes, number: int, file: _File, provenance: ProvenanceCache,
                    at_file_start: bool) -> tuple[list[Diagnostic], str | None]:
-    """The diagnostics of one line and its article id (None when it has none). Raises
-    file-bom (first line), file-crlf, file-blank-line, file-not-utf8, the JSON checks of
-    parse_line, json-not-object and record-not-canonical, then check_record's."""
+    """The diagnostics of one line and its article id (None when it has none): those of
+    _read_line, then json-not-object and record-not-canonical, then check_record's."""
     out: list[Diagnostic] = []
-    name = file.name
+    record_id = None  # the article of the diagnostics, once it is known
 
-    def add(check, message, column=None, article=None, annotation=None, start=None, end=None):
-        out.append(Diagnostic(check, message, name, number, article, annotation, start, end, column))
+    def report(check, message, annotation=None, start=None, end=None, column=None):
+        out.append(Diagnostic(check, message, file.name, number, record_id, annotation, start, end, column))
 
-    if at_file_start and raw.startswith(BOM):
-        add("file-bom", "the file starts with a UTF-8 byte-order mark; remove it")
-        raw = raw[len(BOM):]
-    if raw.endswith(b"\r"):
-        add("file-crlf", "the line ends with CR LF; use LF line ends")
-        raw = raw[:-1]
-    if not raw.strip():
-        add("file-blank-line", "blank line (one record per line, no empty lines)")
-        return out, None
-    try:
-        parsed = parse_line(raw)  # orjson checks UTF-8 itself; the strict parser decodes
-    except UnicodeDecodeError as exc:
-        add("file-not-utf8", f"invalid UTF-8 byte 0x{raw[exc.start]:02X} at byte {exc.start + 1}", column=exc.start + 1)
-        return out, None
-    for problem in parsed.problems:
-        add(problem.check, problem.message, column=problem.column)
-    if not parsed.ok:
+    parsed = _read_line(raw, at_file_start, report)
+    if parsed is None:
         return out, None
     record = parsed.value
     if not isinstance(record, dict):
-        add("json-not-object", f"the line is a JSON {_json_type(record)}, not an object")
+        report("json-not-object", f"the line is a JSON {_json_type(record)}, not an object")
         return out, None
     record_id = _article_id(record)
     if not parsed.canonical and not parsed.problems:
-        add("record-not-canonical", "not in canonical form; run akhbar fmt", article=record_id)
-
-    def report(check, message, annotation=None, start=None, end=None):
-        out.append(Diagnostic(check, message, name, number, record_id, annotation, start, end))
-
+        report("record-not-canonical", "not in canonical form; run akhbar fmt")
     # The strict parser (non-canonical lines) has measured the depth already.
     check_record(record, file.root, report, depth_checked=not parsed.canonical, provenance=provenance,
                  schema_valid=parsed.schema_valid, serialized=parsed.serialized)
     return out, record_id
+
+
+def _read_line(raw: bytes, at_file_start: bool, report) -> ParsedLine | None:
+    """The JSON of a line (the bytes before its \\n), or None when it holds none: the one
+    reading of a line, by its validation and when a duplicate id is read again. Reports
+    file-bom (first line), file-crlf, file-blank-line, file-not-utf8 and the JSON checks of
+    parse_line as `report(check, message, column=...)`."""
+    if at_file_start and raw.startswith(BOM):
+        report("file-bom", "the file starts with a UTF-8 byte-order mark; remove it")
+        raw = raw[len(BOM):]
+    if raw.endswith(b"\r"):
+        report("file-crlf", "the line ends with CR LF; use LF line ends")
+        raw = raw[:-1]
+    if not raw.strip():
+        report("file-blank-line", "blank line (one record per line, no empty lines)")
+        return None
+    try:
+        parsed = parse_line(raw)  # orjson checks UTF-8 itself; the strict parser decodes
+    except UnicodeDecodeError as exc:
+        report("file-not-utf8", f"invalid UTF-8 byte 0x{raw[exc.start]:02X} at byte {exc.start + 1}", column=exc.start + 1)
+        return None
+    for problem in parsed.problems:
+        report(problem.check, problem.message, column=problem.column)
+    return parsed if parsed.ok else None
 
 
 def _json_type(value) -> str:
@@ -242,15 +238,6 @@ def _json_type(value) -> str:
 # ---- the files in order ----------------------------------------------------------------------
 
 Outcome = tuple[Iterable[_Line], _Tally]
-
-
-def _in_this_process(plan: list[_File], baseline: Baseline | None) -> Iterator[Outcome]:
-    """Each file as one range, scanned here as its lines are consumed."""
-    context = _Context(ProvenanceCache(), baseline)
-    for file in plan:
-        for start, end in file.ranges:
-            tally = _Tally()
-            yield _scan_range(file, start, end, context, tally), tally
 
 
 def _assemble(plan: list[_File], outcomes: Iterator[Outcome], summary: Summary) -> Iterator[Diagnostic]:
@@ -265,7 +252,7 @@ def _assemble(plan: list[_File], outcomes: Iterator[Outcome], summary: Summary) 
         previous_id: str | None = None
         unsorted_reported = False
         lines = 0
-        last_nonempty = False
+        unterminated = False
         failed = None
         for _ in file.ranges:
             found, tally = next(outcomes)
@@ -288,12 +275,12 @@ def _assemble(plan: list[_File], outcomes: Iterator[Outcome], summary: Summary) 
             summary.records += tally.records
             summary.unchanged += tally.unchanged
             if tally.lines:
-                last_nonempty = tally.last_nonempty
+                unterminated = tally.unterminated
             lines += tally.lines
             failed = tally.error
         if failed is not None:
             yield Diagnostic("file-unreadable", f"cannot read the file: {failed}", file.name)
-        elif last_nonempty and not _ends_with_newline(file.path):
+        elif unterminated:
             yield Diagnostic("file-no-final-newline", "the last line has no newline; run akhbar fmt", file.name, lines)
     # The duplicate ids come last: they are known only when every file has been read.
     yield from ids.duplicates()
@@ -373,8 +360,10 @@ class _ArticleIds:
             try:
                 with open(self._paths[file_index], "rb") as f:
                     for number, line in enumerate(f, 1):
-                        if number in lines and (record_id := _line_id(line, number == 1)) is not None:
-                            yield record_id, file_index << 32 | number
+                        if number in lines:
+                            parsed = _read_line(line.removesuffix(b"\n"), number == 1, _ignore)
+                            if parsed is not None and (record_id := _article_id(parsed.value)) is not None:
+                                yield record_id, file_index << 32 | number
                         if number == last:
                             break
             except OSError:
@@ -386,32 +375,14 @@ def _id_hash(record_id: str) -> int:
     return hash(record_id) & 0xFFFF_FFFF_FFFF_FFFF
 
 
-def _line_id(line: bytes, at_file_start: bool) -> str | None:
-    """The article id of a line read again, as _validate_line takes it (None: it has none)."""
-    raw = line[:-1] if line.endswith(b"\n") else line
-    if at_file_start and raw.startswith(BOM):
-        raw = raw[len(BOM):]
-    raw = raw[:-1] if raw.endswith(b"\r") else raw
-    try:
-        parsed = parse_line(raw)
-    except UnicodeDecodeError:
-        return None
-    return _article_id(parsed.value) if parsed.ok else None
+def _ignore(*args, **kwargs) -> None:
+    """A report that drops what it is told (a line read again was reported the first time)."""
 
 
 def _article_id(record) -> str | None:
     """The article id of a parsed line, when it is an object with a string id."""
     record_id = record.get("id") if isinstance(record, dict) else None
     return record_id if isinstance(record_id, str) else None
-
-
-def _ends_with_newline(path: Path) -> bool:
-    with open(path, "rb") as f:
-        f.seek(0, 2)
-        if f.tell() == 0:
-            return True
-        f.seek(-1, 2)
-        return f.read(1) == b"\n"
 
 
 # ---- worker processes ------------------------------------------------------------------------
@@ -439,10 +410,6 @@ def _size(path: Path) -> int:
         return 0  # the scan reports it unreadable
 
 
-def _total_size(paths: list[Path]) -> int:
-    return sum(map(_size, paths))
-
-
 def _ranges(size: int, jobs: int) -> list[tuple[int, int | None]]:
     """Byte ranges covering a file of `size` bytes (the last one open-ended)."""
     count = max(1, min(-(-size // RANGE_BYTES), max(jobs, size // RANGE_BYTES)))
@@ -465,15 +432,20 @@ def _worker(task: tuple[_File, int, int | None]) -> tuple[list[_Line], _Tally]:
     return list(_scan_range(file, start, end, _WORKER_CONTEXT, tally)), tally
 
 
-def _in_workers(plan: list[_File], jobs: int, baseline: Baseline | None) -> Iterator[Outcome]:
-    """The ranges of the files (cut to about RANGE_BYTES), scanned by `jobs` worker
-    processes; the outcomes in the order of the ranges."""
+def _outcomes(plan: list[_File], jobs: int, baseline: Baseline | None) -> Iterator[Outcome]:
+    """The outcomes of the ranges of the files, in order: with jobs 1, each range scanned here
+    as its lines are consumed; else scanned by `jobs` worker processes."""
+    context = _Context(ProvenanceCache(), baseline)
+    tasks = [(file, start, end) for file in plan for start, end in file.ranges]
+    if jobs == 1:
+        for file, start, end in tasks:
+            tally = _Tally()
+            yield _scan_range(file, start, end, context, tally), tally
+        return
     import multiprocessing
 
-    context = _Context(ProvenanceCache(), baseline)
     if baseline is not None:  # read once here; the workers inherit them
         context.old_lines = {file.path: baseline.line_hashes(file.path) for file in plan}
-    tasks = [(file, start, end) for file in plan for start, end in file.ranges]
     # fork where available: the workers start at once with the schema already compiled.
     methods = multiprocessing.get_all_start_methods()
     pool_context = multiprocessing.get_context("fork" if "fork" in methods else None)
@@ -505,20 +477,17 @@ class Baseline:
     @classmethod
     def open(cls, ref: str, near: Path) -> Baseline:
         try:
-            top = _git(near, "rev-parse", "--show-toplevel").decode("utf-8").strip()
-        except BaselineError:
+            top = run_git(near, "rev-parse", "--show-toplevel").decode("utf-8").strip()
+        except GitError:
             raise BaselineError(f"--changed-since needs a git repository; {near} is not in one") from None
         baseline = cls(ref, Path(top))
         if not is_revision(baseline.repo, ref):
             raise BaselineError(f"--changed-since {ref}: not a git revision of {top}")
-        from akhbar.paths import PACKAGE_ROOT
-
         baseline.raw_changed = baseline._differs("corpus/raw")
         # The schema and inventories ship with the tools (this checkout); if they are the
         # repository's own and changed since the revision, every record is checked again.
-        schema = PACKAGE_ROOT / "schema"
         try:
-            rel = schema.resolve().relative_to(baseline.repo.resolve())
+            rel = schema_dir().resolve().relative_to(baseline.repo.resolve())
             baseline.rules_changed = baseline._differs(str(rel))
         except ValueError:
             baseline.rules_changed = False
@@ -540,8 +509,8 @@ class Baseline:
         except ValueError:
             return set()
         try:
-            old = _git(self.repo, "show", f"{self.ref}:{rel.as_posix()}")
-        except BaselineError:
+            old = run_git(self.repo, "show", f"{self.ref}:{rel.as_posix()}")
+        except GitError:
             return set()  # the file did not exist at the revision
         return {_line_hash(line) for line in old.split(b"\n") if line}
 
@@ -559,13 +528,6 @@ class Baseline:
 
 def _line_hash(raw: bytes) -> bytes:
     return hashlib.blake2b(raw, digest_size=16).digest()
-
-
-def _git(repo: Path, *args: str) -> bytes:
-    try:
-        return run_git(repo, *args)
-    except GitError as exc:
-        raise BaselineError(str(exc)) from None
 
 
 def _provenance_only(raw: bytes, number: int, file: _File, provenance: ProvenanceCache) -> list[Diagnostic]:

@@ -44,11 +44,6 @@ def run(args) -> int:
         atomic_write(Path(args.out), [text.encode("utf-8")])
     else:
         sys.stdout.write(text)
-    for article_id, change in result.errors:
-        print(f"{change_where(result, article_id)}: [ERROR split-changed] {change.detail}", file=sys.stderr)
+    for article, change in result.errors:
+        print(f"{article.where} [{article.id}]: [ERROR split-changed] {change.detail}", file=sys.stderr)
     return EXIT_INVALID if result.errors else EXIT_OK
-
-
-def change_where(result, article_id: str) -> str:
-    article = next(a for a in result.articles if a.id == article_id)
-    return f"{article.where} [{article_id}]"
