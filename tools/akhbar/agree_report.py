@@ -4,7 +4,7 @@ cannot tell different stories."""
 
 from __future__ import annotations
 
-from akhbar.tables import markdown_table
+from akhbar.tables import cell, markdown_table
 
 PRF_HEAD = ("", "P", "R", "F1", "TP", "FP", "FN")
 RATE_HEAD = ("among matched pairs", "agreement", "agree/total", "kappa")
@@ -95,12 +95,9 @@ def as_text(result: dict, by_type: bool = False) -> str:
     return "\n".join(out) + "\n"
 
 
-def _md_cell(text: str) -> str:
-    return text.replace("|", "\\|")
-
 
 def as_markdown(result: dict, by_type: bool = False) -> str:
-    out = [f"- {_md_cell(line)}" for line in preamble(result)]
+    out = [f"- {cell(line)}" for line in preamble(result)]
     for title, head, rows in tables(result, by_type):
-        out += ["", f"**{title}**", "", markdown_table(head, [[_md_cell(c) for c in row] for row in rows], 1)]
+        out += ["", f"**{title}**", "", markdown_table(head, [[cell(c) for c in row] for row in rows], 1)]
     return "\n".join(out) + "\n"
