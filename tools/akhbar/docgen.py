@@ -13,8 +13,7 @@ from akhbar import labels
 from akhbar.diagnostics import CHECKS
 from akhbar.examples import example_path
 from akhbar.hf import TOKEN_CONFIGS
-from akhbar.schema import _resolve as resolve_ref
-from akhbar.schema import article_schema
+from akhbar.schema import article_schema, resolve_ref
 from akhbar.tables import cell, figure, markdown_table
 
 

@@ -55,7 +55,8 @@ class Shape:
     items: Shape | None = None  # for arrays: the shape of each item
 
 
-def _resolve(node: dict, root: dict) -> dict:
+def resolve_ref(node: dict, root: dict) -> dict:
+    """The node a local `$ref` (`#/$defs/…`) points to, followed until it is no reference."""
     while "$ref" in node:
         ref = node["$ref"]
         target = root
@@ -66,7 +67,7 @@ def _resolve(node: dict, root: dict) -> dict:
 
 
 def _shape(node: dict, root: dict) -> Shape | None:
-    node = _resolve(node, root)
+    node = resolve_ref(node, root)
     for branch in node.get("oneOf", []):
         found = _shape(branch, root)
         if found is not None:
@@ -142,8 +143,8 @@ def _canonical_keys(value: dict, shape: Shape) -> tuple[str, ...]:
 def _enum_at(path: str) -> list:
     node = article_schema()
     for part in path.split("/"):
-        node = _resolve(node, article_schema())[part]
-    node = _resolve(node, article_schema())
+        node = resolve_ref(node, article_schema())[part]
+    node = resolve_ref(node, article_schema())
     return [v for v in node["enum"] if v is not None]
 
 
