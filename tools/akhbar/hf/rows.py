@@ -17,6 +17,7 @@ from functools import cache
 
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from akhbar import labels
 from akhbar.hf import CONFIGS
@@ -55,13 +56,13 @@ class Analysis:
         self.parties = {e["id"]: {"entity": e["id"], "name": e["name"], "type": lab.entity_type[e["type"]]}
                         for e in entities}
         self.mentions = [(e, m) for e in entities for m in e["mentions"]]
-        starts = np.array([m["start"] for _, m in self.mentions], dtype=np.int64)
-        ends = np.array([m["end"] for _, m in self.mentions], dtype=np.int64)
-        types = np.array([lab.entity_type[e["type"]] for e, _ in self.mentions], dtype=np.int64)
+        # The mentions' offsets and type ids, in record order.
+        self.starts = np.array([m["start"] for _, m in self.mentions], dtype=np.int64)
+        self.ends = np.array([m["end"] for _, m in self.mentions], dtype=np.int64)
+        self.types = np.array([lab.entity_type[e["type"]] for e, _ in self.mentions], dtype=np.int64)
         # The segmentation the CoNLL export shares; its tag codes are the features' ClassLabel
         # ids (both list "O", then B-/I- per type in inventory order).
-        self.view = record_view(record["text"], starts, ends, types).view
-        self.outermost = set(self.view.outermost[0].tolist())
+        self.view = record_view(record["text"], self.starts, self.ends, self.types).view
 
     def party(self, entity_id: str | None) -> dict | None:
         """{entity, name, type id} of an entity id (name and type null for an id no entity
@@ -86,11 +87,14 @@ def article_row(record: dict) -> dict:
 
 
 def ner_batches(analyses: list[Analysis]) -> tuple[pa.RecordBatch, pa.RecordBatch]:
-    """One row per sentence, in both token views (`ner`, `ner_conll4`). The tokens, their
-    offsets and tags of a run of sentences are arrays cut into one list per sentence
-    (`pa.ListArray`), not a Python value per token; the other columns are rows."""
-    rows, tokens, lengths = [], [], []
+    """One row per sentence, in both token views (`ner`, `ner_conll4`). Every column is built
+    as a whole from flat lists or arrays (the tokens, their offsets and tags of a run of
+    sentences are arrays cut into one list per sentence, `pa.ListArray`), not a Python value
+    per row or per token."""
+    ids, article_ids, numbers, texts = [], [], [], []
+    sent_starts, sent_ends, tokens, lengths = [], [], [], []
     starts, ends, tags, conll_tags = [], [], [], []
+    mentions = _MentionColumns()
     for a in analyses:
         record, view = a.record, a.view
         text, aid = record["text"], record["id"]
@@ -101,10 +105,14 @@ def ner_batches(analyses: list[Analysis]) -> tuple[pa.RecordBatch, pa.RecordBatc
         conll_tags.append(view.tags[1][first:last])
         tokens.append(_slices(text, starts[-1], ends[-1]))
         lengths += np.diff(view.bounds).tolist()
-        mentions = _sentence_mentions(a)
-        for k, (s, e) in enumerate(view.sentences):
-            rows.append({"id": f"{aid}/s{k:04d}", "article_id": aid, "sentence": k, "start": s, "end": e,
-                         "text": text[s:e], "mentions": mentions[k]})
+        mentions.add(a, len(ids))
+        count = len(view.sentences)
+        ids += [f"{aid}/s{k:04d}" for k in range(count)]
+        article_ids += [aid] * count
+        numbers += range(count)
+        texts += [text[s:e] for s, e in view.sentences]
+        sent_starts.append(view.sentence_starts)
+        sent_ends.append(view.sentence_ends)
     schema, conll_schema = F.arrow_schema("ner"), F.arrow_schema("ner_conll4")
     offsets = pa.array(np.cumsum([0, *lengths]), pa.int32())
 
@@ -112,16 +120,24 @@ def ner_batches(analyses: list[Analysis]) -> tuple[pa.RecordBatch, pa.RecordBatc
         type_ = schema.field(name).type
         return pa.ListArray.from_arrays(offsets, pa.array(values, type_.value_type), type=type_)
 
-    row_fields = ("id", "article_id", "sentence", "start", "end", "text", "mentions")
-    columns = pa.RecordBatch.from_pylist(rows, schema=pa.schema([schema.field(n) for n in row_fields]))
-    lists_of = {"tokens": lists("tokens", pa.concat_arrays(tokens)), "token_starts": lists("token_starts", np.concatenate(starts)),
-                "token_ends": lists("token_ends", np.concatenate(ends)), "ner_tags": lists("ner_tags", np.concatenate(tags))}
-    ner = pa.RecordBatch.from_arrays(
-        [lists_of[f.name] if f.name in lists_of else columns.column(f.name) for f in schema], schema=schema)
-    conll = dict(lists_of, ner_tags=pa.ListArray.from_arrays(
-        offsets, pa.array(np.concatenate(conll_tags), pa.int64()), type=conll_schema.field("ner_tags").type))
-    return ner, pa.RecordBatch.from_arrays(
-        [conll[f.name] if f.name in conll else ner.column(f.name) for f in conll_schema], schema=conll_schema)
+    columns = {
+        "id": pa.array(ids, pa.string()), "article_id": pa.array(article_ids, pa.string()),
+        "sentence": pa.array(numbers, pa.int32()),
+        "start": pa.array(_concatenate(sent_starts), pa.int32()), "end": pa.array(_concatenate(sent_ends), pa.int32()),
+        "text": pa.array(texts, pa.string()),
+        "tokens": lists("tokens", pa.concat_arrays(tokens) if tokens else pa.array([], pa.string())),
+        "token_starts": lists("token_starts", _concatenate(starts)), "token_ends": lists("token_ends", _concatenate(ends)),
+        "ner_tags": lists("ner_tags", _concatenate(tags)),
+        "mentions": mentions.lists(len(ids), schema.field("mentions").type),
+    }
+    ner = pa.RecordBatch.from_arrays([columns[f.name] for f in schema], schema=schema)
+    columns["ner_tags"] = pa.ListArray.from_arrays(offsets, pa.array(_concatenate(conll_tags), pa.int64()),
+                                                   type=conll_schema.field("ner_tags").type)
+    return ner, pa.RecordBatch.from_arrays([columns[f.name] for f in conll_schema], schema=conll_schema)
+
+
+def _concatenate(arrays: list[np.ndarray], dtype=np.int64) -> np.ndarray:
+    return np.concatenate(arrays) if arrays else np.empty(0, dtype)
 
 
 def _slices(text: str, starts: np.ndarray, ends: np.ndarray) -> pa.StringArray:
@@ -137,21 +153,52 @@ def _slices(text: str, starts: np.ndarray, ends: np.ndarray) -> pa.StringArray:
     return pa.StringArray.from_buffers(len(starts), pa.py_buffer(offsets), pa.py_buffer(picked))
 
 
-def _sentence_mentions(a: Analysis) -> list[list[dict]]:
-    """For each sentence, its mentions, nested ones too, ordered by (start, -end, mention id).
-    A mention lies in one sentence: sentence breaks are not made inside outermost mentions,
-    and mentions nest or are disjoint."""
-    sent_starts = a.view.sentence_starts.tolist()
-    lab = _labels()
-    result: list[list[dict]] = [[] for _ in sent_starts]
-    keys = [(m["start"], -m["end"], m["id"]) for _, m in a.mentions]
-    for i in sorted(range(len(keys)), key=keys.__getitem__):
-        entity, m = a.mentions[i]
-        result[bisect_right(sent_starts, m["start"]) - 1].append({
-            "entity": entity["id"], "mention": m["id"], "type": lab.entity_type[entity["type"]],
-            "start": m["start"], "end": m["end"], "text": m["text"], "outermost": i in a.outermost,
-        })
-    return result
+class _MentionColumns:
+    """The `mentions` column of `ner`, gathered article by article: for each sentence, its
+    mentions, nested ones too, ordered by (start, -end, mention id). A mention lies in one
+    sentence (the last one starting at or before it): sentence breaks are not made inside
+    outermost mentions, and mentions nest or are disjoint."""
+
+    def __init__(self):
+        self.sentence, self.start, self.end, self.type, self.outermost = [], [], [], [], []
+        self.entity, self.mention, self.text = [], [], []
+
+    def add(self, a: Analysis, first_sentence: int) -> None:
+        """The mentions of `a`, whose first sentence is row `first_sentence` of the run."""
+        k = np.searchsorted(a.view.sentence_starts, a.starts, "right") - 1
+        # One starting before the first sentence goes with the last (index -1 of the article's).
+        self.sentence.append(first_sentence + np.where(k < 0, k + len(a.view.sentences), k))
+        self.start.append(a.starts)
+        self.end.append(a.ends)
+        self.type.append(a.types)
+        outermost = np.zeros(len(a.starts), dtype=bool)
+        outermost[a.view.outermost[0]] = True
+        self.outermost.append(outermost)
+        self.entity += [e["id"] for e, _ in a.mentions]
+        self.mention += [m["id"] for _, m in a.mentions]
+        self.text += [m["text"] for _, m in a.mentions]
+
+    def lists(self, sentences: int, type_: pa.ListType) -> pa.ListArray:
+        """The column for a run of `sentences` sentences."""
+        sentence = _concatenate(self.sentence)
+        start, end = _concatenate(self.start), _concatenate(self.end)
+        keys = pa.table({"sentence": sentence, "start": start, "end": -end, "mention": self.mention})
+        # Stable. The values are put in this order before they become Arrow arrays (an Arrow
+        # `take` would add validity buffers, which count in the split's num_bytes).
+        order = pc.sort_indices(keys, sort_keys=[(name, "ascending") for name in keys.column_names]).to_numpy()
+        positions = order.tolist()
+        values = {
+            "entity": pa.array([self.entity[i] for i in positions], pa.string()),
+            "mention": pa.array([self.mention[i] for i in positions], pa.string()),
+            "type": pa.array(_concatenate(self.type)[order], pa.int64()),
+            "start": pa.array(start[order], pa.int32()), "end": pa.array(end[order], pa.int32()),
+            "text": pa.array([self.text[i] for i in positions], pa.string()),
+            "outermost": pa.array(_concatenate(self.outermost, bool)[order], pa.bool_()),
+        }
+        fields = list(type_.value_type)
+        items = pa.StructArray.from_arrays([values[f.name] for f in fields], fields=fields)
+        offsets = np.concatenate([[0], np.cumsum(np.bincount(sentence, minlength=sentences))])
+        return pa.ListArray.from_arrays(pa.array(offsets, pa.int32()), items, type=type_)
 
 
 def _paragraph(record: dict, lo: int, hi: int) -> tuple[int, int, str | None]:
