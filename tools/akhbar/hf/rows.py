@@ -217,56 +217,79 @@ def _paragraph(record: dict, lo: int, hi: int) -> tuple[int, int, str | None]:
     return text.rfind("\n", 0, lo) + 1, len(text) if line_end == -1 else line_end, None
 
 
-def quote_rows(a: Analysis) -> list[dict]:
-    """One row per quote."""
-    record, lab = a.record, _labels()
-    text, aid = record["text"], record["id"]
-    rows = []
-    for q in record["quotes"]:
-        content, cue = q["content"], q["cue"]
-        # The paragraph: around the content fragments and the cue.
-        spans = content + ([cue] if cue else [])
-        start, end, kind = _paragraph(record, min(s["start"] for s in spans), max(s["end"] for s in spans))
-        speaker = a.party(q["speaker"])
-        rows.append({
-            "id": f"{aid}/{q['id']}", "article_id": aid, "quote": q["id"], "type": lab.quote_type[q["type"]],
+def _fields(struct: pa.StructArray) -> dict[str, pa.Array]:
+    """The children of a struct array by name, null where the struct is."""
+    return {f.name: child for f, child in zip(struct.type, struct.flatten(), strict=True)}
+
+
+def _batch(config: str, columns: dict[str, pa.Array | list]) -> pa.RecordBatch:
+    """A config's record batch from its columns (Arrow arrays, or Python lists converted to
+    the field's type)."""
+    schema = F.arrow_schema(config)
+    return pa.RecordBatch.from_arrays([pa.array(columns[f.name], f.type) if isinstance(columns[f.name], list)
+                                       else columns[f.name] for f in schema], schema=schema)
+
+
+def quotes_batch(analyses: list[Analysis], articles: pa.RecordBatch) -> pa.RecordBatch:
+    """One row per quote. Its own fields are the quotes of the `articles` batch of the same
+    records (already Arrow, labels as ids); the others are computed here."""
+    quotes = _fields(articles.column("quotes").flatten())
+    cue = _fields(quotes["cue"])
+    columns: dict[str, pa.Array | list] = {
+        "quote": quotes["id"], "type": quotes["type"], "content_fragments": quotes["content"],
+        "speaker": quotes["speaker"], "speaker_kind": quotes["speaker_kind"], "speaker_span": quotes["speaker_span"],
+        "cue_text": cue["text"], "cue_lemma": cue["lemma"], "cue_start": cue["start"], "cue_end": cue["end"],
+        "addressee": quotes["addressee"], "parent": quotes["parent"],
+    }
+    computed = ("id", "article_id", "content", "speaker_name", "speaker_type", "addressee_name",
+                "paragraph", "paragraph_start", "paragraph_end", "paragraph_kind")
+    columns.update((name, []) for name in computed)
+    for a in analyses:
+        record = a.record
+        text, aid = record["text"], record["id"]
+        for q in record["quotes"]:
+            content, cue = q["content"], q["cue"]
+            # The paragraph: around the content fragments and the cue.
+            spans = content + ([cue] if cue else [])
+            start, end, kind = _paragraph(record, min(s["start"] for s in spans), max(s["end"] for s in spans))
+            speaker = a.party(q["speaker"])
             # Fragments of a discontinuous quote are joined with one space.
-            "content": " ".join(c["text"] for c in content), "content_fragments": content,
-            "speaker": q["speaker"], "speaker_name": speaker and speaker["name"],
-            "speaker_type": speaker and speaker["type"], "speaker_kind": lab.speaker_kind[q["speaker_kind"]],
-            "speaker_span": q["speaker_span"],
-            "cue_text": cue and cue["text"], "cue_lemma": cue and cue["lemma"],
-            "cue_start": cue and cue["start"], "cue_end": cue and cue["end"],
-            "addressee": q["addressee"], "addressee_name": (a.party(q["addressee"]) or {}).get("name"),
-            "parent": q["parent"],
-            "paragraph": text[start:end], "paragraph_start": start, "paragraph_end": end, "paragraph_kind": kind,
-        })
-    return rows
+            row = (f"{aid}/{q['id']}", aid, " ".join(c["text"] for c in content),
+                   speaker and speaker["name"], speaker and speaker["type"], (a.party(q["addressee"]) or {}).get("name"),
+                   text[start:end], start, end, kind)
+            for name, value in zip(computed, row, strict=True):
+                columns[name].append(value)
+    return _batch("quotes", columns)
 
 
-def event_rows(a: Analysis) -> list[dict]:
+def events_batch(analyses: list[Analysis], articles: pa.RecordBatch) -> pa.RecordBatch:
     """One row per event, with the sentence holding its trigger (or the nearest one before
-    it, when the trigger starts between sentences)."""
-    record, lab = a.record, _labels()
-    text, aid = record["text"], record["id"]
-    sent_starts, sent_ends = a.view.sentence_starts.tolist(), a.view.sentence_ends.tolist()
-    rows = []
-    for v in record["events"]:
-        trigger, magnitude = v["trigger"], v["magnitude"] or {}
-        k = min(bisect_right(sent_starts, trigger["start"]) - 1, bisect_right(sent_ends, trigger["start"]))
-        start, end = (sent_starts[k], sent_ends[k]) if k >= 0 else (trigger["start"], trigger["end"])
-        rows.append({
-            "id": f"{aid}/{v['id']}", "article_id": aid, "event": v["id"], "category": lab.category[v["category"]],
-            "mode": v["mode"], "context": v["context"],
-            "trigger_text": trigger["text"], "trigger_start": trigger["start"], "trigger_end": trigger["end"],
-            "actors": [a.party(x) for x in v["actor"]], "recipients": [a.party(x) for x in v["recipient"]],
-            "arguments": [{"role": x["role"], **a.party(x["entity"])} for x in v["arguments"]],
-            "negated": v["negated"], "future": v["future"], "hypothetical": v["hypothetical"],
-            "historical": v["historical"],
-            "dead": magnitude.get("dead"), "injured": magnitude.get("injured"), "arrested": magnitude.get("arrested"),
-            "sentence": text[start:end], "sentence_start": start, "sentence_end": end,
-        })
-    return rows
+    it, when the trigger starts between sentences). Its own fields are the events of the
+    `articles` batch of the same records; the others are computed here."""
+    events = _fields(articles.column("events").flatten())
+    trigger, magnitude = _fields(events["trigger"]), _fields(events["magnitude"])
+    columns: dict[str, pa.Array | list] = {
+        "event": events["id"], "category": events["category"], "mode": events["mode"], "context": events["context"],
+        "trigger_text": trigger["text"], "trigger_start": trigger["start"], "trigger_end": trigger["end"],
+        "negated": events["negated"], "future": events["future"], "hypothetical": events["hypothetical"],
+        "historical": events["historical"],
+        "dead": magnitude["dead"], "injured": magnitude["injured"], "arrested": magnitude["arrested"],
+    }
+    computed = ("id", "article_id", "actors", "recipients", "arguments", "sentence", "sentence_start", "sentence_end")
+    columns.update((name, []) for name in computed)
+    for a in analyses:
+        record = a.record
+        text, aid = record["text"], record["id"]
+        sent_starts, sent_ends = a.view.sentence_starts.tolist(), a.view.sentence_ends.tolist()
+        for v in record["events"]:
+            trigger = v["trigger"]
+            k = min(bisect_right(sent_starts, trigger["start"]) - 1, bisect_right(sent_ends, trigger["start"]))
+            start, end = (sent_starts[k], sent_ends[k]) if k >= 0 else (trigger["start"], trigger["end"])
+            row = (f"{aid}/{v['id']}", aid, [a.party(x) for x in v["actor"]], [a.party(x) for x in v["recipient"]],
+                   [{"role": x["role"], **a.party(x["entity"])} for x in v["arguments"]], text[start:end], start, end)
+            for name, value in zip(computed, row, strict=True):
+                columns[name].append(value)
+    return _batch("events", columns)
 
 
 def record_batches(records: list[dict]) -> dict[str, pa.RecordBatch]:
@@ -274,8 +297,6 @@ def record_batches(records: list[dict]) -> dict[str, pa.RecordBatch]:
     analyses = [Analysis(record) for record in records]
     batches = {"articles": pa.RecordBatch.from_pylist([article_row(r) for r in records], schema=F.arrow_schema("articles"))}
     batches["ner"], batches["ner_conll4"] = ner_batches(analyses)
-    batches["quotes"] = pa.RecordBatch.from_pylist([row for a in analyses for row in quote_rows(a)],
-                                                   schema=F.arrow_schema("quotes"))
-    batches["events"] = pa.RecordBatch.from_pylist([row for a in analyses for row in event_rows(a)],
-                                                   schema=F.arrow_schema("events"))
+    batches["quotes"] = quotes_batch(analyses, batches["articles"])
+    batches["events"] = events_batch(analyses, batches["articles"])
     return {config: batches[config] for config in CONFIGS}
