@@ -64,6 +64,21 @@ class Analysis:
         # ids (both list "O", then B-/I- per type in inventory order).
         self.view = record_view(record["text"], self.starts, self.ends, self.types).view
 
+    def slices(self, starts, ends) -> pa.StringArray:
+        """[text[s:e] for s, e in zip(starts, ends)] as an Arrow string array, cut out of the
+        text's UTF-8 bytes (offsets are code points) without a Python string per slice."""
+        if not hasattr(self, "_utf8"):
+            text = self.record["text"]
+            code_points = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+            width = 1 + (code_points >= 0x80).astype(np.int64) + (code_points >= 0x800) + (code_points >= 0x10000)
+            self._byte_at = np.concatenate([[0], np.cumsum(width)])
+            self._utf8 = np.frombuffer(text.encode("utf-8", "surrogatepass"), dtype=np.uint8)
+        starts, ends = np.asarray(starts, dtype=np.int64), np.asarray(ends, dtype=np.int64)
+        first, lengths = self._byte_at[starts], self._byte_at[ends] - self._byte_at[starts]
+        offsets = np.concatenate([[0], np.cumsum(lengths)]).astype(np.int32)
+        picked = self._utf8[np.repeat(first - offsets[:-1], lengths) + np.arange(offsets[-1])]
+        return pa.StringArray.from_buffers(len(starts), pa.py_buffer(offsets), pa.py_buffer(picked))
+
     def party(self, entity_id: str | None) -> dict | None:
         """{entity, name, type id} of an entity id (name and type null for an id no entity
         has); None without an entity."""
@@ -96,21 +111,20 @@ def ner_batches(analyses: list[Analysis]) -> tuple[pa.RecordBatch, pa.RecordBatc
     starts, ends, tags, conll_tags = [], [], [], []
     mentions = _MentionColumns()
     for a in analyses:
-        record, view = a.record, a.view
-        text, aid = record["text"], record["id"]
+        view, aid = a.view, a.record["id"]
         first, last = int(view.bounds[0]), int(view.bounds[-1])
         starts.append(view.starts[first:last])
         ends.append(view.ends[first:last])
         tags.append(view.tags[0][first:last])
         conll_tags.append(view.tags[1][first:last])
-        tokens.append(_slices(text, starts[-1], ends[-1]))
+        tokens.append(a.slices(starts[-1], ends[-1]))
+        texts.append(a.slices(view.sentence_starts, view.sentence_ends))
         lengths += np.diff(view.bounds).tolist()
         mentions.add(a, len(ids))
         count = len(view.sentences)
         ids += [f"{aid}/s{k:04d}" for k in range(count)]
         article_ids += [aid] * count
         numbers += range(count)
-        texts += [text[s:e] for s, e in view.sentences]
         sent_starts.append(view.sentence_starts)
         sent_ends.append(view.sentence_ends)
     schema, conll_schema = F.arrow_schema("ner"), F.arrow_schema("ner_conll4")
@@ -124,8 +138,8 @@ def ner_batches(analyses: list[Analysis]) -> tuple[pa.RecordBatch, pa.RecordBatc
         "id": pa.array(ids, pa.string()), "article_id": pa.array(article_ids, pa.string()),
         "sentence": pa.array(numbers, pa.int32()),
         "start": pa.array(_concatenate(sent_starts), pa.int32()), "end": pa.array(_concatenate(sent_ends), pa.int32()),
-        "text": pa.array(texts, pa.string()),
-        "tokens": lists("tokens", pa.concat_arrays(tokens) if tokens else pa.array([], pa.string())),
+        "text": _strings(texts),
+        "tokens": lists("tokens", _strings(tokens)),
         "token_starts": lists("token_starts", _concatenate(starts)), "token_ends": lists("token_ends", _concatenate(ends)),
         "ner_tags": lists("ner_tags", _concatenate(tags)),
         "mentions": mentions.lists(len(ids), schema.field("mentions").type),
@@ -136,21 +150,12 @@ def ner_batches(analyses: list[Analysis]) -> tuple[pa.RecordBatch, pa.RecordBatc
     return ner, pa.RecordBatch.from_arrays([columns[f.name] for f in conll_schema], schema=conll_schema)
 
 
+def _strings(arrays: list[pa.StringArray]) -> pa.StringArray:
+    return pa.concat_arrays(arrays) if arrays else pa.array([], pa.string())
+
+
 def _concatenate(arrays: list[np.ndarray], dtype=np.int64) -> np.ndarray:
     return np.concatenate(arrays) if arrays else np.empty(0, dtype)
-
-
-def _slices(text: str, starts: np.ndarray, ends: np.ndarray) -> pa.StringArray:
-    """[text[s:e] for s, e in zip(starts, ends)] as an Arrow string array, cut out of the
-    text's UTF-8 bytes (offsets are code points) without a Python string per slice."""
-    code_points = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
-    width = 1 + (code_points >= 0x80).astype(np.int64) + (code_points >= 0x800) + (code_points >= 0x10000)
-    byte_at = np.concatenate([[0], np.cumsum(width)])
-    first, lengths = byte_at[starts], byte_at[ends] - byte_at[starts]
-    offsets = np.concatenate([[0], np.cumsum(lengths)]).astype(np.int32)
-    data = np.frombuffer(text.encode("utf-8", "surrogatepass"), dtype=np.uint8)
-    picked = data[np.repeat(first - offsets[:-1], lengths) + np.arange(offsets[-1])]
-    return pa.StringArray.from_buffers(len(starts), pa.py_buffer(offsets), pa.py_buffer(picked))
 
 
 class _MentionColumns:
@@ -242,11 +247,11 @@ def quotes_batch(analyses: list[Analysis], articles: pa.RecordBatch) -> pa.Recor
         "addressee": quotes["addressee"], "parent": quotes["parent"],
     }
     computed = ("id", "article_id", "content", "speaker_name", "speaker_type", "addressee_name",
-                "paragraph", "paragraph_start", "paragraph_end", "paragraph_kind")
+                "paragraph_start", "paragraph_end", "paragraph_kind")
     columns.update((name, []) for name in computed)
+    paragraphs = []
     for a in analyses:
-        record = a.record
-        text, aid = record["text"], record["id"]
+        record, aid, first = a.record, a.record["id"], len(columns["id"])
         for q in record["quotes"]:
             content, cue = q["content"], q["cue"]
             # The paragraph: around the content fragments and the cue.
@@ -256,9 +261,11 @@ def quotes_batch(analyses: list[Analysis], articles: pa.RecordBatch) -> pa.Recor
             # Fragments of a discontinuous quote are joined with one space.
             row = (f"{aid}/{q['id']}", aid, " ".join(c["text"] for c in content),
                    speaker and speaker["name"], speaker and speaker["type"], (a.party(q["addressee"]) or {}).get("name"),
-                   text[start:end], start, end, kind)
+                   start, end, kind)
             for name, value in zip(computed, row, strict=True):
                 columns[name].append(value)
+        paragraphs.append(a.slices(columns["paragraph_start"][first:], columns["paragraph_end"][first:]))
+    columns["paragraph"] = _strings(paragraphs)
     return _batch("quotes", columns)
 
 
@@ -275,20 +282,22 @@ def events_batch(analyses: list[Analysis], articles: pa.RecordBatch) -> pa.Recor
         "historical": events["historical"],
         "dead": magnitude["dead"], "injured": magnitude["injured"], "arrested": magnitude["arrested"],
     }
-    computed = ("id", "article_id", "actors", "recipients", "arguments", "sentence", "sentence_start", "sentence_end")
+    computed = ("id", "article_id", "actors", "recipients", "arguments", "sentence_start", "sentence_end")
     columns.update((name, []) for name in computed)
+    sentences = []
     for a in analyses:
-        record = a.record
-        text, aid = record["text"], record["id"]
+        aid, first = a.record["id"], len(columns["id"])
         sent_starts, sent_ends = a.view.sentence_starts.tolist(), a.view.sentence_ends.tolist()
-        for v in record["events"]:
+        for v in a.record["events"]:
             trigger = v["trigger"]
             k = min(bisect_right(sent_starts, trigger["start"]) - 1, bisect_right(sent_ends, trigger["start"]))
             start, end = (sent_starts[k], sent_ends[k]) if k >= 0 else (trigger["start"], trigger["end"])
             row = (f"{aid}/{v['id']}", aid, [a.party(x) for x in v["actor"]], [a.party(x) for x in v["recipient"]],
-                   [{"role": x["role"], **a.party(x["entity"])} for x in v["arguments"]], text[start:end], start, end)
+                   [{"role": x["role"], **a.party(x["entity"])} for x in v["arguments"]], start, end)
             for name, value in zip(computed, row, strict=True):
                 columns[name].append(value)
+        sentences.append(a.slices(columns["sentence_start"][first:], columns["sentence_end"][first:]))
+    columns["sentence"] = _strings(sentences)
     return _batch("events", columns)
 
 
