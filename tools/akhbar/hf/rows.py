@@ -21,8 +21,15 @@ import pyarrow.compute as pc
 
 from akhbar import labels
 from akhbar.hf import CONFIGS
-from akhbar.hf import features as F
 from akhbar.hf.tokenize import record_view
+
+
+def arrow_schemas() -> dict[str, pa.Schema]:
+    """Every config's Arrow schema, from its declared features. Those import `datasets` (a
+    second of CPU), so the build's worker processes are handed these instead."""
+    from akhbar.hf import features
+
+    return {config: features.arrow_schema(config) for config in CONFIGS}
 
 
 def _ids(names) -> dict[str, int]:
@@ -101,7 +108,8 @@ def article_row(record: dict) -> dict:
     }
 
 
-def ner_batches(analyses: list[Analysis]) -> tuple[pa.RecordBatch, pa.RecordBatch]:
+def ner_batches(analyses: list[Analysis], schemas: dict[str, pa.Schema] | None = None,
+                ) -> tuple[pa.RecordBatch, pa.RecordBatch]:
     """One row per sentence, in both token views (`ner`, `ner_conll4`). Every column is built
     as a whole from flat lists or arrays (the tokens, their offsets and tags of a run of
     sentences are arrays cut into one list per sentence, `pa.ListArray`), not a Python value
@@ -127,7 +135,8 @@ def ner_batches(analyses: list[Analysis]) -> tuple[pa.RecordBatch, pa.RecordBatc
         numbers += range(count)
         sent_starts.append(view.sentence_starts)
         sent_ends.append(view.sentence_ends)
-    schema, conll_schema = F.arrow_schema("ner"), F.arrow_schema("ner_conll4")
+    schemas = schemas or arrow_schemas()
+    schema, conll_schema = schemas["ner"], schemas["ner_conll4"]
     offsets = pa.array(np.cumsum([0, *lengths]), pa.int32())
 
     def lists(name: str, values) -> pa.ListArray:
@@ -227,15 +236,14 @@ def _fields(struct: pa.StructArray) -> dict[str, pa.Array]:
     return {f.name: child for f, child in zip(struct.type, struct.flatten(), strict=True)}
 
 
-def _batch(config: str, columns: dict[str, pa.Array | list]) -> pa.RecordBatch:
-    """A config's record batch from its columns (Arrow arrays, or Python lists converted to
-    the field's type)."""
-    schema = F.arrow_schema(config)
+def _batch(schema: pa.Schema, columns: dict[str, pa.Array | list]) -> pa.RecordBatch:
+    """A record batch of `schema` from its columns (Arrow arrays, or Python lists converted
+    to the field's type)."""
     return pa.RecordBatch.from_arrays([pa.array(columns[f.name], f.type) if isinstance(columns[f.name], list)
                                        else columns[f.name] for f in schema], schema=schema)
 
 
-def quotes_batch(analyses: list[Analysis], articles: pa.RecordBatch) -> pa.RecordBatch:
+def quotes_batch(analyses: list[Analysis], articles: pa.RecordBatch, schema: pa.Schema) -> pa.RecordBatch:
     """One row per quote. Its own fields are the quotes of the `articles` batch of the same
     records (already Arrow, labels as ids); the others are computed here."""
     quotes = _fields(articles.column("quotes").flatten())
@@ -266,10 +274,10 @@ def quotes_batch(analyses: list[Analysis], articles: pa.RecordBatch) -> pa.Recor
                 columns[name].append(value)
         paragraphs.append(a.slices(columns["paragraph_start"][first:], columns["paragraph_end"][first:]))
     columns["paragraph"] = _strings(paragraphs)
-    return _batch("quotes", columns)
+    return _batch(schema, columns)
 
 
-def events_batch(analyses: list[Analysis], articles: pa.RecordBatch) -> pa.RecordBatch:
+def events_batch(analyses: list[Analysis], articles: pa.RecordBatch, schema: pa.Schema) -> pa.RecordBatch:
     """One row per event, with the sentence holding its trigger (or the nearest one before
     it, when the trigger starts between sentences). Its own fields are the events of the
     `articles` batch of the same records; the others are computed here."""
@@ -298,14 +306,16 @@ def events_batch(analyses: list[Analysis], articles: pa.RecordBatch) -> pa.Recor
                 columns[name].append(value)
         sentences.append(a.slices(columns["sentence_start"][first:], columns["sentence_end"][first:]))
     columns["sentence"] = _strings(sentences)
-    return _batch("events", columns)
+    return _batch(schema, columns)
 
 
-def record_batches(records: list[dict]) -> dict[str, pa.RecordBatch]:
-    """Every config's rows for `records` (in that order), one record batch per config."""
+def record_batches(records: list[dict], schemas: dict[str, pa.Schema] | None = None) -> dict[str, pa.RecordBatch]:
+    """Every config's rows for `records` (in that order), one record batch per config of
+    `schemas` (default: `arrow_schemas()`)."""
+    schemas = schemas or arrow_schemas()
     analyses = [Analysis(record) for record in records]
-    batches = {"articles": pa.RecordBatch.from_pylist([article_row(r) for r in records], schema=F.arrow_schema("articles"))}
-    batches["ner"], batches["ner_conll4"] = ner_batches(analyses)
-    batches["quotes"] = quotes_batch(analyses, batches["articles"])
-    batches["events"] = events_batch(analyses, batches["articles"])
+    batches = {"articles": pa.RecordBatch.from_pylist([article_row(r) for r in records], schema=schemas["articles"])}
+    batches["ner"], batches["ner_conll4"] = ner_batches(analyses, schemas)
+    batches["quotes"] = quotes_batch(analyses, batches["articles"], schemas["quotes"])
+    batches["events"] = events_batch(analyses, batches["articles"], schemas["events"])
     return {config: batches[config] for config in CONFIGS}
