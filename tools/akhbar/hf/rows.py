@@ -2,12 +2,14 @@
 features (ClassLabels as ids).
 
 Each config's rows are made by one function per config (`article_row`, `ner_batches`,
-`quote_rows`, `event_rows`), as plain dicts that pyarrow turns into a record batch of the
-config's schema (`pa.RecordBatch.from_pylist`); the token lists of `ner` are cut out of
-arrays instead (a thousand tokens an article). Label names become
-ClassLabel ids here, by lookup in the inventories, so no encoding pass over the rows is
-needed. The records are validated: spans lie in the text, mentions nest or are disjoint,
-blocks are sorted and disjoint.
+`quotes_batch`, `events_batch`). Only `articles` is converted from Python values, the record
+itself (`pa.RecordBatch.from_pylist`); the other configs are built a column at a time: what a
+quote or event row repeats of its record is taken from the `articles` batch, which holds it
+already, texts are cut out of the article's UTF-8 bytes, offsets and tags are arrays, and the
+rest are flat lists (a dict per row made the conversion cost more than the rows' content).
+Label names become ClassLabel ids here, by lookup in the inventories, so no encoding pass
+over the rows is needed. The records are validated: spans lie in the text, mentions nest or
+are disjoint, blocks are sorted and disjoint.
 """
 
 from __future__ import annotations
