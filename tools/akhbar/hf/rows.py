@@ -260,21 +260,26 @@ def quotes_batch(analyses: list[Analysis], articles: pa.RecordBatch, schema: pa.
                 "paragraph_start", "paragraph_end", "paragraph_kind")
     columns.update((name, []) for name in computed)
     paragraphs = []
+    # Column by column, an article at a time (a tuple per row cost more than the rows' values).
     for a in analyses:
-        record, aid, first = a.record, a.record["id"], len(columns["id"])
-        for q in record["quotes"]:
-            content, cue = q["content"], q["cue"]
-            # The paragraph: around the content fragments and the cue.
-            spans = content + ([cue] if cue else [])
-            start, end, kind = _paragraph(record, min(s["start"] for s in spans), max(s["end"] for s in spans))
-            speaker = a.party(q["speaker"])
-            # Fragments of a discontinuous quote are joined with one space.
-            row = (f"{aid}/{q['id']}", aid, " ".join(c["text"] for c in content),
-                   speaker and speaker["name"], speaker and speaker["type"], (a.party(q["addressee"]) or {}).get("name"),
-                   start, end, kind)
-            for name, value in zip(computed, row, strict=True):
-                columns[name].append(value)
-        paragraphs.append(a.slices(columns["paragraph_start"][first:], columns["paragraph_end"][first:]))
+        record, aid = a.record, a.record["id"]
+        quotes = record["quotes"]
+        speakers = [a.party(q["speaker"]) for q in quotes]
+        # The paragraph: around the content fragments and the cue.
+        spans = [q["content"] + ([q["cue"]] if q["cue"] else []) for q in quotes]
+        places = [_paragraph(record, min(s["start"] for s in x), max(s["end"] for s in x)) for x in spans]
+        columns["id"] += [f"{aid}/{q['id']}" for q in quotes]
+        columns["article_id"] += [aid] * len(quotes)
+        # Fragments of a discontinuous quote are joined with one space.
+        columns["content"] += [" ".join(c["text"] for c in q["content"]) for q in quotes]
+        columns["speaker_name"] += [speaker and speaker["name"] for speaker in speakers]
+        columns["speaker_type"] += [speaker and speaker["type"] for speaker in speakers]
+        columns["addressee_name"] += [(a.party(q["addressee"]) or {}).get("name") for q in quotes]
+        starts, ends = [p[0] for p in places], [p[1] for p in places]
+        columns["paragraph_start"] += starts
+        columns["paragraph_end"] += ends
+        columns["paragraph_kind"] += [p[2] for p in places]
+        paragraphs.append(a.slices(starts, ends))
     columns["paragraph"] = _strings(paragraphs)
     return _batch(schema, columns)
 
@@ -295,18 +300,21 @@ def events_batch(analyses: list[Analysis], articles: pa.RecordBatch, schema: pa.
     computed = ("id", "article_id", "actors", "recipients", "arguments", "sentence_start", "sentence_end")
     columns.update((name, []) for name in computed)
     sentences = []
-    for a in analyses:
-        aid, first = a.record["id"], len(columns["id"])
+    for a in analyses:  # column by column, as quotes_batch
+        events, aid = a.record["events"], a.record["id"]
         sent_starts, sent_ends = a.view.sentence_starts.tolist(), a.view.sentence_ends.tolist()
-        for v in a.record["events"]:
-            trigger = v["trigger"]
-            k = min(bisect_right(sent_starts, trigger["start"]) - 1, bisect_right(sent_ends, trigger["start"]))
-            start, end = (sent_starts[k], sent_ends[k]) if k >= 0 else (trigger["start"], trigger["end"])
-            row = (f"{aid}/{v['id']}", aid, [a.party(x) for x in v["actor"]], [a.party(x) for x in v["recipient"]],
-                   [{"role": x["role"], **a.party(x["entity"])} for x in v["arguments"]], start, end)
-            for name, value in zip(computed, row, strict=True):
-                columns[name].append(value)
-        sentences.append(a.slices(columns["sentence_start"][first:], columns["sentence_end"][first:]))
+        at = [v["trigger"]["start"] for v in events]
+        k = [min(bisect_right(sent_starts, s) - 1, bisect_right(sent_ends, s)) for s in at]
+        starts = [sent_starts[i] if i >= 0 else s for i, s in zip(k, at, strict=True)]
+        ends = [sent_ends[i] if i >= 0 else v["trigger"]["end"] for i, v in zip(k, events, strict=True)]
+        columns["id"] += [f"{aid}/{v['id']}" for v in events]
+        columns["article_id"] += [aid] * len(events)
+        columns["actors"] += [[a.party(x) for x in v["actor"]] for v in events]
+        columns["recipients"] += [[a.party(x) for x in v["recipient"]] for v in events]
+        columns["arguments"] += [[{"role": x["role"], **a.party(x["entity"])} for x in v["arguments"]] for v in events]
+        columns["sentence_start"] += starts
+        columns["sentence_end"] += ends
+        sentences.append(a.slices(starts, ends))
     columns["sentence"] = _strings(sentences)
     return _batch(schema, columns)
 
