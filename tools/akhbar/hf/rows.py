@@ -15,7 +15,7 @@ are disjoint, blocks are sorted and disjoint.
 from __future__ import annotations
 
 from bisect import bisect_right
-from functools import cache
+from functools import cache, cached_property
 
 import numpy as np
 import pyarrow as pa
@@ -73,20 +73,23 @@ class Analysis:
         # ids (both list "O", then B-/I- per type in inventory order).
         self.view = record_view(record["text"], self.starts, self.ends, self.types).view
 
+    @cached_property
+    def _utf8(self) -> tuple[np.ndarray, np.ndarray]:
+        """The text's UTF-8 bytes, and the byte offset of every code point offset."""
+        text = self.record["text"]
+        code_points = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+        width = 1 + (code_points >= 0x80).astype(np.int64) + (code_points >= 0x800) + (code_points >= 0x10000)
+        return np.frombuffer(text.encode("utf-8", "surrogatepass"), dtype=np.uint8), np.concatenate([[0], np.cumsum(width)])
+
     def slices(self, starts, ends) -> pa.StringArray:
         """[text[s:e] for s, e in zip(starts, ends)] as an Arrow string array, cut out of the
         text's UTF-8 bytes (offsets are code points) without a Python string per slice."""
-        if not hasattr(self, "_utf8"):
-            text = self.record["text"]
-            code_points = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
-            width = 1 + (code_points >= 0x80).astype(np.int64) + (code_points >= 0x800) + (code_points >= 0x10000)
-            self._byte_at = np.concatenate([[0], np.cumsum(width)])
-            self._utf8 = np.frombuffer(text.encode("utf-8", "surrogatepass"), dtype=np.uint8)
-        starts, ends = np.asarray(starts, dtype=np.int64), np.asarray(ends, dtype=np.int64)
-        first, lengths = self._byte_at[starts], self._byte_at[ends] - self._byte_at[starts]
+        data, byte_at = self._utf8
+        first = byte_at[np.asarray(starts, dtype=np.int64)]
+        lengths = byte_at[np.asarray(ends, dtype=np.int64)] - first
         offsets = np.concatenate([[0], np.cumsum(lengths)]).astype(np.int32)
-        picked = self._utf8[np.repeat(first - offsets[:-1], lengths) + np.arange(offsets[-1])]
-        return pa.StringArray.from_buffers(len(starts), pa.py_buffer(offsets), pa.py_buffer(picked))
+        picked = data[np.repeat(first - offsets[:-1], lengths) + np.arange(offsets[-1])]
+        return pa.StringArray.from_buffers(len(first), pa.py_buffer(offsets), pa.py_buffer(picked))
 
     def party(self, entity_id: str | None) -> dict | None:
         """{entity, name, type id} of an entity id (name and type null for an id no entity
