@@ -122,7 +122,7 @@ def ner_batches(analyses: list[Analysis], schemas: dict[str, pa.Schema] | None =
     ids, article_ids, numbers, texts = [], [], [], []
     sent_starts, sent_ends, tokens, lengths = [], [], [], []
     starts, ends, tags, conll_tags = [], [], [], []
-    mentions = _MentionColumns()
+    first_rows = []
     for a in analyses:
         view, aid = a.view, a.record["id"]
         first, last = int(view.bounds[0]), int(view.bounds[-1])
@@ -133,7 +133,7 @@ def ner_batches(analyses: list[Analysis], schemas: dict[str, pa.Schema] | None =
         tokens.append(a.slices(starts[-1], ends[-1]))
         texts.append(a.slices(view.sentence_starts, view.sentence_ends))
         lengths += np.diff(view.bounds).tolist()
-        mentions.add(a, len(ids))
+        first_rows.append(len(ids))
         count = len(view.sentences)
         ids += [f"{aid}/s{k:04d}" for k in range(count)]
         article_ids += [aid] * count
@@ -156,7 +156,7 @@ def ner_batches(analyses: list[Analysis], schemas: dict[str, pa.Schema] | None =
         "tokens": lists("tokens", _strings(tokens)),
         "token_starts": lists("token_starts", _concatenate(starts)), "token_ends": lists("token_ends", _concatenate(ends)),
         "ner_tags": lists("ner_tags", _concatenate(tags)),
-        "mentions": mentions.lists(len(ids), schema.field("mentions").type),
+        "mentions": _mentions(analyses, first_rows, len(ids), schema.field("mentions").type),
     }
     ner = pa.RecordBatch.from_arrays([columns[f.name] for f in schema], schema=schema)
     columns["ner_tags"] = pa.ListArray.from_arrays(offsets, pa.array(_concatenate(conll_tags), pa.int64()),
@@ -172,52 +172,41 @@ def _concatenate(arrays: list[np.ndarray], dtype=np.int64) -> np.ndarray:
     return np.concatenate(arrays) if arrays else np.empty(0, dtype)
 
 
-class _MentionColumns:
-    """The `mentions` column of `ner`, gathered article by article: for each sentence, its
-    mentions, nested ones too, ordered by (start, -end, mention id). A mention lies in one
-    sentence (the last one starting at or before it): sentence breaks are not made inside
-    outermost mentions, and mentions nest or are disjoint."""
-
-    def __init__(self):
-        self.sentence, self.start, self.end, self.type, self.outermost = [], [], [], [], []
-        self.entity, self.mention, self.text = [], [], []
-
-    def add(self, a: Analysis, first_sentence: int) -> None:
-        """The mentions of `a`, whose first sentence is row `first_sentence` of the run."""
+def _mentions(analyses: list[Analysis], first_rows: list[int], rows: int, type_: pa.ListType) -> pa.ListArray:
+    """The `mentions` column of `ner` for a run of `rows` sentences (article k's first
+    sentence is row first_rows[k]): for each sentence, its mentions, nested ones too, ordered
+    by (start, -end, mention id). A mention lies in one sentence (the last one starting at or
+    before it; one starting before the first goes with the article's last, index -1):
+    sentence breaks are not made inside outermost mentions, and mentions nest or are
+    disjoint."""
+    sentence, outermost = [], []
+    for a, first in zip(analyses, first_rows, strict=True):
         k = np.searchsorted(a.view.sentence_starts, a.starts, "right") - 1
-        # One starting before the first sentence goes with the last (index -1 of the article's).
-        self.sentence.append(first_sentence + np.where(k < 0, k + len(a.view.sentences), k))
-        self.start.append(a.starts)
-        self.end.append(a.ends)
-        self.type.append(a.types)
-        outermost = np.zeros(len(a.starts), dtype=bool)
-        outermost[a.view.outermost[0]] = True
-        self.outermost.append(outermost)
-        self.entity += [e["id"] for e, _ in a.mentions]
-        self.mention += [m["id"] for _, m in a.mentions]
-        self.text += [m["text"] for _, m in a.mentions]
-
-    def lists(self, sentences: int, type_: pa.ListType) -> pa.ListArray:
-        """The column for a run of `sentences` sentences."""
-        sentence = _concatenate(self.sentence)
-        start, end = _concatenate(self.start), _concatenate(self.end)
-        keys = pa.table({"sentence": sentence, "start": start, "end": -end, "mention": self.mention})
-        # Stable. The values are put in this order before they become Arrow arrays (an Arrow
-        # `take` would add validity buffers, which count in the split's num_bytes).
-        order = pc.sort_indices(keys, sort_keys=[(name, "ascending") for name in keys.column_names]).to_numpy()
-        positions = order.tolist()
-        values = {
-            "entity": pa.array([self.entity[i] for i in positions], pa.string()),
-            "mention": pa.array([self.mention[i] for i in positions], pa.string()),
-            "type": pa.array(_concatenate(self.type)[order], pa.int64()),
-            "start": pa.array(start[order], pa.int32()), "end": pa.array(end[order], pa.int32()),
-            "text": pa.array([self.text[i] for i in positions], pa.string()),
-            "outermost": pa.array(_concatenate(self.outermost, bool)[order], pa.bool_()),
-        }
-        fields = list(type_.value_type)
-        items = pa.StructArray.from_arrays([values[f.name] for f in fields], fields=fields)
-        offsets = np.concatenate([[0], np.cumsum(np.bincount(sentence, minlength=sentences))])
-        return pa.ListArray.from_arrays(pa.array(offsets, pa.int32()), items, type=type_)
+        sentence.append(first + np.where(k < 0, k + len(a.view.sentences), k))
+        outermost.append(np.zeros(len(a.starts), dtype=bool))
+        outermost[-1][a.view.outermost[0]] = True
+    sentence = _concatenate(sentence)
+    start, end = _concatenate([a.starts for a in analyses]), _concatenate([a.ends for a in analyses])
+    mention = [m["id"] for a in analyses for _, m in a.mentions]
+    keys = pa.table({"sentence": sentence, "start": start, "end": -end, "mention": mention})
+    # Stable. The values are put in this order before they become Arrow arrays (an Arrow
+    # `take` would add validity buffers, which count in the split's num_bytes).
+    order = pc.sort_indices(keys, sort_keys=[(name, "ascending") for name in keys.column_names]).to_numpy()
+    positions = order.tolist()
+    entity = [e["id"] for a in analyses for e, _ in a.mentions]
+    text = [m["text"] for a in analyses for _, m in a.mentions]
+    values = {
+        "entity": pa.array([entity[i] for i in positions], pa.string()),
+        "mention": pa.array([mention[i] for i in positions], pa.string()),
+        "type": pa.array(_concatenate([a.types for a in analyses])[order], pa.int64()),
+        "start": pa.array(start[order], pa.int32()), "end": pa.array(end[order], pa.int32()),
+        "text": pa.array([text[i] for i in positions], pa.string()),
+        "outermost": pa.array(_concatenate(outermost, bool)[order], pa.bool_()),
+    }
+    fields = list(type_.value_type)
+    items = pa.StructArray.from_arrays([values[f.name] for f in fields], fields=fields)
+    offsets = np.concatenate([[0], np.cumsum(np.bincount(sentence, minlength=rows))])
+    return pa.ListArray.from_arrays(pa.array(offsets, pa.int32()), items, type=type_)
 
 
 def _paragraph(record: dict, lo: int, hi: int) -> tuple[int, int, str | None]:
