@@ -209,10 +209,13 @@ def _mentions(analyses: list[Analysis], first_rows: list[int], rows: int, type_:
     return pa.ListArray.from_arrays(pa.array(offsets, pa.int32()), items, type=type_)
 
 
-def _paragraph(record: dict, lo: int, hi: int) -> tuple[int, int, str | None]:
-    """The blocks the stretch [lo, hi) touches (start < max(hi, lo + 1) and end > lo),
-    joined: (start of the first, end of the last, kind of the first). Without blocks there,
-    the newline-delimited line(s) around the stretch."""
+def _paragraph(record: dict, quote: dict) -> tuple[int, int, str | None]:
+    """The paragraph of a quote: the blocks that the stretch [lo, hi) from its first content
+    fragment or cue to its last touches (start < max(hi, lo + 1) and end > lo), joined: (start
+    of the first, end of the last, kind of the first). Without blocks there, the
+    newline-delimited line(s) around the stretch."""
+    spans = quote["content"] + ([quote["cue"]] if quote["cue"] else [])
+    lo, hi = min(s["start"] for s in spans), max(s["end"] for s in spans)
     blocks = record["blocks"]
     first = bisect_right(blocks, lo, key=lambda b: b["end"])
     last = first
@@ -257,9 +260,7 @@ def quotes_batch(analyses: list[Analysis], articles: pa.RecordBatch, schema: pa.
         record, aid = a.record, a.record["id"]
         quotes = record["quotes"]
         speakers = [a.party(q["speaker"]) for q in quotes]
-        # The paragraph: around the content fragments and the cue.
-        spans = [q["content"] + ([q["cue"]] if q["cue"] else []) for q in quotes]
-        places = [_paragraph(record, min(s["start"] for s in x), max(s["end"] for s in x)) for x in spans]
+        places = [_paragraph(record, q) for q in quotes]
         columns["id"] += [f"{aid}/{q['id']}" for q in quotes]
         columns["article_id"] += [aid] * len(quotes)
         # Fragments of a discontinuous quote are joined with one space.
