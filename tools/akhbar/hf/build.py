@@ -36,11 +36,10 @@ import pyarrow.parquet as pq
 from akhbar import __version__, labels
 from akhbar.diagnostics import Diagnostic
 from akhbar.errors import UserError
-from akhbar.hf import CONFIGS, card, croissant
-from akhbar.hf import features as F
+from akhbar.hf import CONFIGS
 from akhbar.hf.buildstats import BuildStats
 from akhbar.hf.order import LineRef, index, read_records
-from akhbar.hf.rows import record_batches
+from akhbar.hf.rows import arrow_schemas, record_batches
 from akhbar.paths import default_shards, project_root
 from akhbar.provenance import sha256_file
 from akhbar.records import few_collections
@@ -80,12 +79,14 @@ class Part:
         return f"data/{config}/.{self.split}-{self.number:05d}.parquet"
 
 
-def write_part(folder: str, shards: list[str], part: Part, sizes: tuple[int, int]) -> BuildStats:
+def write_part(folder: str, shards: list[str], part: Part, sizes: tuple[int, int],
+               schemas: dict[str, pa.Schema]) -> BuildStats:
     """Write the part's file of every config under `folder`; its counts. `sizes`: articles
-    per row group, and per run turned into rows at once (ROW_GROUP_ARTICLES, RUN_ARTICLES)."""
+    per row group, and per run turned into rows at once (ROW_GROUP_ARTICLES, RUN_ARTICLES);
+    `schemas`: `rows.arrow_schemas()`."""
     group_articles, run_articles = sizes
     stats = BuildStats()
-    writers = {c: pq.ParquetWriter(os.path.join(folder, part.path(c)), F.arrow_schema(c), **PARQUET_OPTIONS)
+    writers = {c: pq.ParquetWriter(os.path.join(folder, part.path(c)), schemas[c], **PARQUET_OPTIONS)
                for c in CONFIGS}
     try:
         with few_collections():
@@ -95,10 +96,10 @@ def write_part(folder: str, shards: list[str], part: Part, sizes: tuple[int, int
                     records = list(read_records(shards, run))
                     for record in records:
                         stats.add_record(record)
-                    for config, batch in record_batches(records).items():
+                    for config, batch in record_batches(records, schemas).items():
                         batches[config].append(batch)
                 for config, writer in writers.items():
-                    table = pa.Table.from_batches(batches[config], schema=F.arrow_schema(config))
+                    table = pa.Table.from_batches(batches[config], schema=schemas[config])
                     if table.num_rows:  # a row group without rows would make readers fail
                         writer.write_table(table, row_group_size=table.num_rows)  # one row group
                         stats.add_rows(config, part.split, table.num_rows, table.nbytes)
@@ -113,7 +114,7 @@ def _chunks(items: list, size: int) -> list[list]:
     return [items[i:i + size] for i in range(0, len(items), size)]
 
 
-def _write_part_task(task: tuple[str, list[str], Part, tuple[int, int]]) -> BuildStats:
+def _write_part_task(task: tuple[str, list[str], Part, tuple[int, int], dict[str, pa.Schema]]) -> BuildStats:
     return write_part(*task)
 
 
@@ -125,20 +126,21 @@ def _parts(shards: list[Path]) -> list[Part]:
 def _written(folder: Path, shards: list[Path], jobs: int) -> Iterator[tuple[Part, BuildStats]]:
     """Every part written, with its counts, in part order; by `jobs` worker processes when
     the corpus is large enough."""
-    sizes = (ROW_GROUP_ARTICLES, RUN_ARTICLES)
+    sizes, schemas = (ROW_GROUP_ARTICLES, RUN_ARTICLES), arrow_schemas()
     if jobs <= 1 or sum(p.stat().st_size for p in shards) < PARALLEL_MIN_BYTES:
         for part in _parts(shards):
-            yield part, write_part(str(folder), [str(p) for p in shards], part, sizes)
+            yield part, write_part(str(folder), [str(p) for p in shards], part, sizes, schemas)
         return
     import importlib
     import multiprocessing
 
     # Workers start as fresh processes (spawn), which take the environment as it is now
     # (`akhbar build` sets MALLOC_ARENA_MAX and the Arrow memory pool there). They load this
-    # module while the parts are found.
+    # module while the parts are found; it does not import `datasets` (the card's and the
+    # features' library, a second of CPU per process): they are handed the Arrow schemas.
     with multiprocessing.get_context("spawn").Pool(jobs, importlib.import_module, (__name__,)) as pool:
         parts = _parts(shards)
-        tasks = [(str(folder), [str(p) for p in shards], part, sizes) for part in parts]
+        tasks = [(str(folder), [str(p) for p in shards], part, sizes, schemas) for part in parts]
         yield from zip(parts, pool.imap(_write_part_task, tasks), strict=True)
 
 
@@ -231,6 +233,8 @@ def build(
         if version_file.is_file():
             stats.version = version_file.read_text(encoding="utf-8").strip() or __version__
         _write_splits(tmp, shards, stats, jobs)
+        from akhbar.hf import card, croissant  # `datasets`: see _written
+
         card.write_card(tmp, stats, root)
         croissant.write_croissant(tmp, stats)
         _replace(tmp, out)

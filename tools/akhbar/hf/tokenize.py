@@ -108,7 +108,10 @@ def _classes(cp: np.ndarray) -> np.ndarray:
     return classes
 
 
-_NUMBER_JOIN = re.compile(rf"(?<=\d)[{NUMBER_SEPARATORS}](?=\d)")  # \d: any decimal digit (Nd)
+# A separator with a digit before and after it (\d: any decimal digit, Nd). The separator comes
+# first so that the regex engine skips ahead to separators (a lookbehind first is tried at
+# every character: three times slower over an article).
+_NUMBER_JOIN = re.compile(rf"[{NUMBER_SEPARATORS}](?<=\d[{NUMBER_SEPARATORS}])(?=\d)")
 
 
 def token_offsets(text: str) -> tuple[np.ndarray, np.ndarray]:
