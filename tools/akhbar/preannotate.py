@@ -214,7 +214,7 @@ def preannotate(record: dict, lexicon: Lexicon) -> dict:
             "id": f"v{len(events) + 1}", "category": lexicon.triggers[m.key], "mode": None, "context": [],
             "trigger": {"start": m.start, "end": m.end, "text": text[m.start:m.end]},
             "actor": [], "recipient": [], "arguments": [],
-            "negated": False, "future": False, "hypothetical": False, "historical": False,
+            **dict.fromkeys(labels.event_markers(), False),
             "magnitude": {"dead": None, "injured": None, "arrested": None},
         })
     draft = dict(record)

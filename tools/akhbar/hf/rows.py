@@ -286,8 +286,7 @@ def events_batch(analyses: list[Analysis], articles: pa.RecordBatch, schema: pa.
     columns: dict[str, pa.Array | list] = {
         "event": events["id"], "category": events["category"], "mode": events["mode"], "context": events["context"],
         "trigger_text": trigger["text"], "trigger_start": trigger["start"], "trigger_end": trigger["end"],
-        "negated": events["negated"], "future": events["future"], "hypothetical": events["hypothetical"],
-        "historical": events["historical"],
+        **{marker: events[marker] for marker in labels.event_markers()},
         "dead": magnitude["dead"], "injured": magnitude["injured"], "arrested": magnitude["arrested"],
     }
     computed = ("id", "article_id", "actors", "recipients", "arguments", "sentence_start", "sentence_end")
