@@ -22,7 +22,7 @@ import orjson
 from akhbar.errors import UserError
 from akhbar.provenance import sha256_file
 from akhbar.records import write_records
-from akhbar.schema import CURRENT_SCHEMA_VERSION, article_schema
+from akhbar.schema import CURRENT_SCHEMA_VERSION, LAYERS, article_schema
 
 GUIDELINES_VERSION = "1.1.0"
 DEFAULT_TEXT_LICENSE = "LicenseRef-Akhbar-Research-Only"
@@ -162,7 +162,7 @@ def draft_record(article_id: str, title: str | None, text: str, blocks: list[dic
             "annotators": [],
             "guidelines_version": GUIDELINES_VERSION,
             "updated": date or dt.date.today().isoformat(),
-            "layers": {"entities": "pending", "quotes": "pending", "events": "pending"},
+            "layers": dict.fromkeys(LAYERS, "pending"),
         },
     }
 

@@ -33,6 +33,7 @@ from dataclasses import dataclass, field
 from pyarabic import araby
 
 from akhbar import labels
+from akhbar.schema import LAYERS
 
 # One-letter proclitics (conjunctions, prepositions, the future particle) and their usual
 # stacks; tried longest first. «لل» is handled by the lexicon variant without the first ل.
@@ -220,7 +221,7 @@ def preannotate(record: dict, lexicon: Lexicon) -> dict:
     draft = dict(record)
     draft["entities"], draft["quotes"], draft["events"] = list(entities.values()), quotes, events
     draft["annotation"] = {**record.get("annotation", {}), "status": "draft", "annotators": [TOOL_NAME],
-                           "layers": {"entities": "pending", "quotes": "pending", "events": "pending"}}
+                           "layers": dict.fromkeys(LAYERS, "pending")}
     return draft
 
 

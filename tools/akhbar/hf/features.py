@@ -14,6 +14,7 @@ from datasets import ClassLabel, Features, List, Value
 
 from akhbar import labels
 from akhbar.hf.tokenize import CONLL4_TYPES, iob2_names
+from akhbar.schema import LAYERS
 
 
 def _s() -> Value:
@@ -96,7 +97,7 @@ def articles() -> Features:
             "magnitude": {"dead": _i(), "injured": _i(), "arrested": _i()},
         }),
         "annotation": {"status": _s(), "annotators": List(_s()), "guidelines_version": _s(), "updated": _s(),
-                       "layers": {"entities": _s(), "quotes": _s(), "events": _s()}},
+                       "layers": {layer: _s() for layer in LAYERS}},
         "event_types": List(event_category_label()),
     })
 

@@ -33,9 +33,7 @@ from akhbar.interchange.anchoring import reanchor_doc
 from akhbar.interchange.common import ARTICLE_ID, ImportedDoc, InterchangeError, Report
 from akhbar.provenance import sha256_file
 from akhbar.records import BOM, iter_lines, parse_line
-from akhbar.schema import CURRENT_SCHEMA_VERSION
-
-LAYERS = ("entities", "quotes", "events")
+from akhbar.schema import CURRENT_SCHEMA_VERSION, LAYERS
 
 
 @dataclass
