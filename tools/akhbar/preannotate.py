@@ -33,7 +33,7 @@ from dataclasses import dataclass, field
 from pyarabic import araby
 
 from akhbar import labels
-from akhbar.schema import LAYERS
+from akhbar.schema import LAYERS, MAGNITUDE_KEYS
 
 # One-letter proclitics (conjunctions, prepositions, the future particle) and their usual
 # stacks; tried longest first. «لل» is handled by the lexicon variant without the first ل.
@@ -216,7 +216,7 @@ def preannotate(record: dict, lexicon: Lexicon) -> dict:
             "trigger": {"start": m.start, "end": m.end, "text": text[m.start:m.end]},
             "actor": [], "recipient": [], "arguments": [],
             **dict.fromkeys(labels.event_markers(), False),
-            "magnitude": {"dead": None, "injured": None, "arrested": None},
+            "magnitude": dict.fromkeys(MAGNITUDE_KEYS),
         })
     draft = dict(record)
     draft["entities"], draft["quotes"], draft["events"] = list(entities.values()), quotes, events

@@ -15,6 +15,8 @@ SUPPORTED_MAJOR = 1
 CURRENT_SCHEMA_VERSION = "1.1.0"
 # The annotation layers of a record, each a list (with its state in annotation.layers).
 LAYERS = ("entities", "quotes", "events")
+# The counts of an event's magnitude, in schema order.
+MAGNITUDE_KEYS = ("dead", "injured", "arrested")
 
 
 @cache

@@ -14,7 +14,7 @@ from datasets import ClassLabel, Features, List, Value
 
 from akhbar import labels
 from akhbar.hf.tokenize import CONLL4_TYPES, iob2_names
-from akhbar.schema import LAYERS
+from akhbar.schema import LAYERS, MAGNITUDE_KEYS
 
 
 def _s() -> Value:
@@ -94,7 +94,7 @@ def articles() -> Features:
             "trigger": _span(), "actor": List(_s()), "recipient": List(_s()),
             "arguments": List({"role": _s(), "entity": _s()}),
             **{marker: Value("bool") for marker in labels.event_markers()},
-            "magnitude": {"dead": _i(), "injured": _i(), "arrested": _i()},
+            "magnitude": {key: _i() for key in MAGNITUDE_KEYS},
         }),
         "annotation": {"status": _s(), "annotators": List(_s()), "guidelines_version": _s(), "updated": _s(),
                        "layers": {layer: _s() for layer in LAYERS}},
@@ -183,9 +183,7 @@ def events() -> Features:
         "recipients": List(_party()),
         "arguments": List({"role": _s(), **_party()}),
         **{marker: Value("bool") for marker in labels.event_markers()},
-        "dead": _i(),
-        "injured": _i(),
-        "arrested": _i(),
+        **{key: _i() for key in MAGNITUDE_KEYS},
         "sentence": _s(),
         "sentence_start": _i(),
         "sentence_end": _i(),

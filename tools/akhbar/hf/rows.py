@@ -24,6 +24,7 @@ import pyarrow.compute as pc
 from akhbar import labels
 from akhbar.hf import CONFIGS
 from akhbar.hf.tokenize import record_view
+from akhbar.schema import MAGNITUDE_KEYS
 
 
 def arrow_schemas() -> dict[str, pa.Schema]:
@@ -287,7 +288,7 @@ def events_batch(analyses: list[Analysis], articles: pa.RecordBatch, schema: pa.
         "event": events["id"], "category": events["category"], "mode": events["mode"], "context": events["context"],
         "trigger_text": trigger["text"], "trigger_start": trigger["start"], "trigger_end": trigger["end"],
         **{marker: events[marker] for marker in labels.event_markers()},
-        "dead": magnitude["dead"], "injured": magnitude["injured"], "arrested": magnitude["arrested"],
+        **{key: magnitude[key] for key in MAGNITUDE_KEYS},
     }
     computed = ("id", "article_id", "actors", "recipients", "arguments", "sentence_start", "sentence_end")
     columns.update((name, []) for name in computed)

@@ -44,10 +44,10 @@ from dataclasses import dataclass, field
 from akhbar import labels
 from akhbar.interchange.anchoring import anchor, normalise_surface
 from akhbar.interchange.common import PARTIES, ImportedDoc, Sink
+from akhbar.schema import MAGNITUDE_KEYS
 
 QUOTE, CUE, SPEAKER_SPAN = "Quote", "Cue", "SpeakerSpan"
 MARKERS = tuple(labels.event_markers())  # negated, future, hypothetical, historical: from the PLOVER inventory
-MAGNITUDE_KEYS = ("dead", "injured", "arrested")
 # The links from a quote, each to the label of the span it points at (None: an entity mention), in
 # the order messages list them; QUOTE_RELATIONS are the same in the order the tools' configurations do.
 QUOTE_LINKS = {"cue": CUE, "speaker_span": SPEAKER_SPAN, "speaker": None, "addressee": None, "parent": QUOTE}
