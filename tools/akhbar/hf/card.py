@@ -508,8 +508,10 @@ separators (`3.5`, `1,500`, `٣٫٥` are one token each). The same tokens and se
 - **Clitics: the host token is labelled.** Proclitics are not split off: a mention that starts after a \
 proclitic, ليبيا in وليبيا, makes the whole token وليبيا `B-GPE` (the Wojood and ANERcorp convention). \
 The exact mention offsets are in the `mentions` column. Tokenization never depends on the annotation, with \
-one exception: if two mentions would share a host token (no space between them, as in some translated \
-articles), the token is split where the second begins, so no mention is lost.
+two exceptions that keep every mention: if two mentions of one layer would share a host token (no space \
+between them, as in some translated articles), the token is split where the second begins; if a nested \
+mention would cover exactly the tokens of the mention holding it (words glued together), the token is split \
+at the nested mention's edge.
 - **Tags**: IOB2 over the **outermost** mentions (`O` first, then `B-`/`I-` per type in the inventory order). \
 Every outermost mention yields exactly one `B-` tag. Nested mentions are kept in `mentions` \
 (`outermost: false`) and in the `articles` config.
