@@ -41,7 +41,7 @@ from ner import NameLexicon, predict_crf, seqeval_scores, train_crf  # noqa: E40
 from quotes import QuoteRules  # noqa: E402
 
 from akhbar.agree import PRF  # noqa: E402
-from akhbar.baseline_results import corpus_digest  # noqa: E402
+from akhbar.baseline_results import FORMAT, RESULTS_FILE, corpus_digest  # noqa: E402
 from akhbar.evaluate import evaluate  # noqa: E402
 
 SEED = 13
@@ -268,7 +268,7 @@ def run(corpus_spec: str, external: Path | None, quick: bool = False) -> dict:
         raise SystemExit(f"{corpus_spec}: no article in the {', '.join(missing)} split(s); the baselines need all three")
     with tempfile.TemporaryDirectory(prefix="akhbar-baselines-") as tmp:
         score = Scorer(corpus_spec, Path(tmp))
-        results = {"format": "akhbar-baselines/1", "corpus": corpus_identity(corpus_spec, corpus),
+        results = {"format": FORMAT, "corpus": corpus_identity(corpus_spec, corpus),
                    "splits": corpus.sizes(), "seed": SEED, "quick": quick,
                    "ner": run_ner(corpus, score, grids, iterations),
                    "quotes": run_quotes(corpus, score, grids), "events": run_events(corpus, score, grids)}
@@ -290,7 +290,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--corpus", default=str(REPO / "corpus" / "articles"), help="gold shard or folder")
     parser.add_argument("--external", default=str(REPO.parent / "shared" / "external"),
                         help="folder with aqmar/ and newsfane-gold/ (transfer)")
-    parser.add_argument("--out", default=str(HERE / "results.json"), help="results file to write")
+    parser.add_argument("--out", default=str(REPO / RESULTS_FILE), help="results file to write")
     parser.add_argument("--quick", action="store_true", help="one setting per grid, 10 CRF iterations (tests)")
     parser.add_argument("--no-transfer", action="store_true", help="skip the transfer experiments")
     args = parser.parse_args(argv)

@@ -322,7 +322,7 @@ def illustrative(source: str) -> Example:
     from akhbar import labels
 
     types = set(labels.entity_types())
-    roles = {"actor", "recipient", *(x["label"] for x in labels.inventory("argument_roles")["labels"])}
+    roles = {"actor", "recipient", *labels.argument_roles()}
     source, text, spans, pos = source.strip(), "", [], 0
     for match in ILLUSTRATIVE_MARK.finditer(source):
         words, label = match.groups()
