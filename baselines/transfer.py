@@ -17,7 +17,8 @@ from pathlib import Path
 from common import Sentence, token_sentences
 
 from akhbar.interchange.common import Report
-from akhbar.interchange.conll import BUILTIN_MAPS, load_map, read_conll
+from akhbar.interchange.conll import read_conll
+from akhbar.interchange.maps import BUILTIN_MAPS, load_map
 
 SCORED = {"PER", "ORG", "LOC"}
 NEWSFANE_MAP = Path(__file__).resolve().parents[1] / "tests" / "data" / "newsfane-map.json"

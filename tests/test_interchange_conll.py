@@ -12,7 +12,8 @@ import pytest
 
 from akhbar.cli import main
 from akhbar.interchange.common import Report
-from akhbar.interchange.conll import builtin_map, read_conll, record_to_conll
+from akhbar.interchange.conll import read_conll, record_to_conll
+from akhbar.interchange.maps import builtin_map
 from akhbar.interchange.merge import blocks_from_lines
 from akhbar.provenance import sha256_file
 from akhbar.validate import validate_paths

@@ -6,7 +6,7 @@ import importlib
 from pathlib import Path
 
 from akhbar.commands.common import EXIT_OK, UsageError, add_shard_paths, expand_shards
-from akhbar.interchange import FORMATS
+from akhbar.interchange import FORMATS, TAGSETS
 
 
 def register(sub) -> None:
@@ -17,7 +17,7 @@ def register(sub) -> None:
     p.add_argument("--id", dest="ids", action="append", default=[], metavar="ARTICLE", help="export only this article (repeatable)")
     p.add_argument("--passage-chars", type=int, default=None, metavar="N",
                    help="Label Studio: one task per passage of whole paragraphs of about N characters (default 700; 0: one task per article)")
-    p.add_argument("--tagset", default="akhbar", choices=("akhbar", "conll4"), help="CoNLL: our types, nested mentions as extra tag columns (default akhbar), or the flat CoNLL-4 "
+    p.add_argument("--tagset", default="akhbar", choices=TAGSETS, help="CoNLL: our types, nested mentions as extra tag columns (default akhbar), or the flat CoNLL-4 "
                         "mapping; the file's first line says which")
     p.set_defaults(func=run)
 

@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 
 from akhbar.commands.common import EXIT_INVALID, EXIT_OK, UsageError
-from akhbar.ingest import DEFAULT_ANNOTATION_LICENSE, DEFAULT_TEXT_LICENSE, copy_raw
+from akhbar.ingest import DEFAULT_ANNOTATION_LICENSE, DEFAULT_TEXT_LICENSE, copy_raw, write_shard
 from akhbar.interchange import FORMATS
 
 
@@ -55,7 +55,7 @@ def read_docs(args, report):
         raise UsageError(f"{src}: give one CoNLL file")
     name, mapping = "map", None  # no --map: the file's own labels (a CoNLL file's declared tagset)
     if args.map:  # a built-in map or a JSON map file, for every format
-        from akhbar.interchange.conll import load_map
+        from akhbar.interchange.maps import load_map
 
         name, mapping = load_map(args.map)
     module = importlib.import_module(f"akhbar.interchange.{args.format}")
@@ -68,7 +68,6 @@ def read_docs(args, report):
 
 def run(args) -> int:
     from akhbar.interchange.common import Report
-    from akhbar.records import write_records
     from akhbar.validate import display_path
 
     out = _checked_out(args)
@@ -88,7 +87,7 @@ def run(args) -> int:
         merged[record["id"]] = record
     for source, target in copies:  # as akhbar ingest copies its raw files: atomically, never over other content
         copy_raw(source, target)
-    write_records(out, sorted(merged.values(), key=lambda r: r["id"]))
+    write_shard(out, list(merged.values()))
     print(f"{len(records)} article(s) imported ({len(changed)} new or changed) -> {display_path(out)}")
     if not _written_valid(out, args):
         return EXIT_INVALID

@@ -9,4 +9,5 @@ re-anchors spans against the article text; `merge` puts imported annotations ont
 corpus records or makes new, valid records.
 """
 
+TAGSETS = ("akhbar", "conll4")  # the CoNLL export's tag sets: our types with nested columns, or flat CoNLL-4
 FORMATS = ("brat", "labelstudio", "conll")  # the module names: `akhbar import` and `export` load only the one asked for

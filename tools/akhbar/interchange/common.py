@@ -175,10 +175,14 @@ def not_utf8(data: bytes, exc: UnicodeDecodeError) -> tuple[str, int]:
     return f"not UTF-8 (byte 0x{data[exc.start]:02X})", data.count(b"\n", 0, exc.start) + 1
 
 
+# What reading a record or task of the wrong shape raises (a missing key, a wrong type, a bad offset).
+MALFORMED = (KeyError, TypeError, AttributeError, IndexError, ValueError)
+
+
 @contextmanager
 def exporting(record: dict):
     """A record an exporter cannot read is one message naming it, not a traceback."""
     try:
         yield
-    except (KeyError, TypeError, AttributeError, IndexError, ValueError) as exc:
+    except MALFORMED as exc:
         raise InterchangeError(f"{record.get('id')}: not a valid record (missing or wrong {exc}); run akhbar validate") from None

@@ -51,7 +51,6 @@ from pathlib import Path
 from xml.sax.saxutils import quoteattr
 
 from akhbar import labels
-from akhbar.hf.tokenize import sentences
 from akhbar.interchange.assemble import (
     CUE,
     MAGNITUDE_KEYS,
@@ -73,6 +72,7 @@ from akhbar.interchange.assemble import (
 from akhbar.interchange.common import (
     ARTICLE_ID,
     ERROR,
+    MALFORMED,
     PARTIES,
     WARNING,
     ImportedDoc,
@@ -134,6 +134,8 @@ def passage_bounds(record: dict, max_chars: int | None = PASSAGE_CHARS) -> list[
     cuts = {b["start"] for b in blocks}
     long_blocks = [b for b in blocks if b["end"] - b["start"] > max_chars]
     if long_blocks:  # a paragraph too long for one passage is cut between the dataset's sentences
+        from akhbar.hf.tokenize import sentences  # (numpy and pyarabic: loaded only when needed)
+
         cuts |= {start for start, _ in sentences(text) if any(b["start"] < start < b["end"] for b in long_blocks)}
     cuts = [c for c in sorted(cuts) if 0 < c < len(text) and not any(lo < c < hi for lo, hi in hulls)] + [len(text)]
     starts = [0]
@@ -657,7 +659,6 @@ def _joined(group: list[TaskPart], sink: Sink) -> tuple[str, Result]:
     return text, joined
 
 
-MALFORMED = (KeyError, TypeError, AttributeError, ValueError, IndexError)  # a task not shaped as Label Studio writes one
 
 
 def read_tasks(src: Path, report: Report, type_map: dict[str, str | None] | None = None,
