@@ -213,7 +213,7 @@ def tagged_entities(tags: list[str], starts: list[int], ends: list[int], text: s
 def ner_entities(row: dict, gold: Gold, numbered_from: int) -> list[dict]:
     """Singleton entities, one per mention the row's tags spell out over its tokens (the
     row's own `token_starts`/`token_ends`, else those of the gold row with its id)."""
-    from akhbar.hf.features import ner_tag_names
+    from akhbar.hf.tokenize import ner_tag_names
 
     names = ner_tag_names()
     if not isinstance(row.get("ner_tags"), list):
@@ -313,7 +313,7 @@ def event_from_row(row: dict, gold_record: dict, index: int) -> dict:
 def token_view_gold(gold: Gold) -> Collection:
     """The gold split with its entities replaced by the mentions its `ner` rows' tags spell
     out (what ner-row predictions are scored against)."""
-    from akhbar.hf.features import ner_tag_names
+    from akhbar.hf.tokenize import ner_tag_names
 
     names = ner_tag_names()
     by_article: dict[str, list[dict]] = defaultdict(list)

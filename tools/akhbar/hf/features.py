@@ -13,7 +13,7 @@ from functools import cache
 from datasets import ClassLabel, Features, List, Value
 
 from akhbar import labels
-from akhbar.hf.tokenize import CONLL4_TYPES, iob2_names
+from akhbar.hf.tokenize import conll4_tag_names, ner_tag_names
 from akhbar.schema import LAYERS, MAGNITUDE_KEYS
 
 
@@ -43,15 +43,6 @@ def speaker_kind_label() -> ClassLabel:
 
 def event_category_label() -> ClassLabel:
     return ClassLabel(names=labels.plover_categories())
-
-
-def ner_tag_names() -> list[str]:
-    return iob2_names(labels.entity_types())
-
-
-def conll4_tag_names() -> list[str]:
-    # The same order as conll2003/ANERcorp-style datasets on the Hub: O, PER, ORG, LOC, MISC.
-    return iob2_names(CONLL4_TYPES)
 
 
 def conll4_mapping() -> dict[str, str | None]:

@@ -411,6 +411,18 @@ def iob2_names(types) -> list[str]:
     return names
 
 
+def ner_tag_names() -> list[str]:
+    """The tags of the `ner` config: IOB2 over the Akhbar entity types."""
+    from akhbar import labels
+
+    return iob2_names(labels.entity_types())
+
+
+def conll4_tag_names() -> list[str]:
+    # The same order as conll2003/ANERcorp-style datasets on the Hub: O, PER, ORG, LOC, MISC.
+    return iob2_names(CONLL4_TYPES)
+
+
 def nesting(starts: np.ndarray, ends: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """For each mention, how many other mentions contain it (0 for an outermost one) and the
     position of the innermost one that does (-1 for none). Mentions nest or are disjoint; of
@@ -468,7 +480,7 @@ def _tag_codes() -> tuple[list[str], np.ndarray, np.ndarray, list[str], np.ndarr
 
     types = labels.entity_types()
     mapping = labels.type_mapping("conll4")
-    akhbar, conll4 = iob2_names(types), iob2_names(CONLL4_TYPES)
+    akhbar, conll4 = ner_tag_names(), conll4_tag_names()
     a_code, c_code = {n: i for i, n in enumerate(akhbar)}, {n: i for i, n in enumerate(conll4)}
     b = np.array([a_code[f"B-{t}"] for t in types], dtype=np.int64)
     i = np.array([a_code[f"I-{t}"] for t in types], dtype=np.int64)
