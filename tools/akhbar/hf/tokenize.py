@@ -55,8 +55,8 @@ SENTENCE_END = re.compile(r"[.!?؟…]+[\"'»”’)\]]*(?=\s)")
 ABBREVIATIONS = ("Dr", "Mr", "Mrs", "Ms", "Prof", "St", "Jr", "Sr", "Gen", "Col", "Lt", "Capt", "Sgt", "Gov", "Sen",
                  "Rep", "Rev", "Inc", "Ltd", "Corp", "Co", "No", "vs", "Jan", "Feb", "Mar", "Apr", "Jun", "Jul",
                  "Aug", "Sep", "Sept", "Oct", "Nov", "Dec")
-# Matched against the text before a candidate period (a short stretch of it).
-_ABBREVIATION = re.compile(r"(?:^|(?<=[^\w.]))(?:[^\W\d_](?:\.[^\W\d_])*|" + "|".join(ABBREVIATIONS) + r")\Z")
+# Searched in the short stretch before a candidate period (the lookbehind sees the text before it).
+_ABBREVIATION = re.compile(r"(?<![\w.])(?:[^\W\d_](?:\.[^\W\d_])*|" + "|".join(ABBREVIATIONS) + r")\Z")
 _ABBREVIATION_REACH = 2 * max(len(a) for a in ABBREVIATIONS)
 # Separators that a digit on each side makes part of a number: 3.5, 1,500, ٣٫٥, ١٬٥٠٠.
 NUMBER_SEPARATORS = ".,\u066b\u066c"
@@ -207,14 +207,7 @@ def _sentences(text: str, blocked_starts: np.ndarray, blocked_ends: np.ndarray) 
 def _abbreviation_before(text: str, period: int) -> bool:
     """Whether the word before the period at `period` is an abbreviation (`ABBREVIATIONS`, a
     single letter, or letters joined by periods such as U.S)."""
-    start = max(0, period - _ABBREVIATION_REACH)
-    match = _ABBREVIATION.search(text[start:period])
-    # A match at the start of the stretch is only a whole word if nothing word-like precedes it.
-    return match is not None and (match.start() > 0 or start == 0 or not _word_or_period(text[start - 1]))
-
-
-def _word_or_period(ch: str) -> bool:
-    return ch == "." or ch.isalnum() or ch == "_"
+    return _ABBREVIATION.search(text, max(0, period - _ABBREVIATION_REACH), period) is not None
 
 
 def tokens(text: str, start: int, end: int) -> list[tuple[int, int]]:
