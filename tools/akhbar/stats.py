@@ -22,9 +22,10 @@ from akhbar.tables import markdown_table
 # config's tokenizer splits clitics and punctuation differently; this count is for sizing.
 WORD = re.compile(r"[^\W_]+")
 
+TEXT_ORIGINS = ("native", "translated")  # what text_origin() gives, in table order
 LAYERS = ("articles", "words", "mentions", "entities", "quotes", "speaker_kinds", "events")
 # The labels a layer's tables list first, in inventory order (any other label follows, sorted).
-ORDERS = {"translated": lambda: ["native", "translated"], "status": labels.annotation_statuses,
+ORDERS = {"translated": lambda: list(TEXT_ORIGINS), "status": labels.annotation_statuses,
           "mentions": labels.entity_types, "entities": labels.entity_types, "quotes": labels.quote_types,
           "speaker_kinds": labels.speaker_kinds, "events": labels.plover_categories}
 
@@ -32,7 +33,8 @@ ORDERS = {"translated": lambda: ["native", "translated"], "status": labels.annot
 def text_origin(record: dict) -> str:
     """"translated" for a text translated from another language (source.translation, schema
     1.1), else "native"."""
-    return "translated" if record.get("source", {}).get("translation") else "native"
+    native, translated = TEXT_ORIGINS
+    return translated if record.get("source", {}).get("translation") else native
 
 
 @dataclass

@@ -20,8 +20,9 @@ def run(args) -> int:
     from akhbar.stats import collect, to_markdown, to_text
 
     stats = collect(expand_shards(args.paths, project_root()))
-    # Agreement figures belong to the corpus as a whole: shown for the default corpus only.
-    agreement = [] if args.paths else agreement_figures(project_root())
+    # Agreement figures belong to the corpus as a whole: shown for the default corpus only (and
+    # not in the Markdown tables, which have no place for them).
+    agreement = [] if args.paths or args.format == "markdown" else agreement_figures(project_root())
     if args.format == "json":
         data = stats.as_json()
         data["agreement"] = agreement

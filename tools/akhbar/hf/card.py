@@ -21,6 +21,7 @@ from akhbar import __version__, labels
 from akhbar.hf import CONFIGS, DEFAULT_CONFIG, TOKEN_CONFIGS
 from akhbar.hf import features as F
 from akhbar.records import atomic_write
+from akhbar.stats import TEXT_ORIGINS
 from akhbar.tables import figure, markdown_table
 
 DOCS_URL = "https://akhbar-corpus.github.io/akhbar/"
@@ -268,7 +269,7 @@ def native_and_translated(stats) -> str:
         return ""
     splits = labels.splits()
     rows = [[kind] + [str(stats.translated[(s, kind)]) for s in splits] + [str(sum(stats.translated[(s, kind)] for s in splits))]
-            for kind in ("native", "translated")]
+            for kind in TEXT_ORIGINS]
     return (
         "#### Native and translated text\n\n"
         "Some articles are professional Arabic translations of English news (NTREX-128), not Arabic journalism: "
