@@ -99,6 +99,8 @@ BAD = [
     ({"id": TRAIN_ID}, f"p.jsonl:1: article {TRAIN_ID} is in the train split, not in test"),
     ({"article_id": TEST_ID, "content_fragments": [{"start": 5, "end": 9999}]},
      f"p.jsonl:1: article {TEST_ID}: content_fragments[0]: offsets 5..9999 are outside the text"),
+    ({"article_id": TEST_ID, "content_fragments": [[5, 9]]},
+     f"p.jsonl:1: article {TEST_ID}: content_fragments[0] must be an object"),
     ({"article_id": TEST_ID, "trigger_start": -1, "trigger_end": 3},
      "p.jsonl:1: article " + TEST_ID + ": trigger_start/trigger_end: offsets -1..3 are outside the text"),
     ({"article_id": TEST_ID, "something": 1}, 'p.jsonl:1: a row with "article_id" but none of "ner_tags"'),

@@ -13,6 +13,7 @@ import pytest
 
 from akhbar.docgen import corpus_records
 from akhbar.examples import Corpus, ExampleError, expand, find_pieces, illustrative
+from akhbar.render import render_html
 
 ARTICLE = "synthetic-00000000000000e1"
 TEXT = 'وقال الوزير محمد علي لصحيفة الأهرام إن "مصر سترسل مساعدات إلى ليبيا". وأعلنت الحكومة ذلك أمس.'
@@ -203,6 +204,17 @@ def test_the_check_sees_a_missing_mark():
     [figure] = figures(expand(f'<!-- akhbar:example {ARTICLE} event=v1 trigger="مساعدات" -->', corpus))
     figure["marks"] = [m for m in figure["marks"] if m["label"] != "actor"]
     assert check_figure(figure, corpus) == [f"{ARTICLE} v1: actor e3 not shown"]
+
+
+def test_a_mark_has_the_tooltip_it_has_on_the_review_page():
+    record = synthetic()
+    page = render_html(record)
+    for directive, titles in [('quote=q1 cue="قال"', ["q1 · mixed · محمد علي (e1)", "cue of q1 · lemma قال"]),
+                              ('event=v1 trigger="مساعدات"', ["v1 AID · trigger"]),
+                              ('text="لصحيفة الأهرام"', ["ORG · الأهرام · e2 · m2"])]:
+        html = expand(f"<!-- akhbar:example {ARTICLE} {directive} -->", Corpus([record]))
+        for title in titles:
+            assert f'title="{title}"' in html and f'title="{title}"' in page, (directive, title)
 
 
 def test_a_passage_shows_its_mentions_and_the_elided_text():

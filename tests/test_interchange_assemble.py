@@ -219,6 +219,8 @@ def test_ids_used_twice_and_unused_cues_are_reported():
     doc, report = run(items)
     assert [e["name"] for e in doc.entities] == ["أحمد علي"]
     assert [p.code for p in report.problems] == ["id-twice", "relation-dangling", "relation-dangling", "span-unused"]
+    # the relations listed in the order the tools' configurations declare them
+    assert report.problems[2].message.endswith("(coref, fragment, cue, speaker, speaker_span, addressee, parent)")
     assert report.dropped["Cue without a quote"] == 1
 
 

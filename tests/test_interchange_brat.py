@@ -81,6 +81,9 @@ def test_roundtrip_new_records_keep_annotations(tmp_path):
     assert [o["entities"] for o in out] == [record["entities"]]
     assert out[0]["quotes"] == record["quotes"] and out[0]["events"] == record["events"]
     assert out[0]["id"] == record["id"] and out[0]["source"]["raw_file"] == f"corpus/raw/synthetic/{record['id']}.txt"
+    # an ingest draft holding the imported layers: every source field, the layers' states
+    assert out[0]["source"].keys() == record["source"].keys() and out[0]["source"]["url"] is None
+    assert out[0]["annotation"]["layers"] == {"entities": "done", "quotes": "done", "events": "done"}
     assert copies and copies[0][1] == tmp_path / "corpus/raw/synthetic" / f"{record['id']}.txt"
 
 

@@ -65,7 +65,7 @@ def test_aqmar_train_one_pers_mention_per_b_per(shared_dir, tmp_path):
     # Provenance: an honest copy of the source file, and the record validates.
     assert record["source"]["raw_file"] == "corpus/raw/aqmar/train.txt"
     assert record["source"]["raw_sha256"] == sha256_file(src) == sha256_file(tmp_path / record["source"]["raw_file"])
-    assert record["license"] == {"text": "CC-BY-SA-3.0", "annotations": "CC-BY-SA-3.0"}
+    assert record["license"] == {"text": "CC-BY-SA-3.0", "attribution": None, "annotations": "CC-BY-SA-3.0"}
     assert record["annotation"]["status"] == "silver" and record["split"] in ("train", "validation", "test")
     assert errors(out, tmp_path) == []
     # Re-running the import changes nothing (same id, merged onto itself).

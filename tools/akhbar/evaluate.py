@@ -257,9 +257,7 @@ def quote_from_row(row: dict, gold_record: dict, index: int) -> dict:
         raise RowError('"content_fragments" must be a non-empty list of {"start", "end"}')
     content = []
     for k, fragment in enumerate(fragments):
-        if not isinstance(fragment, dict):
-            raise RowError(f"content_fragments[{k}] must be an object")
-        start, end = _offsets(fragment, f"content_fragments[{k}]", text)
+        start, end = _offsets(fragment, f"content_fragments[{k}]", text)  # an object with offsets in the text
         content.append({"start": start, "end": end})
     cue = None
     if row.get("cue_start") is not None or row.get("cue_end") is not None:

@@ -189,9 +189,10 @@ class Builder(Page):
         mention = min(mentions, key=lambda m: abs(m["start"] - near), default=None)
         if mention is None:
             return None
-        etype = str(self.entities[entity_id].get("type"))
-        title = f"{role} · {etype} · {self.entities[entity_id].get('name')} · {entity_id}"
-        return Span(mention["start"], mention["end"], "mention", f"{mention_classes(etype)} {cls}", title, role)
+        span = self.mention_span(self.entities[entity_id], mention, role)
+        span.classes += f" {cls}"
+        span.title = f"{role} · {span.title}"
+        return span
 
     # quotes ------------------------------------------------------------------------------
 
@@ -201,10 +202,11 @@ class Builder(Page):
         edges = [s for s in (*content, cue, speaker_span) if s]
         lo, hi = min(s["start"] for s in edges), max(s["end"] for s in edges)
         start, end = _sentence_bounds(self.text, lo, hi)
-        marks = [(f, "quote", "q", f"content of {quote['id']}", "content") for f in content]
-        marks += [(cue, "cue", "cue", f"cue · lemma {(cue or {}).get('lemma')}", "cue"),
-                  (speaker_span, "speaker", "spk", "speaker span", "speaker")]
-        spans = [Span(piece["start"], piece["end"], *rest) for piece, *rest in marks if piece]
+        spans = [self.content_span(quote, fragment, "content") for fragment in content]
+        if cue:
+            spans.append(self.cue_span(quote, "cue"))
+        if speaker_span:
+            spans.append(Span(speaker_span["start"], speaker_span["end"], "speaker", "spk", "speaker span", "speaker"))
         shown_addressee = addressee and self.role_span(addressee, "addressee", start, end, cue["start"] if cue else lo, "adr")
         if shown_addressee:
             spans.append(shown_addressee)
@@ -231,7 +233,7 @@ class Builder(Page):
     def event(self, event: dict) -> Example:
         trigger, category = event["trigger"], event["category"]
         start, end = _window(self.text, trigger["start"], trigger["end"], EVENT_CONTEXT)
-        spans = [Span(trigger["start"], trigger["end"], "trigger", "trig", f"trigger · {category}", category)]
+        spans = [self.trigger_span(event, category)]
         fields = [("category", esc(category)), ("mode", esc(event.get("mode") or "—")),
                   ("context", esc(", ".join(event.get("context") or []) or "—"))]
         for group, roles in _participants(event).items():
@@ -249,11 +251,9 @@ class Builder(Page):
     def passage(self, start: int, end: int, layers: str) -> Example:
         spans = []
         for entity in self.entities.values():
-            etype = str(entity.get("type"))
             for m in entity.get("mentions", []):
                 if start <= m["start"] and m["end"] <= end:
-                    spans.append(Span(m["start"], m["end"], "mention", mention_classes(etype),
-                                      f"{etype} · {entity.get('name')} · {entity['id']}", etype))
+                    spans.append(self.mention_span(entity, m, str(entity.get("type"))))
         fields: list[tuple[str, str]] = []
         if layers == "all":
             spans += self._quote_spans(start, end, fields) + self._event_spans(start, end, fields)
@@ -265,12 +265,12 @@ class Builder(Page):
         for quote in self.record.get("quotes", []):
             cue = quote.get("cue")
             cue_inside = cue and start <= cue["start"] < end
-            marks = [Span(f["start"], f["end"], "quote", "q", f"content of {quote['id']}", quote["id"])
+            marks = [self.content_span(quote, f, quote["id"])
                      for f in quote.get("content", []) if f["start"] < end and f["end"] > start]
             if not marks and not cue_inside:
                 continue
             if cue_inside and cue["end"] <= end:
-                marks.append(Span(cue["start"], cue["end"], "cue", "cue", f"cue of {quote['id']}", ""))
+                marks.append(self.cue_span(quote, ""))
             spans += marks
             fields.append((f"quote {quote['id']}", f"{esc(quote.get('type'))} · speaker {self.name(quote.get('speaker'))}"))
         return spans
@@ -282,7 +282,7 @@ class Builder(Page):
             t = v["trigger"]
             if not (start <= t["start"] and t["end"] <= end):
                 continue
-            spans.append(Span(t["start"], t["end"], "trigger", "trig", f"{v['id']} {v['category']}", v["category"]))
+            spans.append(self.trigger_span(v, v["category"]))
             actors = "، ".join(self.name(e) for e in v.get("actor", [])) or "—"
             fields.append((f"event {v['id']}", f"{esc(v['category'])} «{esc(t['text'])}» · actor {actors}"))
         if not spans:

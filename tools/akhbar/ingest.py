@@ -138,12 +138,13 @@ class IngestOptions:
 
 # The fields of `source`, null unless the ingest knows them.
 SOURCE_FIELDS = tuple(article_schema()["properties"]["source"]["properties"])
+LICENSE_FIELDS = tuple(article_schema()["properties"]["license"]["properties"])
 
 
 def draft_record(article_id: str, title: str | None, text: str, blocks: list[dict], source: dict, license: dict,
                  date: str | None) -> dict:
-    """A new draft record, not annotated yet (every layer pending); `source` fields not given
-    are null. `date` (annotation.updated) is today by default."""
+    """A new draft record, not annotated yet (every layer pending); `source` and `license`
+    fields not given are null. `date` (annotation.updated) is today by default."""
     return {
         "id": article_id,
         "schema_version": CURRENT_SCHEMA_VERSION,
@@ -153,7 +154,7 @@ def draft_record(article_id: str, title: str | None, text: str, blocks: list[dic
         "text": text,
         "blocks": blocks,
         "source": {**dict.fromkeys(SOURCE_FIELDS), **source},
-        "license": license,
+        "license": {**dict.fromkeys(LICENSE_FIELDS), **license},
         "entities": [],
         "quotes": [],
         "events": [],
@@ -182,7 +183,7 @@ def build_record(raw_path: Path, raw_rel: str, options: IngestOptions) -> dict:
               "raw_file": raw_rel, "raw_sha256": hashlib.sha256(data).hexdigest()}
     return draft_record(f"{slug}-{article_key(raw_path, text)}", options.title, text,
                         make_blocks(text, options.title, options.author, options.lede), source,
-                        {"text": options.text_license, "attribution": None, "annotations": options.annotation_license},
+                        {"text": options.text_license, "annotations": options.annotation_license},
                         options.date)
 
 

@@ -127,29 +127,44 @@ class Page:
     def spans(self) -> list[Span]:
         result = []
         for entity in self.entities.values():
-            etype = str(entity.get("type"))
             for mention in map(_dict, _list(entity.get("mentions"))):
-                where = self._place(mention, f"mention {mention.get('id')} of {entity.get('id')}: offsets")
-                if where:
-                    title = f"{etype} · {entity.get('name')} · {entity.get('id')} · {mention.get('id')}"
-                    result.append(Span(*where, "mention", mention_classes(etype), title, etype, mention.get("id")))
+                if self._place(mention, f"mention {mention.get('id')} of {entity.get('id')}: offsets"):
+                    result.append(self.mention_span(entity, mention, str(entity.get("type")), mention.get("id")))
         for quote in map(_dict, _list(self.record.get("quotes"))):
-            title = f"{quote.get('id')} · {quote.get('type')} · {self.entity_label(quote.get('speaker'))}"
             for k, fragment in enumerate(_list(quote.get("content"))):
-                where = self._place(fragment, f"quote {quote.get('id')}: content fragment {k + 1}")
-                if where:
-                    result.append(Span(*where, "quote", "q", title, str(quote.get("id")) if k == 0 else "",
-                                       quote.get("id") if k == 0 else None))
-            cue = quote.get("cue")
-            where = None if cue is None else self._place(cue, f"quote {quote.get('id')}: cue")
-            if where:
-                result.append(Span(*where, "cue", "cue", f"cue of {quote.get('id')} · lemma {_dict(cue).get('lemma')}", ""))
+                if self._place(fragment, f"quote {quote.get('id')}: content fragment {k + 1}"):
+                    first = k == 0
+                    result.append(self.content_span(quote, fragment, str(quote.get("id")) if first else "",
+                                                    quote.get("id") if first else None))
+            if quote.get("cue") is not None and self._place(quote["cue"], f"quote {quote.get('id')}: cue"):
+                result.append(self.cue_span(quote, ""))
         for event in map(_dict, _list(self.record.get("events"))):
-            where = self._place(event.get("trigger"), f"event {event.get('id')}: trigger")
-            if where:
-                label = f"{event.get('id')} {event.get('category')}"
-                result.append(Span(*where, "trigger", "trig", f"{label} · trigger", label, event.get("id")))
+            if self._place(event.get("trigger"), f"event {event.get('id')}: trigger"):
+                result.append(self.trigger_span(event, f"{event.get('id')} {event.get('category')}", event.get("id")))
         return result
+
+    # The mark of each annotation layer, one rule for the review page and the guideline
+    # examples: its classes and its tooltip. The label and the anchor are the caller's (an
+    # example labels a mark by its part in the example and gives it no id). The annotation
+    # must be placeable in the text (_place).
+
+    def mention_span(self, entity: dict, mention: dict, label: str, anchor: str | None = None) -> Span:
+        etype = str(entity.get("type"))
+        title = f"{etype} · {entity.get('name')} · {entity.get('id')} · {mention.get('id')}"
+        return Span(mention["start"], mention["end"], "mention", mention_classes(etype), title, label, anchor)
+
+    def content_span(self, quote: dict, fragment: dict, label: str, anchor: str | None = None) -> Span:
+        title = f"{quote.get('id')} · {quote.get('type')} · {self.entity_label(quote.get('speaker'))}"
+        return Span(fragment["start"], fragment["end"], "quote", "q", title, label, anchor)
+
+    def cue_span(self, quote: dict, label: str) -> Span:
+        cue = quote["cue"]
+        return Span(cue["start"], cue["end"], "cue", "cue", f"cue of {quote.get('id')} · lemma {cue.get('lemma')}", label)
+
+    def trigger_span(self, event: dict, label: str, anchor: str | None = None) -> Span:
+        trigger = event["trigger"]
+        title = f"{event.get('id')} {event.get('category')} · trigger"
+        return Span(trigger["start"], trigger["end"], "trigger", "trig", title, label, anchor)
 
 
 def _css_name(label: str) -> str:

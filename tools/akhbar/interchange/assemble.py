@@ -49,9 +49,8 @@ from akhbar.schema import MAGNITUDE_KEYS
 QUOTE, CUE, SPEAKER_SPAN = "Quote", "Cue", "SpeakerSpan"
 MARKERS = tuple(labels.event_markers())  # negated, future, hypothetical, historical: from the PLOVER inventory
 # The links from a quote, each to the label of the span it points at (None: an entity mention), in
-# the order messages list them; QUOTE_RELATIONS are the same in the order the tools' configurations do.
-QUOTE_LINKS = {"cue": CUE, "speaker_span": SPEAKER_SPAN, "speaker": None, "addressee": None, "parent": QUOTE}
-QUOTE_RELATIONS = ("cue", "speaker", "speaker_span", "addressee", "parent")
+# the order the tools' configurations and the messages list them.
+QUOTE_LINKS = {"cue": CUE, "speaker": None, "speaker_span": SPEAKER_SPAN, "addressee": None, "parent": QUOTE}
 LINK_KINDS = ("coref", "fragment", *QUOTE_LINKS)
 
 

@@ -44,7 +44,6 @@ from akhbar.interchange.assemble import (
     MAGNITUDE_KEYS,
     QUOTE,
     QUOTE_LINKS,
-    QUOTE_RELATIONS,
     SPEAKER_SPAN,
     EventItem,
     Items,
@@ -82,7 +81,7 @@ def brat_name(name: str) -> str:
 
 
 COREF_TYPES = {"Coref", "Equiv", "Coreference", "coref"}
-RELATIONS = (*QUOTE_RELATIONS, "fragment")  # from a Quote, in annotation.conf's order
+RELATIONS = (*QUOTE_LINKS, "fragment")  # from a Quote, in annotation.conf's order
 RELATION_KINDS = {brat_name(kind): kind for kind in RELATIONS}
 QUOTE_ATTRIBUTES = {"QuoteType": "quote_type", "SpeakerKind": "speaker_kind"}
 MARKERS = {brat_name(marker): marker for marker in EVENT_MARKERS}  # attribute Negated is the marker negated...

@@ -57,7 +57,6 @@ from akhbar.interchange.assemble import (
     MARKERS,
     QUOTE,
     QUOTE_LINKS,
-    QUOTE_RELATIONS,
     SPEAKER_SPAN,
     EventItem,
     Items,
@@ -287,7 +286,7 @@ def relations_per_task(tasks: list[dict]) -> list[int]:
 
 PALETTE = ["#e6194b", "#3cb44b", "#4363d8", "#f58231", "#911eb4", "#46f0f0", "#f032e6", "#bcf60c", "#fabebe", "#008080",
            "#e6beff", "#9a6324", "#800000", "#aaffc3", "#808000", "#ffd8b1", "#000075", "#808080"]
-RELATIONS = ("fragment", *QUOTE_RELATIONS, *PARTIES)
+RELATIONS = ("fragment", *QUOTE_LINKS, *PARTIES)
 TEXT_AREAS = (("entity", "entity id (mention)", "the same for every mention of one referent, e.g. e3; empty: a new entity"),
               ("name", "canonical name (first mention)", "canonical name"),
               ("wikidata", "Wikidata (first mention)", "Wikidata Q-id when certain"), ("subtype", "subtype (first mention)", "subtype"),

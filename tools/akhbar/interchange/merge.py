@@ -13,7 +13,11 @@ validate`:
   `ROOT/corpus/raw/<slug>/<file name>` and `source.raw_file`/`raw_sha256` point at that copy,
   so the validator's provenance checks hold and the import can be re-run from the raw file;
   publisher, licences and status are what the user states (`--publisher`, `--text-license`,
-  `--annotation-license`); url, date, author and dateline are null (unknown, never guessed);
+  `--annotation-license`); every other source field (url, date, author, dateline …) and the
+  licence's attribution are null (unknown, never guessed): the record is an ingest draft
+  (`akhbar.ingest.draft_record`) holding the imported layers;
+- annotation.layers: `done` for a layer with annotations, else `none-applicable` (`pending`
+  in a draft), as `akhbar migrate` reads a record without them;
 - blocks: one `paragraph` block per non-empty line of the text.
 """
 
@@ -28,12 +32,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from akhbar.checks import CONTROL_CHARS
-from akhbar.ingest import DEFAULT_ANNOTATION_LICENSE, DEFAULT_TEXT_LICENSE, GUIDELINES_VERSION, assign_split, slugify
+from akhbar.ingest import DEFAULT_ANNOTATION_LICENSE, DEFAULT_TEXT_LICENSE, draft_record, slugify
 from akhbar.interchange.anchoring import reanchor_doc
 from akhbar.interchange.common import ARTICLE_ID, ImportedDoc, InterchangeError, Report
+from akhbar.migrate import layer_states
 from akhbar.provenance import sha256_file
 from akhbar.records import BOM, iter_lines, parse_line
-from akhbar.schema import CURRENT_SCHEMA_VERSION, LAYERS
+from akhbar.schema import LAYERS
 
 
 @dataclass
@@ -126,23 +131,13 @@ def new_record(doc: ImportedDoc, root: Path | None, options: NewRecordOptions, r
     raw_file, raw_sha, copy = plan_raw_copy(doc.source_file, root, slug)
     if copy and copies is not None and copy not in copies:
         copies.append(copy)
-    record = {
-        "id": article_id,
-        "schema_version": CURRENT_SCHEMA_VERSION,
-        "split": assign_split(article_id),
-        "language": "ar",
-        "title": None,
-        "text": doc.text,
-        "blocks": blocks_from_lines(doc.text),  # a CoNLL sentence is a line
-        "source": {"publisher": options.publisher, "url": None, "published": None, "author": None, "dateline": None,
-                   "raw_file": raw_file, "raw_sha256": raw_sha},
-        "license": {"text": options.text_license, "annotations": options.annotation_license},
-        "entities": doc.entities,
-        "quotes": doc.quotes,
-        "events": doc.events,
-        "annotation": {"status": options.status, "annotators": list(options.annotators),
-                       "guidelines_version": GUIDELINES_VERSION, "updated": options.today()},
-    }
+    source = {"publisher": options.publisher, "raw_file": raw_file, "raw_sha256": raw_sha}
+    licence = {"text": options.text_license, "annotations": options.annotation_license}
+    blocks = blocks_from_lines(doc.text)  # a CoNLL sentence is a line
+    record = draft_record(article_id, None, doc.text, blocks, source, licence, options.date)
+    record.update(entities=doc.entities, quotes=doc.quotes, events=doc.events)
+    record["annotation"].update(status=options.status, annotators=list(options.annotators))
+    record["annotation"]["layers"] = layer_states(record)
     report.counts["new articles"] += 1
     return record
 
