@@ -558,3 +558,17 @@ def test_card_shows_native_and_translated_articles_apart():
     section = native_and_translated(stats)
     assert 'row["source"]["translation"] is None' in section
     assert "| native | 1 | 0 | 0 | 1 |" in section and "| translated | 0 | 0 | 1 | 1 |" in section
+
+
+def test_card_gives_the_annotation_status_of_each_split():
+    from akhbar.hf.buildstats import BuildStats
+    from akhbar.hf.card import annotation_statuses
+
+    stats = BuildStats()
+    for n, (split, status) in enumerate([("train", "silver"), ("train", "gold"), ("train", "silver"),
+                                         ("test", "gold"), ("validation", "draft")]):
+        record = synthetic_record(f"synthetic-00000000000000b{n}", split=split)
+        record["annotation"]["status"] = status
+        stats.add_record(record)
+    # splits and statuses in the inventories' order; a split's absent statuses are left out
+    assert annotation_statuses(stats) == "train: gold 1, silver 2; validation: draft 1; test: gold 1"

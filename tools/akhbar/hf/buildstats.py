@@ -26,7 +26,7 @@ class BuildStats:
     annotation_licenses: Counter = field(default_factory=Counter)
     publishers: Counter = field(default_factory=Counter)
     translated: Counter = field(default_factory=Counter)  # (split, "native" | "translated") -> articles
-    statuses: Counter = field(default_factory=Counter)
+    statuses: Counter = field(default_factory=Counter)  # (split, annotation status) -> articles
     entity_types: Counter = field(default_factory=Counter)  # (split, type) -> mentions
     quote_types: Counter = field(default_factory=Counter)
     event_categories: Counter = field(default_factory=Counter)
@@ -51,7 +51,7 @@ class BuildStats:
         self.annotation_licenses[record["license"]["annotations"]] += 1
         self.publishers[record["source"]["publisher"]] += 1
         self.translated[(split, text_origin(record))] += 1
-        self.statuses[record["annotation"]["status"]] += 1
+        self.statuses[(split, record["annotation"]["status"])] += 1
         self.guidelines[record["annotation"]["guidelines_version"]] += 1
         self.schema_versions[record["schema_version"]] += 1
         updated = record["annotation"]["updated"]

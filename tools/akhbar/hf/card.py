@@ -280,6 +280,18 @@ def native_and_translated(stats) -> str:
     )
 
 
+def annotation_statuses(stats) -> str:
+    """The annotation statuses per split («train: gold 17, silver 137; …»), in the inventory's
+    order, so a user sees which splits are gold before training or scoring on them."""
+    parts = []
+    for split in labels.splits():
+        counts = [f"{status} {stats.statuses[(split, status)]}" for status in labels.annotation_statuses()
+                  if stats.statuses[(split, status)]]
+        if counts:
+            parts.append(f"{split}: {', '.join(counts)}")
+    return "; ".join(parts)
+
+
 def _mixed_text_licences(stats) -> str:
     """When the text layer mixes licences (openly licensed Wikinews texts beside the
     research-only seed), say how a user keeps only the texts they may redistribute."""
@@ -444,7 +456,7 @@ def card_text(out: Path, stats, root: Path) -> str:
         "have content fragments, a cue with its lemma and a speaker entity; events use the PLOVER ontology "
         "(manual version 2.0) with ACE-style triggers and role arguments. Every record passes the Akhbar "
         "validator (schema and offset checks) before it is built.\n\n"
-        f"Annotation status: {', '.join(f'{k} {v}' for k, v in sorted(stats.statuses.items()))}.\n\n"
+        f"Annotation status by split: {annotation_statuses(stats)}.\n\n"
         "#### Who are the annotators?\n\nThe annotators named in each record's `annotation.annotators`. **All "
         "annotation of version 0.1 was done by sessions of an AI annotation assistant (a large language model), "
         "not by people**, each working alone from the written guidelines and the text: `gold` articles were "
