@@ -116,6 +116,7 @@ ACCEPTED_WARNINGS = {
     ("event-recipient-missing", "ntrex-d6da2fde2511b2f5", "v1"),  # a court voids a map (not an entity)
     ("event-recipient-missing", "ntrex-ee15115d11138d5c", "v3"),  # aid to «النازحين»
     ("event-recipient-missing", "ntrex-fb6447e429714764", "v2"),  # support to «فرق الإنقاذ»
+    ("event-recipient-missing", "wikinews-ff7aa20211fa8c0a", "v5"),  # «تقرر الانسحاب»: nothing named
     ("span-zero-width", "ntrex-da8405cbfc70bce1", "m9"),  # the translation's own U+200D in «ڤ‍ي»
 }
 # H-T2: the NTREX translations drop spaces between words; a span there edges inside a run of
