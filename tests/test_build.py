@@ -562,7 +562,7 @@ def test_card_shows_native_and_translated_articles_apart():
 
 def test_card_gives_the_annotation_status_of_each_split():
     from akhbar.hf.buildstats import BuildStats
-    from akhbar.hf.card import annotation_statuses
+    from akhbar.hf.card import statuses_by_split
 
     stats = BuildStats()
     for n, (split, status) in enumerate([("train", "silver"), ("train", "gold"), ("train", "silver"),
@@ -571,4 +571,4 @@ def test_card_gives_the_annotation_status_of_each_split():
         record["annotation"]["status"] = status
         stats.add_record(record)
     # splits and statuses in the inventories' order; a split's absent statuses are left out
-    assert annotation_statuses(stats) == "train: gold 1, silver 2; validation: draft 1; test: gold 1"
+    assert statuses_by_split(stats) == "train: gold 1, silver 2; validation: draft 1; test: gold 1"

@@ -280,7 +280,7 @@ def native_and_translated(stats) -> str:
     )
 
 
-def annotation_statuses(stats) -> str:
+def statuses_by_split(stats) -> str:
     """The annotation statuses per split («train: gold 17, silver 137; …»), in the inventory's
     order, so a user sees which splits are gold before training or scoring on them."""
     parts = []
@@ -456,7 +456,7 @@ def card_text(out: Path, stats, root: Path) -> str:
         "have content fragments, a cue with its lemma and a speaker entity; events use the PLOVER ontology "
         "(manual version 2.0) with ACE-style triggers and role arguments. Every record passes the Akhbar "
         "validator (schema and offset checks) before it is built.\n\n"
-        f"Annotation status by split: {annotation_statuses(stats)}.\n\n"
+        f"Annotation status by split: {statuses_by_split(stats)}.\n\n"
         "#### Who are the annotators?\n\nThe annotators named in each record's `annotation.annotators`. **All "
         "annotation of version 0.1 was done by sessions of an AI annotation assistant (a large language model), "
         "not by people**, each working alone from the written guidelines and the text: `gold` articles were "
