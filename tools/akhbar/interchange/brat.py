@@ -1,33 +1,15 @@
 """brat standoff: `<article id>.txt` + `<article id>.ann` per article, and `annotation.conf`.
 
-Encoding (documented in docs/interchange.md; export then import is the identity):
+The encoding is documented in docs/interchange.md; export then import is the identity. A
+mention's T number is its number (m7 -> T7), an event's E number too (v1 -> E1); the mentions
+of an entity are consecutive, the first (the head) carrying the entity's notes, the others
+linked to it by `Coref` relations (INCEpTION carries relations through, not `*\tEquiv`); a
+tool without discontinuous spans may draw each later quote fragment as its own `Quote` span
+with a `Fragment` relation. Offsets are code points, end-exclusive; the .txt is the record's text.
 
-- mention: `T<n>\tTYPE start end\tsurface`; the T number is the mention's number (m7 -> T7);
-- entity (coreference cluster): its mentions' T lines are consecutive, the first one is the
-  head; every other mention has `R<k>\tCoref Arg1:T<mention> Arg2:T<head>`. On import the
-  clusters are the connected components of Coref (and brat `*\tEquiv`) links, so chains
-  drawn in INCEpTION work too. The head carries `#<k>\tAnnotatorNotes T<head>\t{"entity":
-  "e1", "name": "…"}` (plus "subtype" when set) and, when known, `N<k>\tReference T<head>
-  Wikidata:Q…\tname`;
-- quote: `T<n>\tQuote s e[;s e…]\tfragments` (discontinuous content), note `{"quote": "q1"}`,
-  attributes `A\tQuoteType T<n> direct` and `A\tSpeakerKind T<n> named`; relations from the
-  quote: `Cue` -> a `Cue` span (note `{"lemma": "قال"}`), `Speaker` and `Addressee` -> the
-  head mention of the entity, `SpeakerSpan` -> a `SpeakerSpan` span, `Parent` -> the parent
-  quote's span; a tool without discontinuous spans (INCEpTION) may instead draw each later
-  fragment as its own `Quote` span with `R\tFragment Arg1:T<fragment> Arg2:T<first span>`;
-- event: trigger `T<n>\tCATEGORY s e\tsurface` and `E<v>\tCATEGORY:T<n> Actor:T.. Recipient:T..
-  Place:T..` (v1 -> E1; repeated roles numbered Actor2, Actor3 as brat does; fillers are
-  head mentions); `A\tMode E<v> aerial`, one binary attribute per context
-  (`A\tContext_military E<v>`), binary markers `Negated`, `Future`, `Hypothetical`,
-  `Historical`; magnitude as a note `{"magnitude": {"dead": 3, …}}`.
-
-Offsets are code points, end-exclusive, as in our records; the .txt is the record's text.
-
-Import reads in two steps, as `conllu` separates parsing from building: `parse_ann` turns an
-.ann into plain items, one per line (`TextBound`, `Relation`, `Equiv`, `EventLine`,
-`Attribute`, `Note`, `Reference`), knowing nothing of Akhbar's labels, and `ann_items`
-translates them into the neutral items that `akhbar.interchange.assemble` turns into
-entities, quotes and events (the rules shared with Label Studio live there).
+Import reads in two steps: `parse_ann` turns an .ann into plain items, one per line, knowing
+nothing of Akhbar's labels, and `ann_items` translates them into the neutral items that
+`akhbar.interchange.assemble` turns into entities, quotes and events.
 """
 
 from __future__ import annotations

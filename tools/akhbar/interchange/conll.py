@@ -1,33 +1,19 @@
 """CoNLL BIO: one token per line, then its IOB2 tag or tags; a blank line between sentences.
+The format, the maps and the repairs are documented in docs/interchange.md.
 
 Import reads third-party NER corpora, flat or nested, and maps their labels onto our inventory
-with a built-in map (`akhbar`: our own types; `wojood`: the Wojood-21 inventory, from
-`schema/labels`; `conll4`: PER/ORG/LOC/MISC; `aqmar`: PER/ORG/LOC/MIS) or a user's JSON map
-file. Without `--map`, the tagset a file declares in a `# tagset = NAME` comment (what our export
-writes) picks the map, else `conll4`. The text is rebuilt from the tokens (one space between
-tokens, one line per sentence) with recorded offsets; each mention is a singleton entity (CoNLL
-has no coreference).
+with a built-in map (`akhbar.interchange.maps`) or a user's JSON map file; without one, the
+tagset a file declares in a `# tagset = NAME` comment picks the map, else `conll4`. The text is
+rebuilt from the tokens (one space between tokens, one line per sentence); each mention is a
+singleton entity. Every column after the token is a tag column, outer mention first, decoded
+per type as Wojood does (`akhbar.hf.tokenize.decode`, the one IOB2 decoder). Each quirk of a
+real file is repaired and counted in the report; a repair that decides a mention's extent (an
+I- tag that continues nothing) is an error unless `allow_repairs`, and crossing mentions are
+errors (the record contract allows nesting only).
 
-Every column after the token is a tag column. A nested (Wojood-style) file gives a token several
-tags, outer mention first; mentions are decoded per type as Wojood does
-(`akhbar.hf.tokenize.decode`, the one IOB2 decoder), so «جريدة فلسطين» B-ORG / I-ORG B-GPE is
-an ORG with a GPE inside it. Wojood's `$#$` segment marker is not text: the token is dropped
-(counted) and ends its sentence.
-
-Real files are quirky; each quirk is repaired and counted in the report: a byte-order mark,
-CRLF line ends, tab or space separators, separator lines holding only whitespace, directional
-marks (U+200E, U+200F, U+061C) and bidi controls glued to tokens (stripped), text not in NFC
-(normalised), BIOES S-/E- tags (read as B-/I-), `-DOCSTART-` lines (document boundaries).
-A repair that decides a mention's extent is an error unless the user allows it
-(`allow_repairs`, `--allow-repairs`): an I- tag that continues nothing (read as B-, so the
-mention begins there). Mentions of different types that cross (the record contract allows
-nesting only) are errors: the later one is dropped.
-
-Export writes the segmentation of the `ner` configs (`akhbar.hf.tokenize.record_view`: the same
-sentences, tokens and clitic policy, the host token tagged): a `# tagset = NAME` line, then per
-article a `-DOCSTART- O` line and its sentences. With `--tagset akhbar` (default) nested mentions
-become extra tag columns, outer first, as in Wojood; `--tagset conll4` is flat (the outermost
-mapped mentions, as `ner_conll4`). One file per split.
+Export writes the segmentation of the `ner` configs (`akhbar.hf.tokenize.record_view`): a
+`# tagset = NAME` line, then per article a `-DOCSTART- O` line and its sentences; with
+`--tagset akhbar` nested mentions become extra tag columns, `conll4` is flat. One file per split.
 """
 
 from __future__ import annotations
