@@ -123,9 +123,7 @@ class _Passage:
     def __init__(self, record: dict, start: int, end: int):
         self.start, self.end = start, end
         self.conv = Utf16(record["text"][start:end])
-        self.mentions: dict[str, list[dict]] = {}
-        for entity in record.get("entities", []):
-            self.mentions[entity["id"]] = [m for m in entity["mentions"] if self.holds(m)]
+        self.mentions = {e["id"]: [m for m in e["mentions"] if self.holds(m)] for e in record.get("entities", [])}
         self.results: list[dict] = []
 
     def holds(self, span: dict) -> bool:
@@ -221,17 +219,12 @@ def _event_results(event: dict, p: _Passage) -> None:
         p.field(vid, trigger, "magnitude", "textarea", [text])
 
 
-def record_ranks(record: dict) -> dict[str, int]:
-    """The place of each mention, quote and event in the record (the import restores it)."""
-    ids = [m["id"] for e in record.get("entities", []) for m in e["mentions"]]
-    ids += [q["id"] for q in record.get("quotes", [])] + [v["id"] for v in record.get("events", [])]
-    return {ident: rank for rank, ident in enumerate(ids)}
-
-
 def record_to_tasks(record: dict, max_chars: int | None = PASSAGE_CHARS) -> list[dict]:
     """The record's tasks, one per passage, with our annotations as `predictions`."""
     bounds = passage_bounds(record, max_chars)
-    ranks = record_ranks(record)
+    # the record order of mentions, quotes and events, which the import restores (`ranks`)
+    ids = [m["id"] for e in record.get("entities", []) for m in e["mentions"]]
+    ids += [q["id"] for q in record.get("quotes", [])] + [v["id"] for v in record.get("events", [])]
     quote_start = {q["id"]: q["content"][0]["start"] for q in record.get("quotes", [])}
     tasks = []
     for number, (start, end) in enumerate(bounds, 1):
@@ -247,7 +240,7 @@ def record_to_tasks(record: dict, max_chars: int | None = PASSAGE_CHARS) -> list
         held = {r["id"] for r in p.results if r["type"] == "labels"}
         data = {"text": record["text"][start:end], "article_id": record["id"], "passage": number, "passages": len(bounds),
                 "start": start, "heading": f"{record['id']} · passage {number} of {len(bounds)}",
-                "ranks": {ident: rank for ident, rank in ranks.items() if ident in held}}
+                "ranks": {ident: rank for rank, ident in enumerate(ids) if ident in held}}
         tasks.append({"data": data, "predictions": [{"model_version": MODEL_VERSION, "result": p.results}]})
     return tasks
 
@@ -629,8 +622,6 @@ def _joined(group: list[TaskPart], sink: Sink) -> tuple[str, Result]:
         joined.fields += [RegionField(key(f.region), f.name, f.values) for f in parsed.fields]
     joined.regions.sort(key=lambda r: (0, ranks[r.id]) if r.id in ranks else (1, 0))
     return text, joined
-
-
 
 
 def read_tasks(src: Path, report: Report, type_map: dict[str, str | None] | None = None,
