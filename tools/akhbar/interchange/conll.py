@@ -186,66 +186,59 @@ class _Mention:
     line: int
 
 
-class _Decoder:
+def _decode(doc: ImportedDoc, sentences: list[list[Token]], sink: Sink, allow_repairs: bool) -> list[_Mention]:
     """Pass 2: a document's text (one space between tokens, one line per sentence: the paragraph
-    blocks of a new record) and mentions, decoded by `akhbar.hf.tokenize.decode`; orphan I- tags and crossing mentions are
-    reported with their lines."""
+    blocks of a new record) and mentions, decoded by `akhbar.hf.tokenize.decode`; orphan I- tags
+    and crossing mentions are reported with their lines."""
+    offset = 0
+    mentions: list[_Mention] = []
+    for sentence in sentences:
+        spans = []
+        for token in sentence:
+            spans.append((offset, offset + len(token.text)))
+            offset += len(token.text) + 1  # the space after the token, or the newline after the sentence
+        for found in tok.decode([t.tags for t in sentence]):
+            if found.orphan:
+                _orphan(sentence, found, sink, allow_repairs)
+            mentions.append(_Mention(spans[found.first][0], spans[found.last][1], found.type, sentence[found.first].line))
+    doc.text = "\n".join(" ".join(token.text for token in sentence) for sentence in sentences)
+    return _laminar(mentions, sink)
 
-    def __init__(self, sink: Sink, allow_repairs: bool) -> None:
-        self.sink, self.report, self.allow_repairs = sink, sink.report, allow_repairs
 
-    def document(self, doc: ImportedDoc, sentences: list[list[Token]]) -> list[_Mention]:
-        offset = -1  # the separator before the first sentence does not exist
-        mentions: list[_Mention] = []
-        for sentence in sentences:
-            offset += 1
-            spans = []
-            for token in sentence:
-                if spans:
-                    offset += 1
-                spans.append((offset, offset + len(token.text)))
-                offset += len(token.text)
-            for found in tok.decode([t.tags for t in sentence]):
-                if found.orphan:
-                    self.orphan(sentence, found)
-                mentions.append(_Mention(spans[found.first][0], spans[found.last][1], found.type, sentence[found.first].line))
-        doc.text = "\n".join(" ".join(token.text for token in sentence) for sentence in sentences)
-        return self.laminar(mentions)
+def _orphan(sentence: list[Token], found: tok.Decoded, sink: Sink, allow_repairs: bool) -> None:
+    before = "a sentence break" if found.first == 0 else (
+        " ".join(f"{b}-{k}" for b, k in sentence[found.first - 1].tags) or "O")
+    line = sentence[found.first].line
+    sink.report.repairs["orphan I- tags read as B-"] += 1
+    message = f"I-{found.type} follows {before}: read as B-{found.type}, so the mention begins here"
+    if allow_repairs:
+        sink.warning("orphan-inside", message, line)
+    else:
+        sink.error("orphan-inside", message + " (this decides its extent: check the file, or pass --allow-repairs)", line)
 
-    def orphan(self, sentence: list[Token], found: tok.Decoded) -> None:
-        before = "a sentence break" if found.first == 0 else (
-            " ".join(f"{b}-{k}" for b, k in sentence[found.first - 1].tags) or "O")
-        line = sentence[found.first].line
-        self.report.repairs["orphan I- tags read as B-"] += 1
-        message = f"I-{found.type} follows {before}: read as B-{found.type}, so the mention begins here"
-        if self.allow_repairs:
-            self.sink.warning("orphan-inside", message, line)
+
+def _laminar(mentions: list[_Mention], sink: Sink) -> list[_Mention]:
+    """The mentions that nest or are disjoint, as the record contract requires: one that
+    crosses an earlier one is dropped, and so is one with the same offsets as another (both
+    errors)."""
+    kept: list[_Mention] = []
+    open_ends: list[_Mention] = []  # the kept mentions that contain the current position
+    for m in sorted(mentions, key=lambda m: (m.start, -m.end)):
+        while open_ends and open_ends[-1].end <= m.start:
+            open_ends.pop()
+        other = open_ends[-1] if open_ends else None
+        if other is not None and m.end > other.end:
+            sink.error("mention-crossing", f"{m.type} mention crosses the {other.type} mention of line {other.line}; "
+                       "dropped (mentions nest or are disjoint)", m.line)
+            sink.report.dropped["crossing mentions"] += 1
+        elif other is not None and (other.start, other.end) == (m.start, m.end):
+            sink.error("mention-duplicate", f"{m.type} mention spans the same tokens as the {other.type} "
+                       f"mention of line {other.line}; a record holds one of them: dropped", m.line)
+            sink.report.dropped["mentions with the same tokens as another"] += 1
         else:
-            self.sink.error("orphan-inside", message + " (this decides its extent: check the file, or pass --allow-repairs)", line)
-
-    def laminar(self, mentions: list[_Mention]) -> list[_Mention]:
-        """The mentions that nest or are disjoint, as the record contract requires: one that
-        crosses an earlier one is dropped, and so is one with the same offsets as another (both
-        errors)."""
-        kept: list[_Mention] = []
-        open_ends: list[_Mention] = []  # the kept mentions that contain the current position
-        for m in sorted(mentions, key=lambda m: (m.start, -m.end)):
-            while open_ends and open_ends[-1].end <= m.start:
-                open_ends.pop()
-            if open_ends and m.end > open_ends[-1].end:
-                other = open_ends[-1]
-                self.sink.error("mention-crossing", f"{m.type} mention crosses the {other.type} mention of line {other.line}; "
-                                "dropped (mentions nest or are disjoint)", m.line)
-                self.report.dropped["crossing mentions"] += 1
-                continue
-            if open_ends and (open_ends[-1].start, open_ends[-1].end) == (m.start, m.end):
-                self.sink.error("mention-duplicate", f"{m.type} mention spans the same tokens as the {open_ends[-1].type} "
-                                f"mention of line {open_ends[-1].line}; a record holds one of them: dropped", m.line)
-                self.report.dropped["mentions with the same tokens as another"] += 1
-                continue
             kept.append(m)
             open_ends.append(m)
-        return kept
+    return kept
 
 
 def read_conll(path: Path, mapping: dict[str, str | None] | None, report: Report, map_name: str = "map",
@@ -277,14 +270,13 @@ def read_conll(path: Path, mapping: dict[str, str | None] | None, report: Report
     if map_name in ("conll4", "aqmar") and "LOC" in mapping and mapping["LOC"] == "GPE":
         sink.info("loc-read-as-gpe", "CoNLL LOC covers Akhbar GPE, LOC and FAC: read as GPE (review the mentions)")
 
-    decoder = _Decoder(sink, allow_repairs)
     docs: list[ImportedDoc] = []
     unmapped: dict[str, int] = {}
     for sentences, first_line in zip(reader.docs, reader.doc_lines, strict=True):
         if not sentences:
             continue
         doc = ImportedDoc(None, "", [], [], [], source_file=path, origin=Origin(name, first_line))
-        for m in decoder.document(doc, sentences):
+        for m in _decode(doc, sentences, sink, allow_repairs):
             target = _mapped(m.type, m.line, mapping, map_name, unmapped, sink)
             if target is None:
                 continue
