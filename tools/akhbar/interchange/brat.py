@@ -128,21 +128,16 @@ class _AnnWriter:
         self.note(t, {"quote": quote["id"]})
         self.attribute("QuoteType", t, quote["type"])
         self.attribute("SpeakerKind", t, quote["speaker_kind"])
-        if quote.get("cue"):
-            cue, c = quote["cue"], self.number("T")
-            self.span(c, CUE, cue)
-            self.note(c, {"lemma": cue["lemma"]})
-            self.relation("cue", t, c)
-        if quote.get("speaker") is not None:
-            self.relation("speaker", t, self.head[quote["speaker"]])
-        if quote.get("speaker_span"):
-            speaker, s = quote["speaker_span"], self.number("T")
-            self.span(s, SPEAKER_SPAN, speaker)
-            self.relation("speaker_span", t, s)
-        if quote.get("addressee") is not None:
-            self.relation("addressee", t, self.head[quote["addressee"]])
-        if quote.get("parent") is not None:
-            self.relation("parent", t, quote_t[quote["parent"]])
+        for kind, label in QUOTE_LINKS.items():  # cue, speaker, speaker_span, addressee, parent
+            target = quote.get(kind)
+            if label in (CUE, SPEAKER_SPAN) and target:  # a span of its own
+                arg2 = self.number("T")
+                self.span(arg2, label, target)
+                if kind == "cue":
+                    self.note(arg2, {"lemma": target["lemma"]})
+                self.relation(kind, t, arg2)
+            elif label not in (CUE, SPEAKER_SPAN) and target is not None:  # to the head mention, or the parent quote
+                self.relation(kind, t, quote_t[target] if label == QUOTE else self.head[target])
 
     def event(self, event: dict) -> None:
         trigger, g, e = event["trigger"], self.number("T"), f"E{id_number(event['id'])}"
