@@ -287,8 +287,7 @@ def labeling_config() -> str:
     lines += _label_group(LABEL_CONTROLS["event"], "Events (PLOVER category of the trigger)",
                           [(c, "#a9a9a9") for c in labels.plover_categories()])
     lines.append('  <Relations>')
-    for r in [*RELATIONS, *labels.argument_roles()]:
-        lines.append(f'    <Relation value={q(r)}/>')
+    lines += [f'    <Relation value={q(r)}/>' for r in (*RELATIONS, *labels.argument_roles())]
     lines += ['  </Relations>', '  <View visibleWhen="region-selected">']
     for name, title, placeholder in TEXT_AREAS:
         lines += [f'    <Header value={q(title)} size="6"/>',
