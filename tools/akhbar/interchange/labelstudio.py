@@ -468,23 +468,18 @@ def result_items(result: Result, text: str, type_map: dict[str, str | None], sin
     fields: dict[str, dict[str, list[str]]] = {}
     for f in result.fields:
         fields.setdefault(f.region, {})[f.name] = f.values
-    items = Items()
-    for region in result.regions:
-        span = _region_span(region, conv, fields.get(region.id, {}), type_map, sink)
-        if span is not None:
-            items.spans.append(span)
-    items.spans = unique(items.spans, sink)
+    spans = [_region_span(region, conv, fields.get(region.id, {}), type_map, sink) for region in result.regions]
+    spans = unique([s for s in spans if s is not None], sink)
     categories = set(labels.plover_categories())
-    events = {s.key: _event(s, fields.get(s.key, {})) for s in items.spans if s.label in categories}
-    items.events = list(events.values())
-    first, coref = _coref_by_entity_field(items.spans)
-    items.links = coref + _refs(items.spans, first, events, sink)
+    events = {s.key: _event(s, fields.get(s.key, {})) for s in spans if s.label in categories}
+    first, links = _coref_by_entity_field(spans)
+    links += _refs(spans, first, events, sink)
     for r in result.relations:
         if r.label not in ("coref", "fragment") and r.source in events:
             events[r.source].roles.append(Role(r.label, r.target, r.line))
         else:
-            items.links.append(Link(r.label, r.source, r.target, r.line))
-    return items
+            links.append(Link(r.label, r.source, r.target, r.line))
+    return Items(spans, links, list(events.values()))
 
 
 # ---- import: tasks and passages --------------------------------------------------------------------
