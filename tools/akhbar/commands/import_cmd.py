@@ -10,6 +10,7 @@ from pathlib import Path
 from akhbar.commands.common import EXIT_INVALID, EXIT_OK, UsageError
 from akhbar.ingest import DEFAULT_ANNOTATION_LICENSE, DEFAULT_TEXT_LICENSE, copy_raw, write_shard
 from akhbar.interchange import FORMATS
+from akhbar.records import atomic_write
 
 
 def register(sub) -> None:
@@ -73,7 +74,9 @@ def run(args) -> int:
     out = _checked_out(args)
     report = Report()
     records, changed, existing, copies = _merged(args, out, report)
-    _print_report(report, args)
+    report.print()
+    if args.report:
+        atomic_write(Path(args.report), [json.dumps(report.as_json(), ensure_ascii=False, indent=1).encode("utf-8") + b"\n"])
     blocking = [p for p in report.errors if p.code != "other-shard"]
     if any(p.code == "other-shard" for p in report.problems):
         print(f"nothing written to {display_path(out)}: articles belong to other shards", file=sys.stderr)
@@ -82,9 +85,7 @@ def run(args) -> int:
         print(f"nothing written to {display_path(out)}: {len(blocking)} error(s) above (fix them, or pass --allow-drops)", file=sys.stderr)
         return EXIT_INVALID
 
-    merged = {rid: rec for rid, (rec, _) in existing.items()}
-    for record in records:
-        merged[record["id"]] = record
+    merged = {rid: rec for rid, (rec, _) in existing.items()} | {record["id"]: record for record in records}
     for source, target in copies:  # as akhbar ingest copies its raw files: atomically, never over other content
         copy_raw(source, target)
     write_shard(out, list(merged.values()))
@@ -134,14 +135,6 @@ def _merged(args, out: Path, report) -> tuple[list[dict], list, dict, list]:
             report.warning("other-shard", f"article lives in {display_path(shard)}; writing it to {display_path(out)} too would "
                                           "duplicate its id: import into that shard instead", article=record["id"])
     return records, changed, existing, copies
-
-
-def _print_report(report, args) -> None:
-    report.print()
-    if args.report:
-        from akhbar.records import atomic_write
-
-        atomic_write(Path(args.report), [json.dumps(report.as_json(), ensure_ascii=False, indent=1).encode("utf-8") + b"\n"])
 
 
 def _written_valid(out: Path, args) -> bool:

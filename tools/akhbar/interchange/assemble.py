@@ -1,18 +1,9 @@
 """One assembler for every annotation tool: from neutral items to entities, quotes and events.
 
-A format module parses its files into that format's own plain items (brat: the T, R, *, E, A,
-# and N lines of an `.ann`; Label Studio: the regions, relations and per-region fields of a
-task's result) and translates them into three kinds of neutral item:
-
-- `Span`: a text-bound annotation with an Akhbar label: a mention (an entity type), a quote
-  fragment (`Quote`), a cue (`Cue`), a speaker span (`SpeakerSpan`) or an event trigger (a
-  PLOVER category), with the id it asks for and the fields the tool attached to it (entity id,
-  name, subtype, wikidata; quote type, speaker kind; cue lemma);
-- `Link`: a relation between two spans: `coref` (mention to mention), `fragment` (quote
-  fragment to quote fragment), and from a quote `cue`, `speaker`, `speaker_span`, `addressee`,
-  `parent`;
-- `EventItem`: an event: category, trigger span, roles (to mentions), mode, contexts, markers,
-  magnitude.
+A format module parses its files into that format's own plain items and translates them into
+neutral ones: `Span` (a mention, quote fragment, cue, speaker span or event trigger, with the
+id it asks for and the fields the tool attached), `Link` (between two spans: `coref`,
+`fragment`, and the links from a quote) and `EventItem` (category, trigger, roles and the rest).
 
 `assemble` applies the rules every format shares, with the same messages:
 

@@ -1,33 +1,15 @@
 """brat standoff: `<article id>.txt` + `<article id>.ann` per article, and `annotation.conf`.
 
-Encoding (documented in docs/interchange.md; export then import is the identity):
+The encoding is documented in docs/interchange.md; export then import is the identity. A
+mention's T number is its number (m7 -> T7), an event's E number too (v1 -> E1); the mentions
+of an entity are consecutive, the first (the head) carrying the entity's notes, the others
+linked to it by `Coref` relations (INCEpTION carries relations through, not `*\tEquiv`); a
+tool without discontinuous spans may draw each later quote fragment as its own `Quote` span
+with a `Fragment` relation. Offsets are code points, end-exclusive; the .txt is the record's text.
 
-- mention: `T<n>\tTYPE start end\tsurface`; the T number is the mention's number (m7 -> T7);
-- entity (coreference cluster): its mentions' T lines are consecutive, the first one is the
-  head; every other mention has `R<k>\tCoref Arg1:T<mention> Arg2:T<head>`. On import the
-  clusters are the connected components of Coref (and brat `*\tEquiv`) links, so chains
-  drawn in INCEpTION work too. The head carries `#<k>\tAnnotatorNotes T<head>\t{"entity":
-  "e1", "name": "…"}` (plus "subtype" when set) and, when known, `N<k>\tReference T<head>
-  Wikidata:Q…\tname`;
-- quote: `T<n>\tQuote s e[;s e…]\tfragments` (discontinuous content), note `{"quote": "q1"}`,
-  attributes `A\tQuoteType T<n> direct` and `A\tSpeakerKind T<n> named`; relations from the
-  quote: `Cue` -> a `Cue` span (note `{"lemma": "قال"}`), `Speaker` and `Addressee` -> the
-  head mention of the entity, `SpeakerSpan` -> a `SpeakerSpan` span, `Parent` -> the parent
-  quote's span; a tool without discontinuous spans (INCEpTION) may instead draw each later
-  fragment as its own `Quote` span with `R\tFragment Arg1:T<fragment> Arg2:T<first span>`;
-- event: trigger `T<n>\tCATEGORY s e\tsurface` and `E<v>\tCATEGORY:T<n> Actor:T.. Recipient:T..
-  Place:T..` (v1 -> E1; repeated roles numbered Actor2, Actor3 as brat does; fillers are
-  head mentions); `A\tMode E<v> aerial`, one binary attribute per context
-  (`A\tContext_military E<v>`), binary markers `Negated`, `Future`, `Hypothetical`,
-  `Historical`; magnitude as a note `{"magnitude": {"dead": 3, …}}`.
-
-Offsets are code points, end-exclusive, as in our records; the .txt is the record's text.
-
-Import reads in two steps, as `conllu` separates parsing from building: `parse_ann` turns an
-.ann into plain items, one per line (`TextBound`, `Relation`, `Equiv`, `EventLine`,
-`Attribute`, `Note`, `Reference`), knowing nothing of Akhbar's labels, and `ann_items`
-translates them into the neutral items that `akhbar.interchange.assemble` turns into
-entities, quotes and events (the rules shared with Label Studio live there).
+Import reads in two steps: `parse_ann` turns an .ann into plain items, one per line, knowing
+nothing of Akhbar's labels, and `ann_items` translates them into the neutral items that
+`akhbar.interchange.assemble` turns into entities, quotes and events.
 """
 
 from __future__ import annotations
@@ -146,21 +128,16 @@ class _AnnWriter:
         self.note(t, {"quote": quote["id"]})
         self.attribute("QuoteType", t, quote["type"])
         self.attribute("SpeakerKind", t, quote["speaker_kind"])
-        if quote.get("cue"):
-            cue, c = quote["cue"], self.number("T")
-            self.span(c, CUE, cue)
-            self.note(c, {"lemma": cue["lemma"]})
-            self.relation("cue", t, c)
-        if quote.get("speaker") is not None:
-            self.relation("speaker", t, self.head[quote["speaker"]])
-        if quote.get("speaker_span"):
-            speaker, s = quote["speaker_span"], self.number("T")
-            self.span(s, SPEAKER_SPAN, speaker)
-            self.relation("speaker_span", t, s)
-        if quote.get("addressee") is not None:
-            self.relation("addressee", t, self.head[quote["addressee"]])
-        if quote.get("parent") is not None:
-            self.relation("parent", t, quote_t[quote["parent"]])
+        for kind, label in QUOTE_LINKS.items():  # cue, speaker, speaker_span, addressee, parent
+            target = quote.get(kind)
+            if label in (CUE, SPEAKER_SPAN) and target:  # a span of its own
+                arg2 = self.number("T")
+                self.span(arg2, label, target)
+                if kind == "cue":
+                    self.note(arg2, {"lemma": target["lemma"]})
+                self.relation(kind, t, arg2)
+            elif label not in (CUE, SPEAKER_SPAN) and target is not None:  # to the head mention, or the parent quote
+                self.relation(kind, t, quote_t[target] if label == QUOTE else self.head[target])
 
     def event(self, event: dict) -> None:
         trigger, g, e = event["trigger"], self.number("T"), f"E{id_number(event['id'])}"
@@ -231,26 +208,17 @@ def annotation_conf() -> str:
     <OVERLAP> lines declare the overlaps the record contract allows; without them brat's
     checker refuses every nested mention."""
     types = labels.entity_types()
-    roles = [brat_name(r) for r in (*PARTIES, *labels.argument_roles())]
-    out = ["# Akhbar layers for brat / INCEpTION (generated by akhbar export --format brat)", "", "[entities]", ""]
-    out += types + ["", QUOTE, CUE, SPEAKER_SPAN, "", "[relations]", ""]
     ent = "|".join(types)
-    out.append(f"Coref\tArg1:{ent}, Arg2:{ent}")
-    for kind in RELATIONS:
-        out.append(f"{brat_name(kind)}\tArg1:{QUOTE}, Arg2:{QUOTE_LINKS.get(kind, QUOTE) or ent}")
-    for arg1, arg2, kinds in overlap_rules():
-        out.append(f"<OVERLAP>\tArg1:{arg1}, Arg2:{arg2}, <OVL-TYPE>:{'|'.join(kinds)}")
-    out += ["", "[events]", ""]
-    for category in labels.plover_categories():
-        out.append(f"{category}\t" + ", ".join(f"{r}*:{ent}" for r in roles))
-    out += ["", "[attributes]", ""]
-    out.append(f"QuoteType\tArg:{QUOTE}, Value:{'|'.join(labels.quote_types())}")
-    out.append(f"SpeakerKind\tArg:{QUOTE}, Value:{'|'.join(labels.speaker_kinds())}")
-    out.append(f"Mode\tArg:<EVENT>, Value:{'|'.join(labels.plover_modes())}")
-    for context in labels.plover_contexts():
-        out.append(f"{_context_attr(context)}\tArg:<EVENT>")
-    for attr in MARKERS:
-        out.append(f"{attr}\tArg:<EVENT>")
+    roles = ", ".join(f"{brat_name(r)}*:{ent}" for r in (*PARTIES, *labels.argument_roles()))
+    out = ["# Akhbar layers for brat / INCEpTION (generated by akhbar export --format brat)", "", "[entities]", ""]
+    out += types + ["", QUOTE, CUE, SPEAKER_SPAN, "", "[relations]", "", f"Coref\tArg1:{ent}, Arg2:{ent}"]
+    out += [f"{brat_name(kind)}\tArg1:{QUOTE}, Arg2:{QUOTE_LINKS.get(kind, QUOTE) or ent}" for kind in RELATIONS]
+    out += [f"<OVERLAP>\tArg1:{arg1}, Arg2:{arg2}, <OVL-TYPE>:{'|'.join(kinds)}" for arg1, arg2, kinds in overlap_rules()]
+    out += ["", "[events]", ""] + [f"{category}\t{roles}" for category in labels.plover_categories()]
+    out += ["", "[attributes]", "", f"QuoteType\tArg:{QUOTE}, Value:{'|'.join(labels.quote_types())}",
+            f"SpeakerKind\tArg:{QUOTE}, Value:{'|'.join(labels.speaker_kinds())}",
+            f"Mode\tArg:<EVENT>, Value:{'|'.join(labels.plover_modes())}"]
+    out += [f"{attr}\tArg:<EVENT>" for attr in (*map(_context_attr, labels.plover_contexts()), *MARKERS)]
     return "\n".join(out) + "\n"
 
 

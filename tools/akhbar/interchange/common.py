@@ -83,16 +83,13 @@ class Report(Levels):
             "problems": [p.as_json() for p in self.problems],
         }
 
-    def summary_lines(self) -> list[str]:
-        return [f"{name}: " + ", ".join(f"{k} {v}" for k, v in sorted(counter.items()))
-                for name, counter in (("counts", self.counts), ("repairs", self.repairs), ("dropped", self.dropped)) if counter]
-
     def print(self) -> None:
-        """Problems to stderr, the summary lines to stdout (what `akhbar import` and `export` show)."""
+        """Problems to stderr, the non-empty counters to stdout (what `akhbar import` and `export` show)."""
         for problem in self.problems:
             print(problem.as_text(), file=sys.stderr)
-        for line in self.summary_lines():
-            print(line)
+        for name, counter in (("counts", self.counts), ("repairs", self.repairs), ("dropped", self.dropped)):
+            if counter:
+                print(f"{name}: " + ", ".join(f"{k} {v}" for k, v in sorted(counter.items())))
 
 
 @dataclass

@@ -1,33 +1,19 @@
 """CoNLL BIO: one token per line, then its IOB2 tag or tags; a blank line between sentences.
+The format, the maps and the repairs are documented in docs/interchange.md.
 
 Import reads third-party NER corpora, flat or nested, and maps their labels onto our inventory
-with a built-in map (`akhbar`: our own types; `wojood`: the Wojood-21 inventory, from
-`schema/labels`; `conll4`: PER/ORG/LOC/MISC; `aqmar`: PER/ORG/LOC/MIS) or a user's JSON map
-file. Without `--map`, the tagset a file declares in a `# tagset = NAME` comment (what our export
-writes) picks the map, else `conll4`. The text is rebuilt from the tokens (one space between
-tokens, one line per sentence) with recorded offsets; each mention is a singleton entity (CoNLL
-has no coreference).
+with a built-in map (`akhbar.interchange.maps`) or a user's JSON map file; without one, the
+tagset a file declares in a `# tagset = NAME` comment picks the map, else `conll4`. The text is
+rebuilt from the tokens (one space between tokens, one line per sentence); each mention is a
+singleton entity. Every column after the token is a tag column, outer mention first, decoded
+per type as Wojood does (`akhbar.hf.tokenize.decode`, the one IOB2 decoder). Each quirk of a
+real file is repaired and counted in the report; a repair that decides a mention's extent (an
+I- tag that continues nothing) is an error unless `allow_repairs`, and crossing mentions are
+errors (the record contract allows nesting only).
 
-Every column after the token is a tag column. A nested (Wojood-style) file gives a token several
-tags, outer mention first; mentions are decoded per type as Wojood does
-(`akhbar.hf.tokenize.decode`, the one IOB2 decoder), so «جريدة فلسطين» B-ORG / I-ORG B-GPE is
-an ORG with a GPE inside it. Wojood's `$#$` segment marker is not text: the token is dropped
-(counted) and ends its sentence.
-
-Real files are quirky; each quirk is repaired and counted in the report: a byte-order mark,
-CRLF line ends, tab or space separators, separator lines holding only whitespace, directional
-marks (U+200E, U+200F, U+061C) and bidi controls glued to tokens (stripped), text not in NFC
-(normalised), BIOES S-/E- tags (read as B-/I-), `-DOCSTART-` lines (document boundaries).
-A repair that decides a mention's extent is an error unless the user allows it
-(`allow_repairs`, `--allow-repairs`): an I- tag that continues nothing (read as B-, so the
-mention begins there). Mentions of different types that cross (the record contract allows
-nesting only) are errors: the later one is dropped.
-
-Export writes the segmentation of the `ner` configs (`akhbar.hf.tokenize.record_view`: the same
-sentences, tokens and clitic policy, the host token tagged): a `# tagset = NAME` line, then per
-article a `-DOCSTART- O` line and its sentences. With `--tagset akhbar` (default) nested mentions
-become extra tag columns, outer first, as in Wojood; `--tagset conll4` is flat (the outermost
-mapped mentions, as `ner_conll4`). One file per split.
+Export writes the segmentation of the `ner` configs (`akhbar.hf.tokenize.record_view`): a
+`# tagset = NAME` line, then per article a `-DOCSTART- O` line and its sentences; with
+`--tagset akhbar` nested mentions become extra tag columns, `conll4` is flat. One file per split.
 """
 
 from __future__ import annotations
@@ -200,66 +186,59 @@ class _Mention:
     line: int
 
 
-class _Decoder:
+def _decode(doc: ImportedDoc, sentences: list[list[Token]], sink: Sink, allow_repairs: bool) -> list[_Mention]:
     """Pass 2: a document's text (one space between tokens, one line per sentence: the paragraph
-    blocks of a new record) and mentions, decoded by `akhbar.hf.tokenize.decode`; orphan I- tags and crossing mentions are
-    reported with their lines."""
+    blocks of a new record) and mentions, decoded by `akhbar.hf.tokenize.decode`; orphan I- tags
+    and crossing mentions are reported with their lines."""
+    offset = 0
+    mentions: list[_Mention] = []
+    for sentence in sentences:
+        spans = []
+        for token in sentence:
+            spans.append((offset, offset + len(token.text)))
+            offset += len(token.text) + 1  # the space after the token, or the newline after the sentence
+        for found in tok.decode([t.tags for t in sentence]):
+            if found.orphan:
+                _orphan(sentence, found, sink, allow_repairs)
+            mentions.append(_Mention(spans[found.first][0], spans[found.last][1], found.type, sentence[found.first].line))
+    doc.text = "\n".join(" ".join(token.text for token in sentence) for sentence in sentences)
+    return _laminar(mentions, sink)
 
-    def __init__(self, sink: Sink, allow_repairs: bool) -> None:
-        self.sink, self.report, self.allow_repairs = sink, sink.report, allow_repairs
 
-    def document(self, doc: ImportedDoc, sentences: list[list[Token]]) -> list[_Mention]:
-        offset = -1  # the separator before the first sentence does not exist
-        mentions: list[_Mention] = []
-        for sentence in sentences:
-            offset += 1
-            spans = []
-            for token in sentence:
-                if spans:
-                    offset += 1
-                spans.append((offset, offset + len(token.text)))
-                offset += len(token.text)
-            for found in tok.decode([t.tags for t in sentence]):
-                if found.orphan:
-                    self.orphan(sentence, found)
-                mentions.append(_Mention(spans[found.first][0], spans[found.last][1], found.type, sentence[found.first].line))
-        doc.text = "\n".join(" ".join(token.text for token in sentence) for sentence in sentences)
-        return self.laminar(mentions)
+def _orphan(sentence: list[Token], found: tok.Decoded, sink: Sink, allow_repairs: bool) -> None:
+    before = "a sentence break" if found.first == 0 else (
+        " ".join(f"{b}-{k}" for b, k in sentence[found.first - 1].tags) or "O")
+    line = sentence[found.first].line
+    sink.report.repairs["orphan I- tags read as B-"] += 1
+    message = f"I-{found.type} follows {before}: read as B-{found.type}, so the mention begins here"
+    if allow_repairs:
+        sink.warning("orphan-inside", message, line)
+    else:
+        sink.error("orphan-inside", message + " (this decides its extent: check the file, or pass --allow-repairs)", line)
 
-    def orphan(self, sentence: list[Token], found: tok.Decoded) -> None:
-        before = "a sentence break" if found.first == 0 else (
-            " ".join(f"{b}-{k}" for b, k in sentence[found.first - 1].tags) or "O")
-        line = sentence[found.first].line
-        self.report.repairs["orphan I- tags read as B-"] += 1
-        message = f"I-{found.type} follows {before}: read as B-{found.type}, so the mention begins here"
-        if self.allow_repairs:
-            self.sink.warning("orphan-inside", message, line)
+
+def _laminar(mentions: list[_Mention], sink: Sink) -> list[_Mention]:
+    """The mentions that nest or are disjoint, as the record contract requires: one that
+    crosses an earlier one is dropped, and so is one with the same offsets as another (both
+    errors)."""
+    kept: list[_Mention] = []
+    open_ends: list[_Mention] = []  # the kept mentions that contain the current position
+    for m in sorted(mentions, key=lambda m: (m.start, -m.end)):
+        while open_ends and open_ends[-1].end <= m.start:
+            open_ends.pop()
+        other = open_ends[-1] if open_ends else None
+        if other is not None and m.end > other.end:
+            sink.error("mention-crossing", f"{m.type} mention crosses the {other.type} mention of line {other.line}; "
+                       "dropped (mentions nest or are disjoint)", m.line)
+            sink.report.dropped["crossing mentions"] += 1
+        elif other is not None and (other.start, other.end) == (m.start, m.end):
+            sink.error("mention-duplicate", f"{m.type} mention spans the same tokens as the {other.type} "
+                       f"mention of line {other.line}; a record holds one of them: dropped", m.line)
+            sink.report.dropped["mentions with the same tokens as another"] += 1
         else:
-            self.sink.error("orphan-inside", message + " (this decides its extent: check the file, or pass --allow-repairs)", line)
-
-    def laminar(self, mentions: list[_Mention]) -> list[_Mention]:
-        """The mentions that nest or are disjoint, as the record contract requires: one that
-        crosses an earlier one is dropped, and so is one with the same offsets as another (both
-        errors)."""
-        kept: list[_Mention] = []
-        open_ends: list[_Mention] = []  # the kept mentions that contain the current position
-        for m in sorted(mentions, key=lambda m: (m.start, -m.end)):
-            while open_ends and open_ends[-1].end <= m.start:
-                open_ends.pop()
-            if open_ends and m.end > open_ends[-1].end:
-                other = open_ends[-1]
-                self.sink.error("mention-crossing", f"{m.type} mention crosses the {other.type} mention of line {other.line}; "
-                                "dropped (mentions nest or are disjoint)", m.line)
-                self.report.dropped["crossing mentions"] += 1
-                continue
-            if open_ends and (open_ends[-1].start, open_ends[-1].end) == (m.start, m.end):
-                self.sink.error("mention-duplicate", f"{m.type} mention spans the same tokens as the {open_ends[-1].type} "
-                                f"mention of line {open_ends[-1].line}; a record holds one of them: dropped", m.line)
-                self.report.dropped["mentions with the same tokens as another"] += 1
-                continue
             kept.append(m)
             open_ends.append(m)
-        return kept
+    return kept
 
 
 def read_conll(path: Path, mapping: dict[str, str | None] | None, report: Report, map_name: str = "map",
@@ -291,14 +270,13 @@ def read_conll(path: Path, mapping: dict[str, str | None] | None, report: Report
     if map_name in ("conll4", "aqmar") and "LOC" in mapping and mapping["LOC"] == "GPE":
         sink.info("loc-read-as-gpe", "CoNLL LOC covers Akhbar GPE, LOC and FAC: read as GPE (review the mentions)")
 
-    decoder = _Decoder(sink, allow_repairs)
     docs: list[ImportedDoc] = []
     unmapped: dict[str, int] = {}
     for sentences, first_line in zip(reader.docs, reader.doc_lines, strict=True):
         if not sentences:
             continue
         doc = ImportedDoc(None, "", [], [], [], source_file=path, origin=Origin(name, first_line))
-        for m in decoder.document(doc, sentences):
+        for m in _decode(doc, sentences, sink, allow_repairs):
             target = _mapped(m.type, m.line, mapping, map_name, unmapped, sink)
             if target is None:
                 continue

@@ -1,43 +1,16 @@
 """Label Studio: tasks JSON (our annotations as `predictions`) + labeling config XML, and
-import of completed tasks.
+import of completed tasks. The encoding is documented in docs/interchange.md and
+docs/annotate-label-studio.md.
 
-Label Studio offsets are JavaScript string indices, i.e. UTF-16 code units: a character
-outside the Basic Multilingual Plane (an emoji, some CJK) counts 2. Offsets are converted both
-ways; an offset that falls inside a surrogate pair is reported. `value.text` is used, when
-present, only to re-anchor a span; its absence is fine.
+An article is one task per passage (whole blocks of about `PASSAGE_CHARS` characters), so that
+an annotator reads a screenful and sees only that passage's arrows; a passage never cuts an
+item. Coreference is the per-region `entity` id, not arrows; a link whose target is outside the
+passage is written in the region's `refs` text area. Offsets are JavaScript string indices
+(UTF-16 code units), converted both ways; `value.text`, when present, only re-anchors a span.
 
-Encoding (docs/interchange.md, docs/annotate-label-studio.md):
-- an article is one task per passage (whole blocks, about `PASSAGE_CHARS` characters; a longer
-  block is cut between sentences), so that an annotator reads a screenful and sees only the
-  relations of that passage; every item lives in the passage of its first span, and a passage
-  never cuts a span nor separates a quote's fragments, cue and speaker span. `data` holds the
-  passage `text`, `article_id`, `passage`/`passages`, `start` (code-point offset of the passage
-  in the article), `heading` and `ranks` (record order of its mentions, quotes and events, so
-  that the import gives back the same record); the import joins an article's passages again,
-  so all of them must be submitted;
-- every span is a region (`type: labels`) of one of three label groups (`mention_label`,
-  `quote_label`, `event_label`); region ids are our ids (m3, v1, q2; extra quote fragments
-  q2-2, q2-3; cue q2-cue; speaker span q2-speaker); regions an annotator draws get Label
-  Studio's random ids and fresh ids of ours on import;
-- entity: every mention carries the text area `entity` (our id): mentions with the same id are
-  one entity, no arrows (a `coref` relation is still read); the head mention also has `name`,
-  `wikidata`, `subtype`;
-- quote: `Quote` regions joined by `fragment` relations; per-region choices `quote_type` and
-  `speaker_kind`; relations `cue` (to a `Cue` region with text area `lemma`), `speaker`,
-  `addressee` (to a mention in the passage), `speaker_span` (to a `SpeakerSpan` region),
-  `parent` (to a quote);
-- event: a region labelled with the PLOVER category (the trigger); relations `actor`,
-  `recipient` and the argument roles to mentions in the passage; per-region choices `mode`,
-  `context`, `markers`; text area `magnitude` ("dead=3 injured=0");
-- a quote's speaker, addressee and parent and an event's roles are arrows to the nearest
-  mention (quote) in the passage; a link whose target is not in the passage is written in the
-  region's text area `refs` ("speaker=e22 parent=q3", "actor=e6 place=e3"), and an event with
-  a role outside its passage writes all its roles there, in order.
-
-Import parses a task's result into plain items knowing nothing of Akhbar's labels
-(`parse_result`: `Region`, `Relation`, `RegionField`), joins the passages of an article (`_joined`), translates them into neutral
-items (`result_items`) and leaves the rest to the assembler shared with brat
-(`akhbar.interchange.assemble`).
+Import parses a task's result into plain items (`parse_result`), joins the passages of an
+article (`_joined`), translates them into neutral items (`result_items`) and leaves the rest to
+the assembler shared with brat (`akhbar.interchange.assemble`).
 """
 
 from __future__ import annotations
@@ -150,9 +123,7 @@ class _Passage:
     def __init__(self, record: dict, start: int, end: int):
         self.start, self.end = start, end
         self.conv = Utf16(record["text"][start:end])
-        self.mentions: dict[str, list[dict]] = {}
-        for entity in record.get("entities", []):
-            self.mentions[entity["id"]] = [m for m in entity["mentions"] if self.holds(m)]
+        self.mentions = {e["id"]: [m for m in e["mentions"] if self.holds(m)] for e in record.get("entities", [])}
         self.results: list[dict] = []
 
     def holds(self, span: dict) -> bool:
@@ -248,17 +219,12 @@ def _event_results(event: dict, p: _Passage) -> None:
         p.field(vid, trigger, "magnitude", "textarea", [text])
 
 
-def record_ranks(record: dict) -> dict[str, int]:
-    """The place of each mention, quote and event in the record (the import restores it)."""
-    ids = [m["id"] for e in record.get("entities", []) for m in e["mentions"]]
-    ids += [q["id"] for q in record.get("quotes", [])] + [v["id"] for v in record.get("events", [])]
-    return {ident: rank for rank, ident in enumerate(ids)}
-
-
 def record_to_tasks(record: dict, max_chars: int | None = PASSAGE_CHARS) -> list[dict]:
     """The record's tasks, one per passage, with our annotations as `predictions`."""
     bounds = passage_bounds(record, max_chars)
-    ranks = record_ranks(record)
+    # the record order of mentions, quotes and events, which the import restores (`ranks`)
+    ids = [m["id"] for e in record.get("entities", []) for m in e["mentions"]]
+    ids += [q["id"] for q in record.get("quotes", [])] + [v["id"] for v in record.get("events", [])]
     quote_start = {q["id"]: q["content"][0]["start"] for q in record.get("quotes", [])}
     tasks = []
     for number, (start, end) in enumerate(bounds, 1):
@@ -274,7 +240,7 @@ def record_to_tasks(record: dict, max_chars: int | None = PASSAGE_CHARS) -> list
         held = {r["id"] for r in p.results if r["type"] == "labels"}
         data = {"text": record["text"][start:end], "article_id": record["id"], "passage": number, "passages": len(bounds),
                 "start": start, "heading": f"{record['id']} · passage {number} of {len(bounds)}",
-                "ranks": {ident: rank for ident, rank in ranks.items() if ident in held}}
+                "ranks": {ident: rank for rank, ident in enumerate(ids) if ident in held}}
         tasks.append({"data": data, "predictions": [{"model_version": MODEL_VERSION, "result": p.results}]})
     return tasks
 
@@ -321,8 +287,7 @@ def labeling_config() -> str:
     lines += _label_group(LABEL_CONTROLS["event"], "Events (PLOVER category of the trigger)",
                           [(c, "#a9a9a9") for c in labels.plover_categories()])
     lines.append('  <Relations>')
-    for r in [*RELATIONS, *labels.argument_roles()]:
-        lines.append(f'    <Relation value={q(r)}/>')
+    lines += [f'    <Relation value={q(r)}/>' for r in (*RELATIONS, *labels.argument_roles())]
     lines += ['  </Relations>', '  <View visibleWhen="region-selected">']
     for name, title, placeholder in TEXT_AREAS:
         lines += [f'    <Header value={q(title)} size="6"/>',
@@ -503,23 +468,18 @@ def result_items(result: Result, text: str, type_map: dict[str, str | None], sin
     fields: dict[str, dict[str, list[str]]] = {}
     for f in result.fields:
         fields.setdefault(f.region, {})[f.name] = f.values
-    items = Items()
-    for region in result.regions:
-        span = _region_span(region, conv, fields.get(region.id, {}), type_map, sink)
-        if span is not None:
-            items.spans.append(span)
-    items.spans = unique(items.spans, sink)
+    spans = [_region_span(region, conv, fields.get(region.id, {}), type_map, sink) for region in result.regions]
+    spans = unique([s for s in spans if s is not None], sink)
     categories = set(labels.plover_categories())
-    events = {s.key: _event(s, fields.get(s.key, {})) for s in items.spans if s.label in categories}
-    items.events = list(events.values())
-    first, coref = _coref_by_entity_field(items.spans)
-    items.links = coref + _refs(items.spans, first, events, sink)
+    events = {s.key: _event(s, fields.get(s.key, {})) for s in spans if s.label in categories}
+    first, links = _coref_by_entity_field(spans)
+    links += _refs(spans, first, events, sink)
     for r in result.relations:
         if r.label not in ("coref", "fragment") and r.source in events:
             events[r.source].roles.append(Role(r.label, r.target, r.line))
         else:
-            items.links.append(Link(r.label, r.source, r.target, r.line))
-    return items
+            links.append(Link(r.label, r.source, r.target, r.line))
+    return Items(spans, links, list(events.values()))
 
 
 # ---- import: tasks and passages --------------------------------------------------------------------
@@ -656,8 +616,6 @@ def _joined(group: list[TaskPart], sink: Sink) -> tuple[str, Result]:
         joined.fields += [RegionField(key(f.region), f.name, f.values) for f in parsed.fields]
     joined.regions.sort(key=lambda r: (0, ranks[r.id]) if r.id in ranks else (1, 0))
     return text, joined
-
-
 
 
 def read_tasks(src: Path, report: Report, type_map: dict[str, str | None] | None = None,

@@ -1,24 +1,13 @@
-"""Putting imported annotations into the corpus.
+"""Putting imported annotations into the corpus (docs/interchange.md, "New records and provenance").
 
 An imported article whose id is already in the corpus gets its three annotation layers
-(entities, quotes, events) replaced by the imported ones, re-anchored against the record's
-own text; every other field (text, blocks, source, licence, split) is kept. When the
-annotations changed, `annotation.updated` becomes the import date and the importing annotator
-is added. An article the corpus does not have becomes a new record that passes `akhbar
-validate`:
-
-- id: the source's id when it is a valid article id, else `<slug>-<first 16 hex of the
-  SHA-256 of the text>`; split from `akhbar.ingest.assign_split` (frozen from then on);
-- provenance: the file the text was read from is copied byte for byte to
-  `ROOT/corpus/raw/<slug>/<file name>` and `source.raw_file`/`raw_sha256` point at that copy,
-  so the validator's provenance checks hold and the import can be re-run from the raw file;
-  publisher, licences and status are what the user states (`--publisher`, `--text-license`,
-  `--annotation-license`); every other source field (url, date, author, dateline …) and the
-  licence's attribution are null (unknown, never guessed): the record is an ingest draft
-  (`akhbar.ingest.draft_record`) holding the imported layers;
-- annotation.layers: `done` for a layer with annotations, else `none-applicable` (`pending`
-  in a draft), as `akhbar migrate` reads a record without them;
-- blocks: one `paragraph` block per non-empty line of the text.
+replaced by the imported ones, re-anchored against the record's own text; every other field
+is kept, and when the annotations changed `annotation.updated` becomes the import date and
+the importing annotator is added. An article the corpus does not have becomes a new record
+that passes `akhbar validate`: an ingest draft (`akhbar.ingest.draft_record`) holding the
+imported layers, whose source file is copied byte for byte under `ROOT/corpus/raw/<slug>/`
+so that the validator's provenance checks hold; what the user does not state is null, never
+guessed.
 """
 
 from __future__ import annotations
