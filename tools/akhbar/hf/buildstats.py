@@ -90,6 +90,10 @@ class BuildStats:
                 result.append((config, splits))
         return result
 
+    def licenses(self) -> list[str]:
+        """The licences of either layer, sorted."""
+        return sorted(set(self.text_licenses) | set(self.annotation_licenses))
+
     def files(self, config: str, split: str) -> list[str]:
         """The files (relative paths) holding a published split's rows, in row order."""
         return self.parts[(config, split)]

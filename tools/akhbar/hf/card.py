@@ -70,7 +70,7 @@ def license_yaml(stats) -> dict:
     """The Hub's licence fields. One licence the Hub knows for both layers: that id. Anything
     else (a custom LicenseRef, or layers under different licences): `other`, named after the
     licences that are not Hub ids, with LICENSE.md explaining each layer."""
-    used = sorted(set(stats.text_licenses) | set(stats.annotation_licenses))
+    used = stats.licenses()
     if len(used) == 1 and hub_license_id(used[0]):
         return {"license": hub_license_id(used[0])}
     custom = [u for u in used if not hub_license_id(u)] or used
@@ -547,7 +547,7 @@ def license_text(stats, root: Path) -> str:
     """LICENSE.md: each layer's licence; the project's own licence texts are copied from
     LICENSES/<id>.txt (the REUSE layout) when the repository has them."""
     parts = ["# Licences of this dataset\n\n", _license_section(stats), "\n"]
-    for spdx in sorted(set(stats.text_licenses) | set(stats.annotation_licenses)):
+    for spdx in stats.licenses():
         parts.append(f"\n## {spdx}\n\n")
         source = root / "LICENSES" / f"{spdx}.txt"
         if source.is_file():
