@@ -80,9 +80,7 @@ def code_points(text: str) -> np.ndarray:
 
 
 def _classes(cp: np.ndarray) -> np.ndarray:
-    if not len(cp) or cp.max() < 0x10000:
-        return _bmp_classes()[cp]
-    classes = _bmp_classes()[np.minimum(cp, 0xFFFF)]
+    classes = _bmp_classes()[np.minimum(cp, 0xFFFF)]  # a new array
     for i in np.flatnonzero(cp >= 0x10000):
         classes[i] = char_class(chr(cp[i]))
     return classes
@@ -100,9 +98,7 @@ def token_offsets(text: str) -> tuple[np.ndarray, np.ndarray]:
     token starts at a character of its own or at a word character that does not follow one,
     and ends likewise."""
     classes = _classes(code_points(text))
-    joins = [m.start() for m in _NUMBER_JOIN.finditer(text)]
-    if joins:
-        classes[joins] = WORD  # _classes returns a new array
+    classes[[m.start() for m in _NUMBER_JOIN.finditer(text)]] = WORD
     word = classes == WORD
     single = classes == SINGLE
     edge = np.diff(word, prepend=False, append=False)  # edge[i]: word[i - 1] != word[i]
@@ -127,38 +123,26 @@ def outermost(mentions: Iterable[Mention]) -> list[Mention]:
     return [mentions[k] for k in kept.tolist()]
 
 
-def _blocked(spans: Iterable[tuple[int, int]]) -> tuple[list[int], list[int]]:
-    """The union of the open intervals (s, e) as disjoint sorted intervals (starts, ends)."""
-    starts: list[int] = []
-    ends: list[int] = []
-    for s, e in sorted(spans):
-        if s >= e:
-            continue  # holds no offset strictly inside
-        if ends and s < ends[-1]:
-            ends[-1] = max(ends[-1], e)
-        else:
-            starts.append(s)
-            ends.append(e)
-    return starts, ends
-
-
 def sentences(text: str, protected: Sequence[Mention] = ()) -> list[tuple[int, int]]:
     """(start, end) of each sentence, without surrounding whitespace. `protected` are spans a
     break may not fall inside (the outermost mentions)."""
-    starts, ends = _blocked((m.start, m.end) for m in protected)
-    first, last = _sentences(text, np.array(starts, dtype=np.int64), np.array(ends, dtype=np.int64))
+    first, last = _sentences(text, np.array([m.start for m in protected], dtype=np.int64),
+                             np.array([m.end for m in protected], dtype=np.int64))
     return list(zip(first.tolist(), last.tolist(), strict=True))
 
 
-def _sentences(text: str, blocked_starts: np.ndarray, blocked_ends: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Starts and ends of the sentences (`sentences`), the protected spans given as disjoint,
-    sorted, non-empty intervals."""
+def _sentences(text: str, protected_starts: np.ndarray, protected_ends: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Starts and ends of the sentences (`sentences`), the protected spans given as offset arrays."""
     cuts = [m.end() for m in SENTENCE_END.finditer(text) if not (m.group() == "." and _abbreviation_before(text, m.start()))]
     cuts += [m.start() for m in re.finditer("\n", text)]
     at = np.array(cuts, dtype=np.int64)
-    if len(blocked_starts) and len(at):
-        k = np.searchsorted(blocked_starts, at, "left") - 1  # the last interval starting before the cut
-        at = at[(k < 0) | (at >= blocked_ends[np.maximum(k, 0)])]
+    if len(protected_starts) and len(at):
+        # A cut is blocked when a span starting before it ends after it: the furthest end of
+        # the spans starting before the cut lies beyond it.
+        order = np.argsort(protected_starts)
+        reach = np.maximum.accumulate(protected_ends[order])
+        k = np.searchsorted(protected_starts[order], at, "left") - 1  # the spans order[:k + 1] start before
+        at = at[(k < 0) | (at >= reach[np.maximum(k, 0)])]
     starts, ends = [], []
     begin = 0
     for cut in np.unique(at).tolist() + [len(text)]:
@@ -240,9 +224,7 @@ def token_view(text: str, layers: Sequence[Layer], outside: int = 0, cuts: np.nd
     for all the mentions of a layer at once."""
     tops = [outermost_positions(layer.start, layer.end) for layer in layers]
     protected = layers[0].take(tops[0]) if layers else Layer.of([], [], [], [])
-    # Outermost mentions are sorted and disjoint: they block breaks as they are.
-    nonempty = protected.start < protected.end
-    sent_starts, sent_ends = _sentences(text, protected.start[nonempty], protected.end[nonempty])
+    sent_starts, sent_ends = _sentences(text, protected.start, protected.end)
     sents = list(zip(sent_starts.tolist(), sent_ends.tolist(), strict=True))
     starts, ends = tokens if tokens is not None else token_offsets(text)
     kept = [_Tagged(layer.take(top), sent_starts, sent_ends) for layer, top in zip(layers, tops, strict=True)]
