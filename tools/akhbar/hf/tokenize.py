@@ -214,14 +214,11 @@ class Layer:
 
 def token_view(text: str, layers: Sequence[Layer], outside: int = 0, cuts: np.ndarray | None = None,
                tokens: tuple[np.ndarray, np.ndarray] | None = None) -> TokenView:
-    """Sentences, tokens and one IOB2 tag array per layer, as `segment` defines them, with
-    the tag codes each mention carries (`outside` for O), tokens also cut at `cuts` (offsets
-    strictly inside a token; `tokens` are `token_offsets(text)` when already computed). Each
-    layer's outermost mentions are tagged; the first layer's protect sentence breaks, so every layer must nest inside it
-    (true of type mappings, which only drop mentions).
-
-    The lookups between mentions, sentences and tokens are bisections over sorted offsets,
-    for all the mentions of a layer at once."""
+    """Sentences, tokens and one IOB2 tag array per layer, with the tag codes each mention
+    carries (`outside` for O), tokens also cut at `cuts` (offsets strictly inside a token;
+    `tokens` are `token_offsets(text)` when already computed). Each layer's outermost mentions
+    are tagged; the first layer's protect sentence breaks, so every layer must nest inside it
+    (true of type mappings, which only drop mentions)."""
     tops = [outermost_positions(layer.start, layer.end) for layer in layers]
     protected = layers[0].take(tops[0]) if layers else Layer.of([], [], [], [])
     sent_starts, sent_ends = _sentences(text, protected.start, protected.end)
@@ -308,10 +305,7 @@ class _Tagged:
 
 
 def segment(text: str, layers: Sequence[Sequence[Mention]]) -> list[Sentence]:
-    """Sentences with tokens and one IOB2 tag sequence per layer. Each layer is a list of
-    mentions; its outermost ones are tagged. The first layer's outermost mentions protect
-    sentence breaks, so every layer must nest inside it (true of type mappings, which only
-    drop mentions)."""
+    """Sentences with tokens and one IOB2 tag sequence per layer of mentions (`token_view`)."""
     types = list(dict.fromkeys(m.type for layer in layers for m in layer))  # in order of appearance
     names = iob2_names(types)
     b_code = {t: names.index(f"B-{t}") for t in types}
