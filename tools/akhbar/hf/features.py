@@ -38,7 +38,6 @@ def conll4_mapping() -> dict[str, str | None]:
     return labels.type_mapping("conll4")
 
 
-@cache
 def articles() -> Features:
     """The record, field for field (schema 1.x), plus `event_types`."""
     return Features({
@@ -82,7 +81,6 @@ def articles() -> Features:
     })
 
 
-@cache
 def ner() -> Features:
     return Features({
         "id": _s(),
@@ -102,7 +100,6 @@ def ner() -> Features:
     })
 
 
-@cache
 def ner_conll4() -> Features:
     # Deliberately the ANERcorp/CoNLL shape (id, tokens, ner_tags) so it can be aligned and
     # concatenated with those datasets.
@@ -119,7 +116,6 @@ def _party() -> dict:
     return {"entity": _s(), "name": _s(), "type": _entity_type()}
 
 
-@cache
 def quotes() -> Features:
     return Features({
         "id": _s(),
@@ -147,7 +143,6 @@ def quotes() -> Features:
     })
 
 
-@cache
 def events() -> Features:
     return Features({
         "id": _s(),
@@ -170,6 +165,7 @@ def events() -> Features:
     })
 
 
+@cache
 def features(config: str) -> Features:
     return {"articles": articles, "ner": ner, "ner_conll4": ner_conll4, "quotes": quotes, "events": events}[config]()
 
