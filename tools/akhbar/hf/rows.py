@@ -97,8 +97,8 @@ def article_row(record: dict) -> dict:
     return {
         **record,
         "entities": [{**e, "type": ids["type"][e["type"]]} for e in record["entities"]],
-        "quotes": [{**q, "type": ids["quote_type"][q["type"]], "speaker_kind": ids["speaker_kind"][q["speaker_kind"]]}
-                   for q in record["quotes"]],
+        "quotes": [{**q, "type": ids["quote_type"][q["type"]],
+                    "speaker_kind": ids["speaker_kind"][q["speaker_kind"]]} for q in record["quotes"]],
         "events": [{**v, "category": ids["category"][v["category"]]} for v in record["events"]],
         "event_types": sorted({ids["category"][v["category"]] for v in record["events"]}),
     }

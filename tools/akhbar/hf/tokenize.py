@@ -131,7 +131,8 @@ def sentences(text: str, protected: Sequence[Mention] = ()) -> list[tuple[int, i
     return list(zip(first.tolist(), last.tolist(), strict=True))
 
 
-def _sentences(text: str, protected_starts: np.ndarray, protected_ends: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def _sentences(text: str, protected_starts: np.ndarray,
+               protected_ends: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Starts and ends of the sentences (`sentences`), the protected spans given as offset arrays."""
     cuts = [m.end() for m in SENTENCE_END.finditer(text) if not (m.group() == "." and _abbreviation_before(text, m.start()))]
     cuts += [m.start() for m in re.finditer("\n", text)]
