@@ -41,7 +41,7 @@ def run(args) -> int:
     from akhbar.hf.build import build
     from akhbar.hf.hub import check_repo_id, files_to_upload, push
     from akhbar.paths import project_root
-    from akhbar.validate import display_path
+    from akhbar.validate import default_jobs, display_path
 
     root = Path(args.root).resolve() if args.root else project_root()
     out = Path(args.out) if args.out else root / "build" / "hf"
@@ -57,8 +57,6 @@ def run(args) -> int:
             print(diagnostic.as_text(), file=sys.stderr)
         else:
             warnings += 1
-
-    from akhbar.validate import default_jobs
 
     if args.jobs is not None and args.jobs < 1:
         raise UsageError("--jobs takes a whole number of at least 1")

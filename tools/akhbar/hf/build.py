@@ -26,7 +26,7 @@ from __future__ import annotations
 import os
 import shutil
 import tempfile
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -114,23 +114,21 @@ def _chunks(items: list, size: int) -> list[list]:
     return [items[i:i + size] for i in range(0, len(items), size)]
 
 
-def _write_part_task(task: tuple[str, list[str], Part, tuple[int, int], dict[str, pa.Schema]]) -> BuildStats:
-    return write_part(*task)
-
-
 def _parts(shards: list[Path]) -> list[Part]:
     return [Part(split, number, chunk) for split, refs in index(shards).items()
             for number, chunk in enumerate(_chunks(refs, ARTICLES_PER_FILE))]
 
 
-def _written(folder: Path, shards: list[Path], jobs: int) -> Iterator[tuple[Part, BuildStats]]:
+def _written(folder: Path, shards: list[Path], jobs: int) -> list[tuple[Part, BuildStats]]:
     """Every part written, with its counts, in part order; by `jobs` worker processes when
     the corpus is large enough."""
-    sizes, schemas = (ROW_GROUP_ARTICLES, RUN_ARTICLES), arrow_schemas()
+    paths, schemas = [str(p) for p in shards], arrow_schemas()
+
+    def task(part: Part) -> tuple:
+        return str(folder), paths, part, (ROW_GROUP_ARTICLES, RUN_ARTICLES), schemas
+
     if jobs <= 1 or sum(p.stat().st_size for p in shards) < PARALLEL_MIN_BYTES:
-        for part in _parts(shards):
-            yield part, write_part(str(folder), [str(p) for p in shards], part, sizes, schemas)
-        return
+        return [(part, write_part(*task(part))) for part in _parts(shards)]
     import importlib
     import multiprocessing
 
@@ -140,25 +138,18 @@ def _written(folder: Path, shards: list[Path], jobs: int) -> Iterator[tuple[Part
     # features' library, a second of CPU per process): they are handed the Arrow schemas.
     with multiprocessing.get_context("spawn").Pool(jobs, importlib.import_module, (__name__,)) as pool:
         parts = _parts(shards)
-        tasks = [(str(folder), [str(p) for p in shards], part, sizes, schemas) for part in parts]
-        yield from zip(parts, pool.imap(_write_part_task, tasks), strict=True)
+        written = pool.starmap(write_part, map(task, parts), chunksize=1)
+    return list(zip(parts, written, strict=True))
 
 
 def _write_splits(tmp: Path, shards: list[Path], stats: BuildStats, jobs: int) -> None:
     """Every config's files of every split (the parts with rows, named as Hub shards)."""
     for config in CONFIGS:
         (tmp / "data" / config).mkdir(parents=True)
-    written = list(_written(tmp, shards, jobs))
+    written = _written(tmp, shards, jobs)
     for config in CONFIGS:
         for split in labels.splits():
-            kept = []
-            for part, counts in written:
-                if part.split != split:
-                    continue
-                if counts.rows[(config, split)]:
-                    kept.append(part)
-                else:
-                    (tmp / part.path(config)).unlink()
+            kept = [part for part, counts in written if part.split == split and counts.rows[(config, split)]]
             names = [f"data/{config}/{split}-{k:05d}-of-{len(kept):05d}.parquet" for k in range(len(kept))]
             for part, name in zip(kept, names, strict=True):
                 os.replace(tmp / part.path(config), tmp / name)
@@ -170,6 +161,8 @@ def _write_splits(tmp: Path, shards: list[Path], stats: BuildStats, jobs: int) -
             # card, the YAML and Croissant list the same files.
             if names:
                 stats.parts[(config, split)] = names
+        for empty in (tmp / "data" / config).glob(".*.parquet"):  # the parts without rows
+            empty.unlink()
         if not any((tmp / "data" / config).iterdir()):
             (tmp / "data" / config).rmdir()
     for _, counts in written:

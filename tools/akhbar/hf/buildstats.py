@@ -7,7 +7,7 @@ records in turn (same counts, same key order)."""
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 
 from akhbar import __version__, labels
 from akhbar.hf import CONFIGS
@@ -37,11 +37,6 @@ class BuildStats:
     version: str = __version__  # the corpus version (corpus/VERSION), else the tools' version
     latest_update: str | None = None  # the newest annotation.updated: the release date
     schema_versions: Counter = field(default_factory=Counter)
-
-    # The counters that add_record and add_rows fill (merge adds them up).
-    COUNTERS = ("articles", "rows", "nbytes", "text_licenses", "annotation_licenses", "publishers", "translated",
-                "statuses", "entity_types", "quote_types", "event_categories", "tokens", "annotated", "guidelines",
-                "schema_versions")
 
     def add_record(self, record: dict) -> None:
         """Count one record (its tokens are counted as its `ner` rows are written)."""
@@ -90,6 +85,10 @@ class BuildStats:
                 result.append((config, splits))
         return result
 
+    def licenses(self) -> list[str]:
+        """The licences of either layer, sorted."""
+        return sorted(set(self.text_licenses) | set(self.annotation_licenses))
+
     def files(self, config: str, split: str) -> list[str]:
         """The files (relative paths) holding a published split's rows, in row order."""
         return self.parts[(config, split)]
@@ -98,3 +97,7 @@ class BuildStats:
     def pattern(config: str, split: str) -> str:
         """The glob naming a split's files, in the card's `data_files` and in Croissant."""
         return f"data/{config}/{split}-*.parquet"
+
+
+# The counters that add_record and add_rows fill (merge adds them up): every Counter field.
+BuildStats.COUNTERS = tuple(f.name for f in fields(BuildStats) if f.default_factory is Counter)

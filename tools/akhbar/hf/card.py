@@ -70,7 +70,7 @@ def license_yaml(stats) -> dict:
     """The Hub's licence fields. One licence the Hub knows for both layers: that id. Anything
     else (a custom LicenseRef, or layers under different licences): `other`, named after the
     licences that are not Hub ids, with LICENSE.md explaining each layer."""
-    used = sorted(set(stats.text_licenses) | set(stats.annotation_licenses))
+    used = stats.licenses()
     if len(used) == 1 and hub_license_id(used[0]):
         return {"license": hub_license_id(used[0])}
     custom = [u for u in used if not hub_license_id(u)] or used
@@ -209,10 +209,7 @@ def _space_headings(markdown: str) -> str:
         out.append(line)
         if heading:
             out.append("")
-    text = "\n".join(out)
-    while "\n\n\n" in text:
-        text = text.replace("\n\n\n", "\n\n")
-    return text
+    return re.sub(r"\n{3,}", "\n\n", "\n".join(out))
 
 
 def _n(count: int, noun: str) -> str:
@@ -222,12 +219,15 @@ def _n(count: int, noun: str) -> str:
 # ---- the card -----------------------------------------------------------------------------------
 
 
+def _split_table(corner: str, counter, names, splits: list[str]) -> str:
+    """counter[(split, name)]: a row per name, a column per split, and the total."""
+    rows = [[n] + [counter[(s, n)] for s in splits] + [sum(counter[(s, n)] for s in splits)] for n in names]
+    return markdown_table([corner] + splits + ["total"], rows)
+
+
 def _counts_table(counter, names: list[str], splits: list[str]) -> str:
-    rows = [[n] + [counter.get((s, n), 0) for s in splits] + [sum(counter.get((s, n), 0) for s in splits)]
-            for n in names if any(counter.get((s, n), 0) for s in splits)]
-    if not rows:
-        return "_none annotated yet_"
-    return markdown_table(["label"] + splits + ["total"], rows)
+    names = [n for n in names if any(counter[(s, n)] for s in splits)]
+    return _split_table("label", counter, names, splits) if names else "_none annotated yet_"
 
 
 def _feature_lines(config: str) -> str:
@@ -245,7 +245,7 @@ def _feature_lines(config: str) -> str:
 
 def _license_section(stats) -> str:
     def layer(counter) -> str:
-        return ", ".join(f"`{k}` ({v} article{'s' if v != 1 else ''})" for k, v in sorted(counter.items()))
+        return ", ".join(f"`{k}` ({_n(v, 'article')})" for k, v in sorted(counter.items()))
 
     return (
         "Akhbar has two layers under different licences, and every record states both (`license.text`, "
@@ -267,16 +267,13 @@ def native_and_translated(stats) -> str:
     """Native Arabic and translated articles, per split, and the filter that keeps one kind."""
     if not any(kind == "translated" for _, kind in stats.translated):
         return ""
-    splits = labels.splits()
-    rows = [[kind] + [str(stats.translated[(s, kind)]) for s in splits] + [str(sum(stats.translated[(s, kind)] for s in splits))]
-            for kind in TEXT_ORIGINS]
     return (
         "#### Native and translated text\n\n"
         "Some articles are professional Arabic translations of English news (NTREX-128), not Arabic journalism: "
         "`source.translation` says from which language, outlet and document (null for native text). Keep only "
         "native articles with one filter:\n\n"
         "```python\nnative = ds.filter(lambda row: row[\"source\"][\"translation\"] is None)\n```\n\n"
-        + markdown_table(["articles"] + splits + ["total"], rows) + "\n\n"
+        + _split_table("articles", stats.translated, TEXT_ORIGINS, labels.splits()) + "\n\n"
     )
 
 
@@ -308,14 +305,12 @@ def _mixed_text_licences(stats) -> str:
 
 def agreement_section(root: Path) -> str:
     """Headline F1 figures of the double annotations under agreement/ (akhbar.agreement)."""
-    from akhbar.agreement import headline, results
+    from akhbar.agreement import headline, pooled, results
 
     found = results(root)
     if not found:
         return ("No article has been double-annotated yet, so there are no agreement figures; they will be reported "
                 "here once double annotation exists.")
-    from akhbar.agreement import pooled
-
     names = list(headline(found[0][1]))
     rows = [[f"`{pair.article}`: {pair.title}"] + [figure(headline(result)[n]) for n in names] for pair, result in found]
     total = pooled(root)
@@ -388,11 +383,10 @@ def card_text(out: Path, stats, root: Path) -> str:
     parts.append("## Dataset Structure\n\n### Configurations and splits\n\n")
     rows = []
     for config in CONFIGS:
-        if config in published:
-            rows.append([f"`{config}`" + (" (default)" if config == DEFAULT_CONFIG else "")]
-                        + [stats.rows.get((config, s), 0) or "—" for s in splits])
-        else:
-            rows.append([f"`{config}` (not published)"] + ["—" for _ in splits])
+        note = " (default)" if config == DEFAULT_CONFIG else ""
+        if config not in published:
+            note = " (not published)"
+        rows.append([f"`{config}`{note}"] + [stats.rows[(config, s)] or "—" for s in splits])
     parts.append(markdown_table(["config"] + splits, rows) + "\n\n")
     parts.append("\n".join(f"- `{c}`: {CONFIG_SUMMARIES[c]}" for c in CONFIGS) + "\n\n")
     absent = [c for c in CONFIGS if c not in published]
@@ -426,7 +420,7 @@ def card_text(out: Path, stats, root: Path) -> str:
             continue
         split = published[config][0]
         row, annotated_row = example_row(out / stats.files(config, split)[0], config)
-        if not annotated_row and (config == "articles" or config in TOKEN_CONFIGS):
+        if not annotated_row:  # (quotes and events rows are annotations)
             parts.append("_No article of this build carries annotations yet, so this example has none "
                          "(every tag is `O`, the annotation lists are empty). It is shown as it is, not made up._\n\n")
         parts.append(f"From split `{split}`:\n\n```json\n{pretty_json(shorten(row))}\n```\n\n")
@@ -547,7 +541,7 @@ def license_text(stats, root: Path) -> str:
     """LICENSE.md: each layer's licence; the project's own licence texts are copied from
     LICENSES/<id>.txt (the REUSE layout) when the repository has them."""
     parts = ["# Licences of this dataset\n\n", _license_section(stats), "\n"]
-    for spdx in sorted(set(stats.text_licenses) | set(stats.annotation_licenses)):
+    for spdx in stats.licenses():
         parts.append(f"\n## {spdx}\n\n")
         source = root / "LICENSES" / f"{spdx}.txt"
         if source.is_file():

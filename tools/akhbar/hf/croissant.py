@@ -99,13 +99,6 @@ def _fields(record_set: str, source: dict, config: str) -> list[dict]:
     return fields
 
 
-def _licenses(stats) -> list[str]:
-    result = []
-    for spdx in sorted(set(stats.text_licenses) | set(stats.annotation_licenses)):
-        result.append(f"https://spdx.org/licenses/{spdx}.html" if hub_license_id(spdx) else f"{DOCS_URL}#{spdx}")
-    return result
-
-
 def croissant(stats) -> dict:
     distribution, record_sets = [], []
     for config, splits in stats.published():
@@ -153,7 +146,8 @@ def croissant(stats) -> dict:
         ),
         "conformsTo": "http://mlcommons.org/croissant/1.1",
         "url": DOCS_URL,
-        "license": _licenses(stats),
+        "license": [f"https://spdx.org/licenses/{spdx}.html" if hub_license_id(spdx) else f"{DOCS_URL}#{spdx}"
+                    for spdx in stats.licenses()],
         "inLanguage": "ar",
         "keywords": ["Arabic", "news", "named-entity recognition", "quotation attribution", "event extraction", "PLOVER"],
         "creator": {"@type": "sc:Organization", "name": "The Akhbar contributors", "url": DOCS_URL},

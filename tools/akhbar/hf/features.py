@@ -29,20 +29,8 @@ def _span() -> dict:
     return {"start": _i(), "end": _i(), "text": _s()}
 
 
-def entity_type_label() -> ClassLabel:
+def _entity_type() -> ClassLabel:
     return ClassLabel(names=labels.entity_types())
-
-
-def quote_type_label() -> ClassLabel:
-    return ClassLabel(names=labels.quote_types())
-
-
-def speaker_kind_label() -> ClassLabel:
-    return ClassLabel(names=labels.speaker_kinds())
-
-
-def event_category_label() -> ClassLabel:
-    return ClassLabel(names=labels.plover_categories())
 
 
 def conll4_mapping() -> dict[str, str | None]:
@@ -50,7 +38,6 @@ def conll4_mapping() -> dict[str, str | None]:
     return labels.type_mapping("conll4")
 
 
-@cache
 def articles() -> Features:
     """The record, field for field (schema 1.x), plus `event_types`."""
     return Features({
@@ -71,17 +58,18 @@ def articles() -> Features:
         },
         "license": {"text": _s(), "attribution": _s(), "annotations": _s()},
         "entities": List({
-            "id": _s(), "type": entity_type_label(), "subtype": _s(), "name": _s(), "wikidata": _s(),
+            "id": _s(), "type": _entity_type(), "subtype": _s(), "name": _s(), "wikidata": _s(),
             "mentions": List({"id": _s(), "start": _i(), "end": _i(), "text": _s()}),
         }),
         "quotes": List({
-            "id": _s(), "type": quote_type_label(), "content": List(_span()),
+            "id": _s(), "type": ClassLabel(names=labels.quote_types()), "content": List(_span()),
             "cue": {"start": _i(), "end": _i(), "text": _s(), "lemma": _s()},
-            "speaker": _s(), "speaker_kind": speaker_kind_label(), "speaker_span": _span(),
-            "addressee": _s(), "parent": _s(),
+            "speaker": _s(), "speaker_kind": ClassLabel(names=labels.speaker_kinds()),
+            "speaker_span": _span(), "addressee": _s(), "parent": _s(),
         }),
         "events": List({
-            "id": _s(), "category": event_category_label(), "mode": _s(), "context": List(_s()),
+            "id": _s(), "category": ClassLabel(names=labels.plover_categories()),
+            "mode": _s(), "context": List(_s()),
             "trigger": _span(), "actor": List(_s()), "recipient": List(_s()),
             "arguments": List({"role": _s(), "entity": _s()}),
             **{marker: Value("bool") for marker in labels.event_markers()},
@@ -89,11 +77,10 @@ def articles() -> Features:
         }),
         "annotation": {"status": _s(), "annotators": List(_s()), "guidelines_version": _s(), "updated": _s(),
                        "layers": {layer: _s() for layer in LAYERS}},
-        "event_types": List(event_category_label()),
+        "event_types": List(ClassLabel(names=labels.plover_categories())),
     })
 
 
-@cache
 def ner() -> Features:
     return Features({
         "id": _s(),
@@ -107,13 +94,12 @@ def ner() -> Features:
         "token_ends": List(_i()),
         "ner_tags": List(ClassLabel(names=ner_tag_names())),
         "mentions": List({
-            "entity": _s(), "mention": _s(), "type": entity_type_label(),
+            "entity": _s(), "mention": _s(), "type": _entity_type(),
             "start": _i(), "end": _i(), "text": _s(), "outermost": Value("bool"),
         }),
     })
 
 
-@cache
 def ner_conll4() -> Features:
     # Deliberately the ANERcorp/CoNLL shape (id, tokens, ner_tags) so it can be aligned and
     # concatenated with those datasets.
@@ -127,22 +113,21 @@ def ner_conll4() -> Features:
 
 
 def _party() -> dict:
-    return {"entity": _s(), "name": _s(), "type": entity_type_label()}
+    return {"entity": _s(), "name": _s(), "type": _entity_type()}
 
 
-@cache
 def quotes() -> Features:
     return Features({
         "id": _s(),
         "article_id": _s(),
         "quote": _s(),
-        "type": quote_type_label(),
+        "type": ClassLabel(names=labels.quote_types()),
         "content": _s(),
         "content_fragments": List(_span()),
         "speaker": _s(),
         "speaker_name": _s(),
-        "speaker_type": entity_type_label(),
-        "speaker_kind": speaker_kind_label(),
+        "speaker_type": _entity_type(),
+        "speaker_kind": ClassLabel(names=labels.speaker_kinds()),
         "speaker_span": _span(),
         "cue_text": _s(),
         "cue_lemma": _s(),
@@ -158,13 +143,12 @@ def quotes() -> Features:
     })
 
 
-@cache
 def events() -> Features:
     return Features({
         "id": _s(),
         "article_id": _s(),
         "event": _s(),
-        "category": event_category_label(),
+        "category": ClassLabel(names=labels.plover_categories()),
         "mode": _s(),
         "context": List(_s()),
         "trigger_text": _s(),
@@ -181,6 +165,7 @@ def events() -> Features:
     })
 
 
+@cache
 def features(config: str) -> Features:
     return {"articles": articles, "ner": ner, "ner_conll4": ner_conll4, "quotes": quotes, "events": events}[config]()
 

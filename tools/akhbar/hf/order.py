@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from contextlib import ExitStack
 from pathlib import Path
 
 import orjson
@@ -50,11 +51,11 @@ def index(shards: list[Path]) -> dict[str, list[LineRef]]:
 
 def read_records(shards: list[str], refs: list[LineRef]) -> Iterator[dict]:
     """The records of `refs`, in that order."""
-    files = {}
-    try:
+    with ExitStack() as opened:
+        files = {}
         for number, offset, length, article_id, split in refs:
             if number not in files:
-                files[number] = open(shards[number], "rb")
+                files[number] = opened.enter_context(open(shards[number], "rb"))
             f = files[number]
             f.seek(offset)
             record = orjson.loads(f.read(length))
@@ -64,6 +65,3 @@ def read_records(shards: list[str], refs: list[LineRef]) -> Iterator[dict]:
                 raise RuntimeError(f"{shards[number]} at byte {offset}: expected {article_id} ({split}), "
                                    f"read {record['id']} ({record['split']})")
             yield record
-    finally:
-        for f in files.values():
-            f.close()

@@ -23,7 +23,7 @@ import pyarrow.compute as pc
 
 from akhbar import labels
 from akhbar.hf import CONFIGS
-from akhbar.hf.tokenize import record_view
+from akhbar.hf.tokenize import code_points, record_view
 from akhbar.schema import MAGNITUDE_KEYS
 
 
@@ -35,23 +35,13 @@ def arrow_schemas() -> dict[str, pa.Schema]:
     return {config: features.arrow_schema(config) for config in CONFIGS}
 
 
-def _ids(names) -> dict[str, int]:
-    return {name: i for i, name in enumerate(names)}
-
-
-class Labels:
-    """ClassLabel ids by name, in the inventory order (the order of the features' names)."""
-
-    def __init__(self):
-        self.entity_type = _ids(labels.entity_types())
-        self.quote_type = _ids(labels.quote_types())
-        self.speaker_kind = _ids(labels.speaker_kinds())
-        self.category = _ids(labels.plover_categories())
-
-
 @cache
-def _labels() -> Labels:
-    return Labels()
+def _ids() -> dict[str, dict[str, int]]:
+    """The ClassLabel ids of each labelled field by name, in the inventory order (the order of
+    the features' names)."""
+    inventories = {"type": labels.entity_types, "quote_type": labels.quote_types,
+                   "speaker_kind": labels.speaker_kinds, "category": labels.plover_categories}
+    return {field: {name: i for i, name in enumerate(names())} for field, names in inventories.items()}
 
 
 class Analysis:
@@ -59,17 +49,17 @@ class Analysis:
     record order, the token view (sentences, tokens, tags in both tag sets)."""
 
     def __init__(self, record: dict):
-        lab = _labels()
+        type_id = _ids()["type"]
         self.record = record
         entities = record["entities"]
         # {entity, name, type id} by entity id, as the rows name parties.
-        self.parties = {e["id"]: {"entity": e["id"], "name": e["name"], "type": lab.entity_type[e["type"]]}
+        self.parties = {e["id"]: {"entity": e["id"], "name": e["name"], "type": type_id[e["type"]]}
                         for e in entities}
         self.mentions = [(e, m) for e in entities for m in e["mentions"]]
         # The mentions' offsets and type ids, in record order.
         self.starts = np.array([m["start"] for _, m in self.mentions], dtype=np.int64)
         self.ends = np.array([m["end"] for _, m in self.mentions], dtype=np.int64)
-        self.types = np.array([lab.entity_type[e["type"]] for e, _ in self.mentions], dtype=np.int64)
+        self.types = np.array([type_id[e["type"]] for e, _ in self.mentions], dtype=np.int64)
         # The segmentation the CoNLL export shares; its tag codes are the features' ClassLabel
         # ids (both list "O", then B-/I- per type in inventory order).
         self.view = record_view(record["text"], self.starts, self.ends, self.types).view
@@ -78,8 +68,8 @@ class Analysis:
     def _utf8(self) -> tuple[np.ndarray, np.ndarray]:
         """The text's UTF-8 bytes, and the byte offset of every code point offset."""
         text = self.record["text"]
-        code_points = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
-        width = 1 + (code_points >= 0x80).astype(np.int64) + (code_points >= 0x800) + (code_points >= 0x10000)
+        cp = code_points(text)
+        width = 1 + (cp >= 0x80).astype(np.int64) + (cp >= 0x800) + (cp >= 0x10000)
         return np.frombuffer(text.encode("utf-8", "surrogatepass"), dtype=np.uint8), np.concatenate([[0], np.cumsum(width)])
 
     def slices(self, starts, ends) -> pa.StringArray:
@@ -103,14 +93,14 @@ class Analysis:
 def article_row(record: dict) -> dict:
     """The record as it is, labels as ids, plus `event_types`: the categories of its events,
     sorted by class id (the order of a multi-hot vector over the labels)."""
-    lab = _labels()
+    ids = _ids()
     return {
         **record,
-        "entities": [{**e, "type": lab.entity_type[e["type"]]} for e in record["entities"]],
-        "quotes": [{**q, "type": lab.quote_type[q["type"]], "speaker_kind": lab.speaker_kind[q["speaker_kind"]]}
-                   for q in record["quotes"]],
-        "events": [{**v, "category": lab.category[v["category"]]} for v in record["events"]],
-        "event_types": sorted({lab.category[v["category"]] for v in record["events"]}),
+        "entities": [{**e, "type": ids["type"][e["type"]]} for e in record["entities"]],
+        "quotes": [{**q, "type": ids["quote_type"][q["type"]],
+                    "speaker_kind": ids["speaker_kind"][q["speaker_kind"]]} for q in record["quotes"]],
+        "events": [{**v, "category": ids["category"][v["category"]]} for v in record["events"]],
+        "event_types": sorted({ids["category"][v["category"]] for v in record["events"]}),
     }
 
 
@@ -145,8 +135,8 @@ def ner_batches(analyses: list[Analysis], schemas: dict[str, pa.Schema] | None =
     schema, conll_schema = schemas["ner"], schemas["ner_conll4"]
     offsets = pa.array(np.cumsum([0, *lengths]), pa.int32())
 
-    def lists(name: str, values) -> pa.ListArray:
-        type_ = schema.field(name).type
+    def lists(name: str, values, within: pa.Schema = schema) -> pa.ListArray:
+        type_ = within.field(name).type
         return pa.ListArray.from_arrays(offsets, pa.array(values, type_.value_type), type=type_)
 
     columns = {
@@ -159,10 +149,9 @@ def ner_batches(analyses: list[Analysis], schemas: dict[str, pa.Schema] | None =
         "ner_tags": lists("ner_tags", _concatenate(tags)),
         "mentions": _mentions(analyses, first_rows, len(ids), schema.field("mentions").type),
     }
-    ner = pa.RecordBatch.from_arrays([columns[f.name] for f in schema], schema=schema)
-    columns["ner_tags"] = pa.ListArray.from_arrays(offsets, pa.array(_concatenate(conll_tags), pa.int64()),
-                                                   type=conll_schema.field("ner_tags").type)
-    return ner, pa.RecordBatch.from_arrays([columns[f.name] for f in conll_schema], schema=conll_schema)
+    ner = _batch(schema, columns)
+    columns["ner_tags"] = lists("ner_tags", _concatenate(conll_tags), conll_schema)
+    return ner, _batch(conll_schema, columns)
 
 
 def _strings(arrays: list[pa.StringArray]) -> pa.StringArray:

@@ -1,29 +1,9 @@
-"""Sentences, tokens and IOB2 tags for the token views (configs `ner` and `ner_conll4`).
+"""Sentences, tokens and IOB2 tags for the token views (configs `ner` and `ner_conll4`), and
+the IOB2 decoder of the CoNLL import.
 
-Policy (docs/dataset.md states it for users):
-
-* Sentences follow `pyarabic.araby.sentence_tokenize`, adapted: a sentence ends after a run
-  of sentence-final punctuation (. ! ? ؟ …), with any closing quotes or brackets that follow
-  it, when whitespace comes next; a newline (paragraph break) always ends one. pyarabic also
-  splits at commas, colons and semicolons (، , : ;), which cuts news sentences into clauses,
-  so those do not end a sentence here. A break that would fall inside an outermost entity
-  mention is not made (an abbreviation such as "د. محمد" must not cut a name in two).
-  A period after an abbreviation (a single letter, as in "د. محمد" or "U.S.", or one of
-  `ABBREVIATIONS`) does not end a sentence either.
-* Tokens follow `pyarabic.araby.tokenize`: a word is a run of the characters pyarabic keeps
-  together (letters, digits, harakat, dagger alif, apostrophe); whitespace is dropped. pyarabic
-  keeps a run of punctuation as one token (`".`); here each punctuation character is its own
-  token (so «؟!» is two tokens, and one sentence end), and invisible format characters
-  (Unicode Cf) are dropped. A number keeps its decimal and thousands separators: a `.`, `,`,
-  `٫` or `٬` between two digits joins them (`3.5`, `1,500`, `٣٫٥` are one token each). Every
-  token keeps its character offsets into the article text.
-* Clitics: the host token is labelled (Wojood's and ANERcorp's convention). A mention that
-  starts after a proclitic, ليبيا in وليبيا, tags the whole token وليبيا B-GPE; the exact
-  mention offsets stay available in the `mentions` column. Tokenization therefore never
-  depends on the annotation, with two exceptions that keep every mention: when two mentions
-  of one layer would share one host token, the token is split at the second mention's start;
-  when a nested mention would cover exactly the tokens of the mention containing it (words
-  glued together in the source), the token is split at the nested mention's edge.
+The policy (pyarabic's sentences and words, adapted; the host token of a clitic labelled; the
+two token splits that keep every mention) is stated for users in docs/dataset.md and in the
+dataset card (`card.TOKENIZATION_POLICY`); this module is its one implementation.
 
 Speed (the build segments every article): an article is tokenized once as a whole, not
 sentence by sentence. That gives the same tokens, because a sentence begins and ends next to
@@ -100,9 +80,7 @@ def code_points(text: str) -> np.ndarray:
 
 
 def _classes(cp: np.ndarray) -> np.ndarray:
-    if not len(cp) or cp.max() < 0x10000:
-        return _bmp_classes()[cp]
-    classes = _bmp_classes()[np.minimum(cp, 0xFFFF)]
+    classes = _bmp_classes()[np.minimum(cp, 0xFFFF)]  # a new array
     for i in np.flatnonzero(cp >= 0x10000):
         classes[i] = char_class(chr(cp[i]))
     return classes
@@ -120,20 +98,12 @@ def token_offsets(text: str) -> tuple[np.ndarray, np.ndarray]:
     token starts at a character of its own or at a word character that does not follow one,
     and ends likewise."""
     classes = _classes(code_points(text))
-    joins = [m.start() for m in _NUMBER_JOIN.finditer(text)]
-    if joins:
-        classes[joins] = WORD  # _classes returns a new array
+    classes[[m.start() for m in _NUMBER_JOIN.finditer(text)]] = WORD
     word = classes == WORD
     single = classes == SINGLE
-    before = np.empty_like(word)
-    after = np.empty_like(word)
-    if len(word):
-        before[0] = False
-        before[1:] = word[:-1]
-        after[-1] = False
-        after[:-1] = word[1:]
-    starts = np.flatnonzero(single | (word & ~before))
-    ends = np.flatnonzero(single | (word & ~after)) + 1
+    edge = np.diff(word, prepend=False, append=False)  # edge[i]: word[i - 1] != word[i]
+    starts = np.flatnonzero(single | (word & edge[:-1]))
+    ends = np.flatnonzero(single | (word & edge[1:])) + 1
     return starts, ends
 
 
@@ -146,51 +116,34 @@ class Mention:
 
 
 def outermost(mentions: Iterable[Mention]) -> list[Mention]:
-    """The mentions not contained in another, in text order. Mentions nest or are disjoint
-    (the validator refuses crossing ones); of two with the same offsets the first is kept."""
-    result: list[Mention] = []
-    for m in sorted(mentions, key=lambda m: (m.start, -m.end)):
-        if result and m.start < result[-1].end:
-            continue  # inside the previous outermost mention
-        result.append(m)
-    return result
-
-
-def _blocked(spans: Iterable[tuple[int, int]]) -> tuple[list[int], list[int]]:
-    """The union of the open intervals (s, e) as disjoint sorted intervals (starts, ends)."""
-    starts: list[int] = []
-    ends: list[int] = []
-    for s, e in sorted(spans):
-        if s >= e:
-            continue  # holds no offset strictly inside
-        if ends and s < ends[-1]:
-            ends[-1] = max(ends[-1], e)
-        else:
-            starts.append(s)
-            ends.append(e)
-    return starts, ends
+    """The mentions not contained in another, in text order (`outermost_positions`)."""
+    mentions = list(mentions)
+    kept = outermost_positions(np.array([m.start for m in mentions], dtype=np.int64),
+                               np.array([m.end for m in mentions], dtype=np.int64))
+    return [mentions[k] for k in kept.tolist()]
 
 
 def sentences(text: str, protected: Sequence[Mention] = ()) -> list[tuple[int, int]]:
     """(start, end) of each sentence, without surrounding whitespace. `protected` are spans a
     break may not fall inside (the outermost mentions)."""
-    starts, ends = _blocked((m.start, m.end) for m in protected)
-    first, last = _sentences(text, np.array(starts, dtype=np.int64), np.array(ends, dtype=np.int64))
+    first, last = _sentences(text, np.array([m.start for m in protected], dtype=np.int64),
+                             np.array([m.end for m in protected], dtype=np.int64))
     return list(zip(first.tolist(), last.tolist(), strict=True))
 
 
-def _sentences(text: str, blocked_starts: np.ndarray, blocked_ends: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Starts and ends of the sentences (`sentences`), the protected spans given as disjoint,
-    sorted, non-empty intervals."""
+def _sentences(text: str, protected_starts: np.ndarray,
+               protected_ends: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Starts and ends of the sentences (`sentences`), the protected spans given as offset arrays."""
     cuts = [m.end() for m in SENTENCE_END.finditer(text) if not (m.group() == "." and _abbreviation_before(text, m.start()))]
-    newline = text.find("\n")
-    while newline != -1:
-        cuts.append(newline)
-        newline = text.find("\n", newline + 1)
+    cuts += [m.start() for m in re.finditer("\n", text)]
     at = np.array(cuts, dtype=np.int64)
-    if len(blocked_starts) and len(at):
-        k = np.searchsorted(blocked_starts, at, "left") - 1  # the last interval starting before the cut
-        at = at[(k < 0) | (at >= blocked_ends[np.maximum(k, 0)])]
+    if len(protected_starts) and len(at):
+        # A cut is blocked when a span starting before it ends after it: the furthest end of
+        # the spans starting before the cut lies beyond it.
+        order = np.argsort(protected_starts)
+        reach = np.maximum.accumulate(protected_ends[order])
+        k = np.searchsorted(protected_starts[order], at, "left") - 1  # the spans order[:k + 1] start before
+        at = at[(k < 0) | (at >= reach[np.maximum(k, 0)])]
     starts, ends = [], []
     begin = 0
     for cut in np.unique(at).tolist() + [len(text)]:
@@ -262,41 +215,37 @@ class Layer:
 
 def token_view(text: str, layers: Sequence[Layer], outside: int = 0, cuts: np.ndarray | None = None,
                tokens: tuple[np.ndarray, np.ndarray] | None = None) -> TokenView:
-    """Sentences, tokens and one IOB2 tag array per layer, as `segment` defines them, with
-    the tag codes each mention carries (`outside` for O), tokens also cut at `cuts` (offsets
-    strictly inside a token; `tokens` are `token_offsets(text)` when already computed). Each
-    layer's outermost mentions are tagged; the first layer's protect sentence breaks, so every layer must nest inside it
-    (true of type mappings, which only drop mentions).
-
-    The lookups between mentions, sentences and tokens are bisections over sorted offsets,
-    for all the mentions of a layer at once."""
+    """Sentences, tokens and one IOB2 tag array per layer, with the tag codes each mention
+    carries (`outside` for O), tokens also cut at `cuts` (offsets strictly inside a token;
+    `tokens` are `token_offsets(text)` when already computed). Each layer's outermost mentions
+    are tagged; the first layer's protect sentence breaks, so every layer must nest inside it
+    (true of type mappings, which only drop mentions)."""
     tops = [outermost_positions(layer.start, layer.end) for layer in layers]
     protected = layers[0].take(tops[0]) if layers else Layer.of([], [], [], [])
-    # Outermost mentions are sorted and disjoint: they block breaks as they are.
-    nonempty = protected.start < protected.end
-    sent_starts, sent_ends = _sentences(text, protected.start[nonempty], protected.end[nonempty])
+    sent_starts, sent_ends = _sentences(text, protected.start, protected.end)
     sents = list(zip(sent_starts.tolist(), sent_ends.tolist(), strict=True))
     starts, ends = tokens if tokens is not None else token_offsets(text)
     kept = [_Tagged(layer.take(top), sent_starts, sent_ends) for layer, top in zip(layers, tops, strict=True)]
     all_cuts = [tagged.shared_host_cuts(starts, ends) for tagged in kept] + ([cuts] if cuts is not None else [])
     cut = np.unique(np.concatenate(all_cuts)) if all_cuts else np.empty(0, np.int64)
-    if len(cut):
-        starts, ends = _split(starts, ends, cut)
+    if len(cut):  # each cut lies strictly inside a token: it ends one and starts the next
+        starts, ends = np.sort(np.concatenate([starts, cut])), np.sort(np.concatenate([ends, cut]))
     tags = [tagged.tags(starts, ends, outside) for tagged in kept]
     bounds = np.append(np.searchsorted(starts, sent_starts, "left"), len(starts))
     return TokenView(sents, bounds, starts, ends, tags, tops, sent_starts, sent_ends)
 
 
 def outermost_positions(starts: np.ndarray, ends: np.ndarray) -> np.ndarray:
-    """`outermost` for mentions given as offset arrays: the positions of the outermost ones,
-    in text order."""
+    """The positions of the mentions not contained in another, in text order. Mentions nest
+    or are disjoint (the validator refuses crossing ones); of two with the same offsets the
+    first is kept."""
     order = np.lexsort((-ends, starts))  # stable: of two equal spans the first comes first
     if not len(order):
         return order
     s, e = starts[order], ends[order]
     # The end of the last kept mention is the running maximum of the ends so far, as long as
     # every skipped mention lies inside it (mentions nest or are disjoint, as in a valid
-    # record); otherwise the mentions are kept one by one as `outermost` does.
+    # record); otherwise each mention is kept unless it starts inside the last kept one.
     reach = np.empty_like(e)
     reach[0] = np.iinfo(np.int64).min
     np.maximum.accumulate(e[:-1], out=reach[1:])
@@ -356,27 +305,14 @@ class _Tagged:
         return tags
 
 
-def _split(starts: np.ndarray, ends: np.ndarray, cuts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """The tokens cut at the sorted offsets `cuts` (each strictly inside a token)."""
-    bounds = np.sort(np.concatenate([starts, cuts]))
-    return bounds, np.sort(np.concatenate([ends, cuts]))
-
-
 def segment(text: str, layers: Sequence[Sequence[Mention]]) -> list[Sentence]:
-    """Sentences with tokens and one IOB2 tag sequence per layer. Each layer is a list of
-    mentions; its outermost ones are tagged. The first layer's outermost mentions protect
-    sentence breaks, so every layer must nest inside it (true of type mappings, which only
-    drop mentions)."""
-    names = ["O"]
-    codes: dict[str, tuple[int, int]] = {}
-    for layer in layers:
-        for m in layer:
-            if m.type not in codes:
-                codes[m.type] = (len(names), len(names) + 1)
-                names += [f"B-{m.type}", f"I-{m.type}"]
+    """Sentences with tokens and one IOB2 tag sequence per layer of mentions (`token_view`)."""
+    types = list(dict.fromkeys(m.type for layer in layers for m in layer))  # in order of appearance
+    names = iob2_names(types)
+    b_code = {t: names.index(f"B-{t}") for t in types}
     view = token_view(text, [
         Layer.of([m.start for m in layer], [m.end for m in layer],
-                 [codes[m.type][0] for m in layer], [codes[m.type][1] for m in layer])
+                 [b_code[m.type] for m in layer], [b_code[m.type] + 1 for m in layer])
         for layer in layers
     ])
     starts, ends = view.starts.tolist(), view.ends.tolist()
