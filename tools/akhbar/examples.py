@@ -236,7 +236,10 @@ class Builder(Page):
         spans = [self.trigger_span(event, category)]
         fields = [("category", esc(category)), ("mode", esc(event.get("mode") or "—")),
                   ("context", esc(", ".join(event.get("context") or []) or "—"))]
-        for group, roles in _participants(event).items():
+        # (role, entity id) of the actors, the recipients and the arguments, by group
+        participants = {group: [(group, e) for e in event.get(group, [])] for group in ("actor", "recipient")}
+        participants["arguments"] = [(str(a.get("role")), a.get("entity")) for a in event.get("arguments", [])]
+        for group, roles in participants.items():
             if not roles:
                 fields.append((group, "none"))
             for role, entity_id in roles:
@@ -288,13 +291,6 @@ class Builder(Page):
         if not spans:
             fields.append(("events", "none in this passage"))
         return spans
-
-
-def _participants(event: dict) -> dict[str, list[tuple[str, str]]]:
-    """(role, entity id) of an event's actors, recipients and arguments, by group."""
-    return {"actor": [("actor", e) for e in event.get("actor", [])],
-            "recipient": [("recipient", e) for e in event.get("recipient", [])],
-            "arguments": [(str(a.get("role")), a.get("entity")) for a in event.get("arguments", [])]}
 
 
 def _marker_fields(event: dict) -> list[tuple[str, str]]:

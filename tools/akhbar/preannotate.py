@@ -66,14 +66,6 @@ class Lexicon:
     triggers: dict[str, str] = field(default_factory=dict)  # -> category
     longest: int = 1  # words in the longest entry
 
-    def add_name(self, surface: str, etype: str, name: str, votes: dict[str, Counter]) -> None:
-        key = normalise(surface)
-        votes[key][(etype, name)] += 1
-        # «للجيش» is written ل + الجيش with the alif of ال dropped; the span starts after the
-        # first ل, so «لجيش …» is the form such a mention takes in text (guidelines H-E1).
-        if key.startswith("ال") and len(key) > 3:
-            votes["ل" + key[2:]][(etype, name)] += 1
-
 
 def build_lexicon(records: Iterable[dict], exclude: set[str] = frozenset()) -> Lexicon:
     """The lexicon of every annotated (non-draft) record except those in `exclude`."""
@@ -87,7 +79,13 @@ def build_lexicon(records: Iterable[dict], exclude: set[str] = frozenset()) -> L
             continue
         for entity in record.get("entities", []):
             for mention in entity.get("mentions", []):
-                lexicon.add_name(mention["text"], entity["type"], entity.get("name") or mention["text"], name_votes)
+                key = normalise(mention["text"])
+                proposal = (entity["type"], entity.get("name") or mention["text"])
+                name_votes[key][proposal] += 1
+                # «للجيش» is written ل + الجيش with the alif of ال dropped; the span starts after the
+                # first ل, so «لجيش …» is the form such a mention takes in text (guidelines H-E1).
+                if key.startswith("ال") and len(key) > 3:
+                    name_votes["ل" + key[2:]][proposal] += 1
         for quote in record.get("quotes", []):
             cue = quote.get("cue")
             if cue:
