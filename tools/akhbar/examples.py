@@ -27,8 +27,8 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
 
+from akhbar import labels
 from akhbar.hf.tokenize import sentences
-from akhbar.labels import event_markers
 from akhbar.render import Page, Span, esc, mention_classes, nest
 
 # A quote shows its whole sentence(s). An event shows its sentence, cut to a window of words
@@ -295,7 +295,7 @@ class Builder(Page):
 
 def _marker_fields(event: dict) -> list[tuple[str, str]]:
     """The caption lines of an event's markers (negated, future …) and magnitude."""
-    markers = [m for m in event_markers() if event.get(m) is True]
+    markers = [m for m in labels.event_markers() if event.get(m) is True]
     magnitude = [f"{k} {v}" for k, v in (event.get("magnitude") or {}).items() if v is not None]
     fields = [("markers", esc(", ".join(markers) or "none"))]
     if magnitude:
@@ -315,8 +315,6 @@ ILLUSTRATIVE_CLASSES = {
 def illustrative(source: str) -> Example:
     """An invented sentence with inline marks `[words]{label}`: content, cue, speaker,
     addressee, trigger[:CATEGORY], an event role (actor, recipient, place …) or an entity type."""
-    from akhbar import labels
-
     types = set(labels.entity_types())
     roles = {"actor", "recipient", *labels.argument_roles()}
     source, text, spans, pos = source.strip(), "", [], 0
@@ -466,8 +464,6 @@ CARD_INVENTORIES = {"entities": [("entity_types", "types")], "events": [("plover
 
 def label_definition(layer: str, label: str) -> str:
     """The inventory's definition of a label (schema/labels), for the cards."""
-    from akhbar import labels
-
     if layer not in CARD_INVENTORIES:
         raise ExampleError(f"akhbar:card: unknown layer {layer!r} (entities, quotes, events)")
     for item in (item for name, key in CARD_INVENTORIES[layer] for item in labels.inventory(name)[key]):

@@ -33,6 +33,8 @@ from dataclasses import dataclass, field
 from pyarabic import araby
 
 from akhbar import labels
+from akhbar.agree import PRF, Scores, micro, score_docs
+from akhbar.alignment import read_doc
 from akhbar.schema import LAYERS, MAGNITUDE_KEYS
 
 # One-letter proclitics (conjunctions, prepositions, the future particle) and their usual
@@ -231,9 +233,6 @@ def evaluate(records: list[dict], gold_status: tuple[str, ...] = ("gold",)) -> d
     `gold_status`: the lexicon for an article comes from all other annotated articles. Scored
     with the official scorer (entity mentions exact and typed; quote cues; event triggers and
     trigger + category)."""
-    from akhbar.agree import PRF, Scores, micro, score_docs
-    from akhbar.alignment import read_doc
-
     total, cues = Scores(), PRF()
     golds = [r for r in records if r.get("annotation", {}).get("status") in gold_status]
     for gold in golds:
@@ -248,8 +247,6 @@ def evaluate(records: list[dict], gold_status: tuple[str, ...] = ("gold",)) -> d
 def _cue_prf(gold: dict, draft: dict):
     """Cue detection: a proposed cue is right when a gold quote has a cue with the same
     offsets."""
-    from akhbar.agree import PRF
-
     g = {(q["cue"]["start"], q["cue"]["end"]) for q in gold.get("quotes", []) if q.get("cue")}
     p = {(q["cue"]["start"], q["cue"]["end"]) for q in draft.get("quotes", []) if q.get("cue")}
     tp = len(g & p)
