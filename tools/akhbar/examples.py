@@ -74,8 +74,7 @@ def _sentence_bounds(text: str, lo: int, hi: int) -> tuple[int, int]:
     """The sentence(s) around text[lo:hi]: from the start of the sentence holding lo to the
     end of the sentence holding hi (sentences as akhbar.hf.tokenize splits them)."""
     spans = _sentence_spans(text)
-    starts = [a for a, _b in spans]
-    k = max(bisect_right(starts, lo) - 1, 0)
+    k = max(bisect_right(spans, lo, key=lambda span: span[0]) - 1, 0)
     start = min(spans[k][0], lo) if spans else 0
     end = next((b for _a, b in spans[k:] if b >= hi), max(hi, len(text.rstrip())))
     return start, max(end, hi)

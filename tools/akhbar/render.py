@@ -249,9 +249,7 @@ ANNOTATION_RULES = [
 
 
 def _scoped(rule: str, scope: str) -> str:
-    """`sel1,sel2{...}` with every selector prefixed by `scope ` (no prefix when empty)."""
-    if not scope:
-        return rule
+    """`sel1,sel2{...}` with every selector prefixed by `scope `."""
     selectors, _, body = rule.partition("{")
     return ",".join(f"{scope} {sel.strip()}" for sel in selectors.split(",")) + "{" + body
 
@@ -263,7 +261,7 @@ def annotation_css(scope: str = "") -> str:
     for label, (background, border) in _palette().items():
         style = ";border-style:dashed" if label in VALUE_TYPES else ""
         rules.append(f".ty-{_css_name(label)}{{background:{background};border-color:{border}{style}}}")
-    return "\n".join(_scoped(rule, scope) for rule in rules)
+    return "\n".join(_scoped(rule, scope) if scope else rule for rule in rules)
 
 
 def render_html(record: dict) -> str:
