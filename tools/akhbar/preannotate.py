@@ -1,26 +1,12 @@
-"""Pre-annotation: `akhbar preannotate` proposes what the corpus already knows, so that the
-next article starts from a draft instead of a blank page.
+"""Pre-annotation: `akhbar preannotate` proposes what the corpus already knows (entity
+mentions, quote cues with a content proposal, event triggers), so that the next article
+starts from a draft instead of a blank page; an annotator checks every proposal.
+docs/preannotate.md describes what is proposed and from what.
 
-It proposes, in an article's text:
-
-- **entity mentions**: every surface annotated as a mention in the corpus so far (its
-  type and the entity's canonical name come along), matched on normalised text;
-- **quote cues**: the cue words annotated so far and the lemmas of the cue inventory, each
-  with a content proposal (from the complementiser, colon or quotation mark after the cue
-  to the end of the sentence or the closing mark);
-- **event triggers**: the trigger words annotated so far, with the category they were most
-  often given.
-
-Matching is on normalised text (`normalise`: diacritics and tatweel removed, hamza-carrying
-alefs and alef wasla as bare alef, alef maqsura as ya, ta marbuta as ha; pyarabic's
-`strip_tashkeel`/`strip_tatweel`), word by word, longest match first, with the proclitics
-of the clitic policy (و ف ب ل ك س, and «لل» = ل + ال) left outside the span as the
-guidelines require. The proposals are a `draft`: an annotator checks every one. Nothing is
-guessed beyond the lexicon: no speaker, no participants, no mode.
-
-`evaluate` measures the proposals against gold articles (each article's lexicon built from
-every other annotated article, leave-one-out) with the official scorer (`akhbar.agree`);
-docs/preannotate.md shows the figures.
+Matching is on normalised text (`normalise`), word by word, longest match first, with the
+proclitics of the clitic policy left outside the span as the guidelines require. Nothing is
+guessed beyond the lexicon: no speaker, no participants, no mode. `evaluate` measures the
+proposals against gold articles (leave-one-out) with the official scorer (`akhbar.agree`).
 """
 
 from __future__ import annotations
