@@ -25,7 +25,7 @@ import shlex
 from bisect import bisect_right
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from functools import cached_property, lru_cache
+from functools import lru_cache
 
 from akhbar import labels
 from akhbar.hf.tokenize import sentences
@@ -193,8 +193,6 @@ class Builder(Page):
         span.title = f"{role} · {span.title}"
         return span
 
-    # quotes ------------------------------------------------------------------------------
-
     def quote(self, quote: dict) -> Example:
         content = quote.get("content") or []
         cue, speaker_span, addressee = quote.get("cue"), quote.get("speaker_span"), quote.get("addressee")
@@ -227,8 +225,6 @@ class Builder(Page):
             fields.append(("parent", esc(quote["parent"])))
         return fields
 
-    # events ------------------------------------------------------------------------------
-
     def event(self, event: dict) -> Example:
         trigger, category = event["trigger"], event["category"]
         start, end = _window(self.text, trigger["start"], trigger["end"], EVENT_CONTEXT)
@@ -247,8 +243,6 @@ class Builder(Page):
                     spans.append(span)
                 fields.append((role, self.name(entity_id) + ("" if span else " · mentioned outside this passage")))
         return Example("event", self.text, start, end, spans, fields + _marker_fields(event), self.record, event["id"])
-
-    # passages ----------------------------------------------------------------------------
 
     def passage(self, start: int, end: int, layers: str) -> Example:
         spans = []
@@ -420,14 +414,11 @@ class Cards:
     the page where there is a choice (examples from several articles)."""
 
     def __init__(self, corpus: Corpus):
-        self.corpus = corpus
         self.used: set[str] = set()
-
-    @cached_property
-    def by_status(self) -> list[list[dict]]:
-        """Gold records first; silver only for labels no gold record has."""
-        records = sorted(self.corpus.records.values(), key=lambda r: r["id"])
-        return [[r for r in records if r["annotation"]["status"] == status] for status in ("gold", "silver")]
+        records = sorted(corpus.records.values(), key=lambda r: r["id"])
+        # gold records first; silver only for labels no gold record has
+        self.by_status = [[r for r in records if r["annotation"]["status"] == status]
+                          for status in ("gold", "silver")]
 
     def pick(self, layer: str, label: str) -> Example | None:
         length = CARD_CONTEXT if layer == "entities" else CARD_LENGTH
