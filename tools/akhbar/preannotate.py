@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 from collections import Counter, defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from pyarabic import araby
 
@@ -49,19 +49,17 @@ _FOLD = str.maketrans({"أ": "ا", "إ": "ا", "آ": "ا", "ٱ": "ا", "ى": "ي
 class Lexicon:
     """What the corpus knows: normalised surface -> proposal."""
 
-    names: dict[str, tuple[str, str]] = field(default_factory=dict)  # -> (type, canonical name)
-    cues: dict[str, str] = field(default_factory=dict)  # -> lemma
-    triggers: dict[str, str] = field(default_factory=dict)  # -> category
-    longest: int = 1  # words in the longest entry
+    names: dict[str, tuple[str, str]]  # -> (type, canonical name)
+    cues: dict[str, str]  # -> lemma
+    triggers: dict[str, str]  # -> category
+    longest: int  # words in the longest entry
 
 
 def build_lexicon(records: Iterable[dict], exclude: set[str] = frozenset()) -> Lexicon:
     """The lexicon of every annotated (non-draft) record except those in `exclude`."""
-    lexicon = Lexicon()
     name_votes: dict[str, Counter] = defaultdict(Counter)
     trigger_votes: dict[str, Counter] = defaultdict(Counter)
-    for lemma in labels.cue_lemmas():
-        lexicon.cues[normalise(lemma)] = lemma
+    cues = {normalise(lemma): lemma for lemma in labels.cue_lemmas()}
     for record in records:
         if record.get("id") in exclude or record.get("annotation", {}).get("status") == "draft":
             continue
@@ -77,15 +75,15 @@ def build_lexicon(records: Iterable[dict], exclude: set[str] = frozenset()) -> L
         for quote in record.get("quotes", []):
             cue = quote.get("cue")
             if cue:
-                lexicon.cues[normalise(cue["text"])] = cue["lemma"]
+                cues[normalise(cue["text"])] = cue["lemma"]
         for event in record.get("events", []):
             trigger_votes[normalise(event["trigger"]["text"])][event["category"]] += 1
     # One proposal per surface: its most frequent (type, name) or category; ties go to the
     # first seen (Counter.most_common keeps the order of first sight among equal counts).
-    lexicon.names = {key: votes.most_common(1)[0][0] for key, votes in name_votes.items()}
-    lexicon.triggers = {key: votes.most_common(1)[0][0] for key, votes in trigger_votes.items()}
-    lexicon.longest = max([len(k.split()) for k in (*lexicon.names, *lexicon.triggers, *lexicon.cues)] or [1])
-    return lexicon
+    names = {key: votes.most_common(1)[0][0] for key, votes in name_votes.items()}
+    triggers = {key: votes.most_common(1)[0][0] for key, votes in trigger_votes.items()}
+    longest = max([len(k.split()) for k in (*names, *triggers, *cues)] or [1])
+    return Lexicon(names, cues, triggers, longest)
 
 
 def _normalised_text(text: str) -> tuple[str, list[int]]:
