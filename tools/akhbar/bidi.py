@@ -142,8 +142,6 @@ def _isolate_pieces(items: list[list], floor: int, span: tuple[int, int], marks:
 
 def _isolate_run(pieces: list[str], opaque_depth: int, marks: tuple[str, str]) -> str:
     """Isolate the Arabic phrases of one run of inline content (text and inline tags)."""
-    if not any(ARABIC.search(p) for p in pieces if not p.startswith("<")):
-        return "".join(pieces)
     spans = _phrases("".join(p for p in pieces if not p.startswith("<")))
     if not spans:
         return "".join(pieces)

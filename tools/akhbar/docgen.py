@@ -6,14 +6,22 @@ the corpus statistics. The MkDocs hook (tools/mkdocs_hooks.py) replaces placehol
 from __future__ import annotations
 
 import html
+import re
 from collections.abc import Callable, Iterator
 from functools import cache, partial
 
-from akhbar import labels
+import orjson
+
+from akhbar import agreement, baseline_results, labels
+from akhbar.agree_report import as_markdown
 from akhbar.diagnostics import CHECKS
 from akhbar.examples import example_path
 from akhbar.hf import TOKEN_CONFIGS
+from akhbar.paths import default_shards, project_root
+from akhbar.preannotate import evaluate
+from akhbar.records import iter_lines
 from akhbar.schema import article_schema, resolve_ref
+from akhbar.stats import collect, to_markdown
 from akhbar.tables import cell, figure, markdown_table
 
 
@@ -119,9 +127,6 @@ def checks_markdown() -> str:
 
 
 def statistics_markdown() -> str:
-    from akhbar.paths import default_shards
-    from akhbar.stats import collect, to_markdown
-
     return to_markdown(collect(default_shards()))
 
 
@@ -130,11 +135,6 @@ def corpus_records() -> list[dict]:
     """The corpus records (small: the docs show each article; a large corpus would show a
     sample), read once and shared by everything a docs build generates from them (the MkDocs
     hook clears the cache when a build starts, so that `mkdocs serve` sees edits)."""
-    import orjson
-
-    from akhbar.paths import default_shards
-    from akhbar.records import iter_lines
-
     return [orjson.loads(raw) for shard in default_shards() for _n, raw in iter_lines(shard) if raw.strip()]
 
 
@@ -265,22 +265,19 @@ def agreement_markdown() -> str:
     """`akhbar agree` on the double annotations kept under agreement/ (akhbar.agreement):
     the pooled figures of A vs B, a line per article and pair, then the full tables of each
     pair."""
-    from akhbar.agree_report import as_markdown
-    from akhbar.agreement import headline, pooled, results
-    from akhbar.paths import project_root
-
     root = project_root()
-    found = results(root)
+    found = agreement.results(root)
     if not found:
         return "No double annotation yet."
     out = []
-    total = pooled(root)
+    total = agreement.pooled(root)
     if total is not None:
         out.append("### All double-annotated articles, A vs B, before adjudication (pooled)\n\n"
                    f"{total['articles']['scored']} articles; every count summed over them (micro-average).\n\n"
                    + as_markdown(total, by_type=True).replace(str(root) + "/", ""))
-    names = list(headline(found[0][1]))
-    rows = [[f"`{pair.article}`", pair.title, *(figure(headline(result)[n]) for n in names)] for pair, result in found]
+    names = list(agreement.headline(found[0][1]))
+    rows = [[f"`{pair.article}`", pair.title, *(figure(agreement.headline(result)[n]) for n in names)]
+            for pair, result in found]
     out.append("### Per article (F1; — where neither side has anything of the layer)\n\n"
                + markdown_table(["article", "pair", *names], rows, 2))
     for pair, result in found:
@@ -292,8 +289,6 @@ def agreement_markdown() -> str:
 def preannotate_markdown() -> str:
     """`akhbar preannotate --evaluate` on the corpus: leave-one-out precision and recall of
     the proposals against every gold article."""
-    from akhbar.preannotate import evaluate
-
     result = evaluate(corpus_records())
     if not result["articles"]:
         return "No gold article yet: nothing to measure against."
@@ -313,11 +308,9 @@ def preannotate_markdown() -> str:
 
 def baselines_markdown() -> str:
     """The recorded baseline results (baselines/results.json)."""
-    from akhbar.baseline_results import is_stale, load, markdown
-    from akhbar.paths import project_root
-
-    results = load(project_root())
-    return markdown(results, stale=results is not None and is_stale(results, project_root()))
+    results = baseline_results.load(project_root())
+    stale = results is not None and baseline_results.is_stale(results, project_root())
+    return baseline_results.markdown(results, stale=stale)
 
 
 GENERATORS: dict[str, Callable[[], str]] = {
@@ -340,8 +333,6 @@ GENERATORS: dict[str, Callable[[], str]] = {
 def expand_placeholders(markdown: str) -> str:
     """Replace every `<!-- akhbar:NAME -->` with the generated Markdown; an unknown name is an
     error (a typo must not silently drop a table)."""
-    import re
-
     def replace(match):
         name = match.group(1)
         if name not in GENERATORS:

@@ -25,10 +25,10 @@ import shlex
 from bisect import bisect_right
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from functools import cached_property, lru_cache
+from functools import lru_cache
 
+from akhbar import labels
 from akhbar.hf.tokenize import sentences
-from akhbar.labels import event_markers
 from akhbar.render import Page, Span, esc, mention_classes, nest
 
 # A quote shows its whole sentence(s). An event shows its sentence, cut to a window of words
@@ -74,8 +74,7 @@ def _sentence_bounds(text: str, lo: int, hi: int) -> tuple[int, int]:
     """The sentence(s) around text[lo:hi]: from the start of the sentence holding lo to the
     end of the sentence holding hi (sentences as akhbar.hf.tokenize splits them)."""
     spans = _sentence_spans(text)
-    starts = [a for a, _b in spans]
-    k = max(bisect_right(starts, lo) - 1, 0)
+    k = max(bisect_right(spans, lo, key=lambda span: span[0]) - 1, 0)
     start = min(spans[k][0], lo) if spans else 0
     end = next((b for _a, b in spans[k:] if b >= hi), max(hi, len(text.rstrip())))
     return start, max(end, hi)
@@ -194,8 +193,6 @@ class Builder(Page):
         span.title = f"{role} · {span.title}"
         return span
 
-    # quotes ------------------------------------------------------------------------------
-
     def quote(self, quote: dict) -> Example:
         content = quote.get("content") or []
         cue, speaker_span, addressee = quote.get("cue"), quote.get("speaker_span"), quote.get("addressee")
@@ -228,15 +225,16 @@ class Builder(Page):
             fields.append(("parent", esc(quote["parent"])))
         return fields
 
-    # events ------------------------------------------------------------------------------
-
     def event(self, event: dict) -> Example:
         trigger, category = event["trigger"], event["category"]
         start, end = _window(self.text, trigger["start"], trigger["end"], EVENT_CONTEXT)
         spans = [self.trigger_span(event, category)]
         fields = [("category", esc(category)), ("mode", esc(event.get("mode") or "—")),
                   ("context", esc(", ".join(event.get("context") or []) or "—"))]
-        for group, roles in _participants(event).items():
+        # (role, entity id) of the actors, the recipients and the arguments, by group
+        participants = {group: [(group, e) for e in event.get(group, [])] for group in ("actor", "recipient")}
+        participants["arguments"] = [(str(a.get("role")), a.get("entity")) for a in event.get("arguments", [])]
+        for group, roles in participants.items():
             if not roles:
                 fields.append((group, "none"))
             for role, entity_id in roles:
@@ -245,8 +243,6 @@ class Builder(Page):
                     spans.append(span)
                 fields.append((role, self.name(entity_id) + ("" if span else " · mentioned outside this passage")))
         return Example("event", self.text, start, end, spans, fields + _marker_fields(event), self.record, event["id"])
-
-    # passages ----------------------------------------------------------------------------
 
     def passage(self, start: int, end: int, layers: str) -> Example:
         spans = []
@@ -290,16 +286,9 @@ class Builder(Page):
         return spans
 
 
-def _participants(event: dict) -> dict[str, list[tuple[str, str]]]:
-    """(role, entity id) of an event's actors, recipients and arguments, by group."""
-    return {"actor": [("actor", e) for e in event.get("actor", [])],
-            "recipient": [("recipient", e) for e in event.get("recipient", [])],
-            "arguments": [(str(a.get("role")), a.get("entity")) for a in event.get("arguments", [])]}
-
-
 def _marker_fields(event: dict) -> list[tuple[str, str]]:
     """The caption lines of an event's markers (negated, future …) and magnitude."""
-    markers = [m for m in event_markers() if event.get(m) is True]
+    markers = [m for m in labels.event_markers() if event.get(m) is True]
     magnitude = [f"{k} {v}" for k, v in (event.get("magnitude") or {}).items() if v is not None]
     fields = [("markers", esc(", ".join(markers) or "none"))]
     if magnitude:
@@ -319,8 +308,6 @@ ILLUSTRATIVE_CLASSES = {
 def illustrative(source: str) -> Example:
     """An invented sentence with inline marks `[words]{label}`: content, cue, speaker,
     addressee, trigger[:CATEGORY], an event role (actor, recipient, place …) or an entity type."""
-    from akhbar import labels
-
     types = set(labels.entity_types())
     roles = {"actor", "recipient", *labels.argument_roles()}
     source, text, spans, pos = source.strip(), "", [], 0
@@ -427,14 +414,11 @@ class Cards:
     the page where there is a choice (examples from several articles)."""
 
     def __init__(self, corpus: Corpus):
-        self.corpus = corpus
         self.used: set[str] = set()
-
-    @cached_property
-    def by_status(self) -> list[list[dict]]:
-        """Gold records first; silver only for labels no gold record has."""
-        records = sorted(self.corpus.records.values(), key=lambda r: r["id"])
-        return [[r for r in records if r["annotation"]["status"] == status] for status in ("gold", "silver")]
+        records = sorted(corpus.records.values(), key=lambda r: r["id"])
+        # gold records first; silver only for labels no gold record has
+        self.by_status = [[r for r in records if r["annotation"]["status"] == status]
+                          for status in ("gold", "silver")]
 
     def pick(self, layer: str, label: str) -> Example | None:
         length = CARD_CONTEXT if layer == "entities" else CARD_LENGTH
@@ -470,8 +454,6 @@ CARD_INVENTORIES = {"entities": [("entity_types", "types")], "events": [("plover
 
 def label_definition(layer: str, label: str) -> str:
     """The inventory's definition of a label (schema/labels), for the cards."""
-    from akhbar import labels
-
     if layer not in CARD_INVENTORIES:
         raise ExampleError(f"akhbar:card: unknown layer {layer!r} (entities, quotes, events)")
     for item in (item for name, key in CARD_INVENTORIES[layer] for item in labels.inventory(name)[key]):

@@ -1,26 +1,12 @@
-"""Pre-annotation: `akhbar preannotate` proposes what the corpus already knows, so that the
-next article starts from a draft instead of a blank page.
+"""Pre-annotation: `akhbar preannotate` proposes what the corpus already knows (entity
+mentions, quote cues with a content proposal, event triggers), so that the next article
+starts from a draft instead of a blank page; an annotator checks every proposal.
+docs/preannotate.md describes what is proposed and from what.
 
-It proposes, in an article's text:
-
-- **entity mentions**: every surface annotated as a mention in the corpus so far (its
-  type and the entity's canonical name come along), matched on normalised text;
-- **quote cues**: the cue words annotated so far and the lemmas of the cue inventory, each
-  with a content proposal (from the complementiser, colon or quotation mark after the cue
-  to the end of the sentence or the closing mark);
-- **event triggers**: the trigger words annotated so far, with the category they were most
-  often given.
-
-Matching is on normalised text (`normalise`: diacritics and tatweel removed, hamza-carrying
-alefs and alef wasla as bare alef, alef maqsura as ya, ta marbuta as ha; pyarabic's
-`strip_tashkeel`/`strip_tatweel`), word by word, longest match first, with the proclitics
-of the clitic policy (و ف ب ل ك س, and «لل» = ل + ال) left outside the span as the
-guidelines require. The proposals are a `draft`: an annotator checks every one. Nothing is
-guessed beyond the lexicon: no speaker, no participants, no mode.
-
-`evaluate` measures the proposals against gold articles (each article's lexicon built from
-every other annotated article, leave-one-out) with the official scorer (`akhbar.agree`);
-docs/preannotate.md shows the figures.
+Matching is on normalised text (`normalise`), word by word, longest match first, with the
+proclitics of the clitic policy left outside the span as the guidelines require. Nothing is
+guessed beyond the lexicon: no speaker, no participants, no mode. `evaluate` measures the
+proposals against gold articles (leave-one-out) with the official scorer (`akhbar.agree`).
 """
 
 from __future__ import annotations
@@ -28,11 +14,13 @@ from __future__ import annotations
 import re
 from collections import Counter, defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from pyarabic import araby
 
 from akhbar import labels
+from akhbar.agree import PRF, Scores, micro, score_docs
+from akhbar.alignment import read_doc
 from akhbar.schema import LAYERS, MAGNITUDE_KEYS
 
 # One-letter proclitics (conjunctions, prepositions, the future particle) and their usual
@@ -61,45 +49,41 @@ _FOLD = str.maketrans({"أ": "ا", "إ": "ا", "آ": "ا", "ٱ": "ا", "ى": "ي
 class Lexicon:
     """What the corpus knows: normalised surface -> proposal."""
 
-    names: dict[str, tuple[str, str]] = field(default_factory=dict)  # -> (type, canonical name)
-    cues: dict[str, str] = field(default_factory=dict)  # -> lemma
-    triggers: dict[str, str] = field(default_factory=dict)  # -> category
-    longest: int = 1  # words in the longest entry
-
-    def add_name(self, surface: str, etype: str, name: str, votes: dict[str, Counter]) -> None:
-        key = normalise(surface)
-        votes[key][(etype, name)] += 1
-        # «للجيش» is written ل + الجيش with the alif of ال dropped; the span starts after the
-        # first ل, so «لجيش …» is the form such a mention takes in text (guidelines H-E1).
-        if key.startswith("ال") and len(key) > 3:
-            votes["ل" + key[2:]][(etype, name)] += 1
+    names: dict[str, tuple[str, str]]  # -> (type, canonical name)
+    cues: dict[str, str]  # -> lemma
+    triggers: dict[str, str]  # -> category
+    longest: int  # words in the longest entry
 
 
 def build_lexicon(records: Iterable[dict], exclude: set[str] = frozenset()) -> Lexicon:
     """The lexicon of every annotated (non-draft) record except those in `exclude`."""
-    lexicon = Lexicon()
     name_votes: dict[str, Counter] = defaultdict(Counter)
     trigger_votes: dict[str, Counter] = defaultdict(Counter)
-    for lemma in labels.cue_lemmas():
-        lexicon.cues[normalise(lemma)] = lemma
+    cues = {normalise(lemma): lemma for lemma in labels.cue_lemmas()}
     for record in records:
         if record.get("id") in exclude or record.get("annotation", {}).get("status") == "draft":
             continue
         for entity in record.get("entities", []):
             for mention in entity.get("mentions", []):
-                lexicon.add_name(mention["text"], entity["type"], entity.get("name") or mention["text"], name_votes)
+                key = normalise(mention["text"])
+                proposal = (entity["type"], entity.get("name") or mention["text"])
+                name_votes[key][proposal] += 1
+                # «للجيش» is written ل + الجيش with the alif of ال dropped; the span starts after the
+                # first ل, so «لجيش …» is the form such a mention takes in text (guidelines H-E1).
+                if key.startswith("ال") and len(key) > 3:
+                    name_votes["ل" + key[2:]][proposal] += 1
         for quote in record.get("quotes", []):
             cue = quote.get("cue")
             if cue:
-                lexicon.cues[normalise(cue["text"])] = cue["lemma"]
+                cues[normalise(cue["text"])] = cue["lemma"]
         for event in record.get("events", []):
             trigger_votes[normalise(event["trigger"]["text"])][event["category"]] += 1
     # One proposal per surface: its most frequent (type, name) or category; ties go to the
     # first seen (Counter.most_common keeps the order of first sight among equal counts).
-    lexicon.names = {key: votes.most_common(1)[0][0] for key, votes in name_votes.items()}
-    lexicon.triggers = {key: votes.most_common(1)[0][0] for key, votes in trigger_votes.items()}
-    lexicon.longest = max([len(k.split()) for k in (*lexicon.names, *lexicon.triggers, *lexicon.cues)] or [1])
-    return lexicon
+    names = {key: votes.most_common(1)[0][0] for key, votes in name_votes.items()}
+    triggers = {key: votes.most_common(1)[0][0] for key, votes in trigger_votes.items()}
+    longest = max([len(k.split()) for k in (*names, *triggers, *cues)] or [1])
+    return Lexicon(names, cues, triggers, longest)
 
 
 def _normalised_text(text: str) -> tuple[str, list[int]]:
@@ -233,9 +217,6 @@ def evaluate(records: list[dict], gold_status: tuple[str, ...] = ("gold",)) -> d
     `gold_status`: the lexicon for an article comes from all other annotated articles. Scored
     with the official scorer (entity mentions exact and typed; quote cues; event triggers and
     trigger + category)."""
-    from akhbar.agree import PRF, Scores, micro, score_docs
-    from akhbar.alignment import read_doc
-
     total, cues = Scores(), PRF()
     golds = [r for r in records if r.get("annotation", {}).get("status") in gold_status]
     for gold in golds:
@@ -250,8 +231,6 @@ def evaluate(records: list[dict], gold_status: tuple[str, ...] = ("gold",)) -> d
 def _cue_prf(gold: dict, draft: dict):
     """Cue detection: a proposed cue is right when a gold quote has a cue with the same
     offsets."""
-    from akhbar.agree import PRF
-
     g = {(q["cue"]["start"], q["cue"]["end"]) for q in gold.get("quotes", []) if q.get("cue")}
     p = {(q["cue"]["start"], q["cue"]["end"]) for q in draft.get("quotes", []) if q.get("cue")}
     tp = len(g & p)

@@ -10,6 +10,7 @@ is listed at the end of the page instead of breaking it.
 from __future__ import annotations
 
 import html
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from itertools import pairwise
@@ -56,14 +57,14 @@ def nest(text: str, lo: int, hi: int, spans: list[Span], opened: set[int] | None
     instead of producing crossed tags. `opened` (ids of spans already shown, shared across
     the blocks of a page) keeps the anchor and the label on the first piece only.
     """
-    parts = [(max(s.start, lo), min(s.end, hi), s) for s in spans if s.start < hi and s.end > lo and s.start < s.end]
-    order = {id(s): k for k, s in enumerate(sorted((s for _, _, s in parts), key=lambda s: (s.start, -s.end, RANK[s.layer])))}
-    bounds = sorted({lo, hi, *(a for a, _, _ in parts), *(b for _, b, _ in parts)})
+    inside = sorted((s for s in spans if s.start < hi and s.end > lo and s.start < s.end),
+                    key=lambda s: (s.start, -s.end, RANK[s.layer]))
+    bounds = sorted({lo, hi, *(max(s.start, lo) for s in inside), *(min(s.end, hi) for s in inside)})
     out: list[str] = []
     stack: list[Span] = []
     opened = set() if opened is None else opened
     for p, q in pairwise(bounds):
-        wanted = sorted((s for a, b, s in parts if a <= p and b >= q), key=lambda s: order[id(s)])
+        wanted = [s for s in inside if s.start <= p and s.end >= q]  # outermost first
         keep = 0
         while keep < min(len(stack), len(wanted)) and stack[keep] is wanted[keep]:
             keep += 1
@@ -248,9 +249,7 @@ ANNOTATION_RULES = [
 
 
 def _scoped(rule: str, scope: str) -> str:
-    """`sel1,sel2{...}` with every selector prefixed by `scope ` (no prefix when empty)."""
-    if not scope:
-        return rule
+    """`sel1,sel2{...}` with every selector prefixed by `scope `."""
     selectors, _, body = rule.partition("{")
     return ",".join(f"{scope} {sel.strip()}" for sel in selectors.split(",")) + "{" + body
 
@@ -262,7 +261,7 @@ def annotation_css(scope: str = "") -> str:
     for label, (background, border) in _palette().items():
         style = ";border-style:dashed" if label in VALUE_TYPES else ""
         rules.append(f".ty-{_css_name(label)}{{background:{background};border-color:{border}{style}}}")
-    return "\n".join(_scoped(rule, scope) for rule in rules)
+    return "\n".join(_scoped(rule, scope) if scope else rule for rule in rules)
 
 
 def render_html(record: dict) -> str:
@@ -348,13 +347,7 @@ def _block_ranges(record: dict, text: str) -> list[tuple[str, int, int]]:
             break
         ranges.append((str(block.get("kind")), *where))
         previous = where[1]
-    if ranges:
-        return ranges
-    result, offset = [], 0
-    for line in text.split("\n"):
-        result.append(("paragraph", offset, offset + len(line)))
-        offset += len(line) + 1
-    return result
+    return ranges or [("paragraph", line.start(), line.end()) for line in re.finditer(r"^.*$", text, re.M)]
 
 
 def _table(headers: list[str], rows: list[list[str]], empty: str) -> str:

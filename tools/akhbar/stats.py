@@ -23,7 +23,6 @@ from akhbar.tables import markdown_table
 WORD = re.compile(r"[^\W_]+")
 
 TEXT_ORIGINS = ("native", "translated")  # what text_origin() gives, in table order
-LAYERS = ("articles", "words", "mentions", "entities", "quotes", "speaker_kinds", "events")
 # The labels a layer's tables list first, in inventory order (any other label follows, sorted).
 ORDERS = {"translated": lambda: list(TEXT_ORIGINS), "status": labels.annotation_statuses,
           "mentions": labels.entity_types, "entities": labels.entity_types, "quotes": labels.quote_types,
