@@ -99,8 +99,10 @@ def read_predictions(paths: list[str], gold: Gold) -> Predictions:
     preds = Predictions()
     errors: list[str] = []
     for path in paths:
+        if not Path(path).is_file():
+            raise InputError([f"{path}: no such file"])
         try:
-            lines = list(iter_lines(_existing(path)))
+            lines = list(iter_lines(Path(path)))
         except OSError as exc:
             raise InputError([f"{path}: {exc.strerror or exc}"]) from None
         for number, raw in lines:
@@ -121,19 +123,13 @@ def read_predictions(paths: list[str], gold: Gold) -> Predictions:
     return preds
 
 
-def _existing(path: str) -> Path:
-    p = Path(path)
-    if not p.is_file():
-        raise InputError([f"{path}: no such file"])
-    return p
-
-
 def _add(preds: Predictions, located: Located, gold: Gold) -> None:
     row = located.record
     shape = shape_of(row)
-    article_id = row["id"] if shape == "record" else row["article_id"]
+    key = "id" if shape == "record" else "article_id"
+    article_id = row[key]
     if not isinstance(article_id, str):
-        raise RowError(f'"{"id" if shape == "record" else "article_id"}" must be a string')
+        raise RowError(f'"{key}" must be a string')
     _check_article(article_id, gold)
     preds.shapes[shape] += 1
     if shape == "record":
