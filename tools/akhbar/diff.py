@@ -1,12 +1,10 @@
 """Annotation-level diff between two versions of the corpus: `akhbar diff OLD NEW`.
 
 Each side is a file or folder of shards, a shard or folder as it stood in a git revision
-(`REV:path`), or a git revision of the repository (its shards under corpus/); all of them
-are read by `akhbar.sources`, as for `akhbar agree` and `akhbar render`. Articles are matched
-by id. Inside an article, each layer is compared on its own (`_diff_article`,
-`_diff_entities`, `_diff_mentions`, `_diff_quotes`, `_diff_events`), annotations matched by
-where they are, not by their ids (tools renumber ids), with the one-to-one matcher of
-`akhbar.alignment`: mentions by offsets; entities by their mention sets (equal, then the
+(`REV:path`), or a git revision of the repository (its shards under corpus/), read by
+`akhbar.sources`. Articles are matched by id. Inside an article each layer is compared on its
+own, annotations matched by where they are, not by their ids (tools renumber ids), with
+`alignment.match`: mentions by offsets; entities by their mention sets (equal, then the
 largest overlap); quotes by content fragments and events by trigger (equal, then
 overlapping). Each difference is shown with the surrounding Arabic text. A split change of an
 article that exists on the OLD side is an error: splits are frozen once released.
@@ -48,24 +46,20 @@ class DiffError(UserError):
 # ---- loading ---------------------------------------------------------------------------------
 
 
-def _source(spec: str, repo: Path) -> tuple[str, Path | None]:
-    """What `akhbar.sources` reads for a side: a file or folder as given, `REV:path` in the
-    repository, or a revision's shards under corpus/."""
+def load_side(spec: str, repo: Path) -> dict[str, tuple[dict, str]]:
+    """Records by id, with where each was read ("file:line" or "REV:path:line"), from a file or
+    folder as given, `REV:path` in the repository, or a revision's shards under corpus/."""
     rev = spec.removeprefix("git:")
     if rev == spec and Path(spec).exists():
-        return spec, None
-    if ":" in rev:
-        return rev, repo
-    if not is_revision(repo, rev):
+        source = spec, None
+    elif ":" in rev:
+        source = rev, repo
+    elif is_revision(repo, rev):
+        source = f"{rev}:corpus", repo
+    else:
         raise DiffError(f"{spec}: neither a file or folder nor a git revision of {repo}")
-    return f"{rev}:corpus", repo
-
-
-def load_side(spec: str, repo: Path) -> dict[str, tuple[dict, str]]:
-    """Records by id, with where each was read ("file:line" or "REV:path:line"), read by
-    `akhbar.sources` as `akhbar agree` and `akhbar render` read theirs."""
     try:
-        collection = load_collection(*_source(spec, repo))
+        collection = load_collection(*source)
     except InputError as exc:
         raise DiffError(exc.summary()) from None
     return {article_id: (located.record, located.where) for article_id, located in collection.records.items()}
@@ -109,7 +103,7 @@ class DiffResult:
         for article in self.articles:
             totals[f"articles_{article.status}"] += 1
             for c in article.changes:
-                if c.layer in ("mention", "entity", "quote", "event"):
+                if c.layer in PLURAL:
                     key = f"{PLURAL[c.layer]}_{c.change}"
                     totals[key] = totals.get(key, 0) + 1
         totals["errors"] = len(self.errors)

@@ -80,17 +80,16 @@ ROW_KEYS = {"ner_tags": "ner", "content_fragments": "quotes", "cue_start": "quot
 
 
 def shape_of(row: dict) -> str:
+    config = next((ROW_KEYS[k] for k in ROW_KEYS if k in row), None)
     if "article_id" not in row:
-        config = next((ROW_KEYS[k] for k in ROW_KEYS if k in row), None)
         if config:
             raise RowError(f'a row of the {config} config needs "article_id"')
         if "id" in row:
             return "record"
         raise RowError('neither an Akhbar record (with "id") nor a row of the ner, quotes or events config '
                        '(with "article_id")')
-    for key, config in ROW_KEYS.items():
-        if key in row:
-            return config
+    if config:
+        return config
     raise RowError('a row with "article_id" but none of "ner_tags" (ner), "content_fragments" (quotes) or '
                    '"trigger_start" (events)')
 
