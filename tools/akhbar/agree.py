@@ -24,6 +24,7 @@ from akhbar.alignment import (
     match_mentions,
     read_doc,
     span_overlap,
+    unmatched,
 )
 from akhbar.labels import event_markers
 from akhbar.sources import Collection, InputError
@@ -184,19 +185,12 @@ def _by_label(golds: list, preds: list, pairs: list[tuple[int, int]], label) -> 
     result: dict[str, PRF] = {}
     for i, _ in pairs:
         result.setdefault(label(golds[i]), PRF()).tp += 1
-    missed, spurious = _unmatched(golds, preds, pairs)
+    missed, spurious = unmatched(golds, preds, pairs)
     for g in missed:
         result.setdefault(label(g), PRF()).fn += 1
     for p in spurious:
         result.setdefault(label(p), PRF()).fp += 1
     return result
-
-
-def _unmatched(golds: list, preds: list, pairs: list[tuple[int, int]]) -> tuple[list, list]:
-    """The golds and the preds a matching leaves without a partner."""
-    matched_gold, matched_pred = {i for i, _ in pairs}, {j for _, j in pairs}
-    return ([g for i, g in enumerate(golds) if i not in matched_gold],
-            [p for j, p in enumerate(preds) if j not in matched_pred])
 
 
 # --- scoring one article ----------------------------------------------------------------
@@ -301,7 +295,7 @@ def _score_events(s: Scores, golds: list[Event], preds: list[Event], mapping: di
             s.markers[name].count(g_value == p_value)
     # Arguments of events the other side does not have are missed (or spurious) too: the
     # argument score is end to end, as in ACE argument classification.
-    missed, spurious = _unmatched(golds, preds, pairs)
+    missed, spurious = unmatched(golds, preds, pairs)
     for g, p in matched + [(g, NO_EVENT) for g in missed] + [(NO_EVENT, p) for p in spurious]:
         for role, g_set, p_set in _roles(g, p, mapping):
             s.arguments[role].add(PRF(len(g_set & p_set), len(p_set - g_set), len(g_set - p_set)))
@@ -332,22 +326,17 @@ def compare(a: Collection, b: Collection, quote_threshold: float = QUOTE_THRESHO
     total, per_article = Scores(), {}
     for article_id, located_a in a.records.items():
         located_b = b.records.get(article_id)
+        reading = located_a  # the side whose record a RecordError is about
         try:
             gold = read_doc(located_a.record)
+            reading = located_b
+            pred = empty_doc(article_id) if located_b is None else read_doc(located_b.record, fallback_text=gold.text)
         except RecordError as exc:
-            errors.append(f"{located_a.where}: article {article_id}: {exc}")
+            errors.append(f"{reading.where}: article {article_id}: {exc}")
             continue
-        if located_b is None:
-            pred = empty_doc(article_id)
-        else:
-            try:
-                pred = read_doc(located_b.record, fallback_text=gold.text)
-            except RecordError as exc:
-                errors.append(f"{located_b.where}: article {article_id}: {exc}")
-                continue
-            if gold.text is not None and located_b.record.get("text") is not None and pred.text != gold.text:
-                warnings.append(f"article {article_id}: the two texts differ, so offsets may not correspond "
-                                f"({located_a.where}, {located_b.where})")
+        if located_b is not None and gold.text is not None and pred.text != gold.text:  # B's own text differs
+            warnings.append(f"article {article_id}: the two texts differ, so offsets may not correspond "
+                            f"({located_a.where}, {located_b.where})")
         scores = score_docs(gold, pred, quote_threshold, article_id in gold_ids)
         per_article[article_id] = scores
         total.add(scores)

@@ -95,7 +95,6 @@ def as_text(result: dict, by_type: bool = False) -> str:
     return "\n".join(out) + "\n"
 
 
-
 def as_markdown(result: dict, by_type: bool = False) -> str:
     out = [f"- {cell(line)}" for line in preamble(result)]
     for title, head, rows in tables(result, by_type):

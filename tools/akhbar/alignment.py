@@ -241,6 +241,13 @@ def match(golds: Sequence, preds: Sequence, score: Callable[[object, object], fl
     return sorted(pred_of.items())
 
 
+def unmatched(golds: Sequence, preds: Sequence, pairs: list[tuple[int, int]]) -> tuple[list, list]:
+    """The golds and the preds a matching leaves without a partner."""
+    matched_gold, matched_pred = {i for i, _ in pairs}, {j for _, j in pairs}
+    return ([g for i, g in enumerate(golds) if i not in matched_gold],
+            [p for j, p in enumerate(preds) if j not in matched_pred])
+
+
 def span_overlap(a_start: int, a_end: int, b_start: int, b_end: int) -> float | None:
     """Jaccard overlap of two character spans, None when they share no character. Two empty
     spans at the same offset count as identical."""

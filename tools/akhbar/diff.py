@@ -1,12 +1,10 @@
 """Annotation-level diff between two versions of the corpus: `akhbar diff OLD NEW`.
 
 Each side is a file or folder of shards, a shard or folder as it stood in a git revision
-(`REV:path`), or a git revision of the repository (its shards under corpus/); all of them
-are read by `akhbar.sources`, as for `akhbar agree` and `akhbar render`. Articles are matched
-by id. Inside an article, each layer is compared on its own (`_diff_article`,
-`_diff_entities`, `_diff_mentions`, `_diff_quotes`, `_diff_events`), annotations matched by
-where they are, not by their ids (tools renumber ids), with the one-to-one matcher of
-`akhbar.alignment`: mentions by offsets; entities by their mention sets (equal, then the
+(`REV:path`), or a git revision of the repository (its shards under corpus/), read by
+`akhbar.sources`. Articles are matched by id. Inside an article each layer is compared on its
+own, annotations matched by where they are, not by their ids (tools renumber ids), with
+`alignment.match`: mentions by offsets; entities by their mention sets (equal, then the
 largest overlap); quotes by content fragments and events by trigger (equal, then
 overlapping). Each difference is shown with the surrounding Arabic text. A split change of an
 article that exists on the OLD side is an error: splits are frozen once released.
@@ -17,11 +15,12 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from akhbar.alignment import Mention, match, match_mentions
+from akhbar.alignment import Mention, match, match_mentions, unmatched
 from akhbar.errors import UserError
 from akhbar.git import is_revision
 from akhbar.labels import event_markers
 from akhbar.sources import InputError, load_collection
+from akhbar.tables import cell
 
 CONTEXT = 30
 PLURAL = {"mention": "mentions", "entity": "entities", "quote": "quotes", "event": "events"}
@@ -47,24 +46,20 @@ class DiffError(UserError):
 # ---- loading ---------------------------------------------------------------------------------
 
 
-def _source(spec: str, repo: Path) -> tuple[str, Path | None]:
-    """What `akhbar.sources` reads for a side: a file or folder as given, `REV:path` in the
-    repository, or a revision's shards under corpus/."""
+def load_side(spec: str, repo: Path) -> dict[str, tuple[dict, str]]:
+    """Records by id, with where each was read ("file:line" or "REV:path:line"), from a file or
+    folder as given, `REV:path` in the repository, or a revision's shards under corpus/."""
     rev = spec.removeprefix("git:")
     if rev == spec and Path(spec).exists():
-        return spec, None
-    if ":" in rev:
-        return rev, repo
-    if not is_revision(repo, rev):
+        source = spec, None
+    elif ":" in rev:
+        source = rev, repo
+    elif is_revision(repo, rev):
+        source = f"{rev}:corpus", repo
+    else:
         raise DiffError(f"{spec}: neither a file or folder nor a git revision of {repo}")
-    return f"{rev}:corpus", repo
-
-
-def load_side(spec: str, repo: Path) -> dict[str, tuple[dict, str]]:
-    """Records by id, with where each was read ("file:line" or "REV:path:line"), read by
-    `akhbar.sources` as `akhbar agree` and `akhbar render` read theirs."""
     try:
-        collection = load_collection(*_source(spec, repo))
+        collection = load_collection(*source)
     except InputError as exc:
         raise DiffError(exc.summary()) from None
     return {article_id: (located.record, located.where) for article_id, located in collection.records.items()}
@@ -108,7 +103,7 @@ class DiffResult:
         for article in self.articles:
             totals[f"articles_{article.status}"] += 1
             for c in article.changes:
-                if c.layer in ("mention", "entity", "quote", "event"):
+                if c.layer in PLURAL:
                     key = f"{PLURAL[c.layer]}_{c.change}"
                     totals[key] = totals.get(key, 0) + 1
         totals["errors"] = len(self.errors)
@@ -119,12 +114,10 @@ class DiffResult:
                 "articles": [asdict(a) for a in self.articles]}
 
 
-def context(text: str, start: int, end: int, width: int = CONTEXT, mark=("«", "»")) -> str:
-    left = text[max(0, start - width):start]
-    right = text[end:end + width]
-    flat = lambda s: s.replace("\n", " ⏎ ")  # noqa: E731
-    return ("…" if start > width else "") + flat(left) + mark[0] + flat(text[start:end]) + mark[1] + flat(right) + (
-        "…" if end + width < len(text) else "")
+def context(text: str, start: int, end: int, width: int = CONTEXT) -> str:
+    """The span «marked» in `width` characters of text each side, its line breaks shown as ⏎."""
+    shown = text[max(0, start - width):start] + "«" + text[start:end] + "»" + text[end:end + width]
+    return ("…" if start > width else "") + shown.replace("\n", " ⏎ ") + ("…" if end + width < len(text) else "")
 
 
 def _counts(record: dict) -> dict:
@@ -143,8 +136,7 @@ def _pair(old: list, new: list, key, spans) -> list[tuple[dict | None, dict | No
     (in order), then, among the rest, by the characters their spans share; then the old ones
     left over (removed) and the new ones left over (added)."""
     exact = match(old, new, lambda o, n: 0.0, group=key)
-    old_left = _unpaired(old, (i for i, _ in exact))
-    new_left = _unpaired(new, (j for _, j in exact))
+    old_left, new_left = unmatched(range(len(old)), range(len(new)), exact)  # their indices
     score = lambda i, j: _overlap(spans(old[i]), spans(new[j]))  # noqa: E731
     overlapping = [(old_left[i], new_left[j]) for i, j in match(old_left, new_left, score)]
     overlapping.sort(key=lambda ij: (-score(*ij), ij))  # the best-sharing pairs first
@@ -154,14 +146,8 @@ def _pair(old: list, new: list, key, spans) -> list[tuple[dict | None, dict | No
 def _with_unpaired(old: list, new: list, paired: list[tuple[int, int]]) -> list[tuple]:
     """The (old, new) items of the index pairs, then (old, None) for the old items left over
     (removed) and (None, new) for the new ones (added)."""
-    pairs: list[tuple] = [(old[i], new[j]) for i, j in paired]
-    pairs += [(old[i], None) for i in _unpaired(old, (i for i, _ in paired))]
-    return pairs + [(None, new[j]) for j in _unpaired(new, (j for _, j in paired))]
-
-
-def _unpaired(items: list, paired) -> list[int]:
-    taken = set(paired)
-    return [i for i in range(len(items)) if i not in taken]
+    removed, added = unmatched(old, new, paired)
+    return [(old[i], new[j]) for i, j in paired] + [(o, None) for o in removed] + [(None, n) for n in added]
 
 
 class _Sides:
@@ -357,7 +343,7 @@ SIGN = {"added": "➕", "removed": "➖", "changed": "✏️"}
 
 
 def _cell(s: str) -> str:
-    return s.replace("|", "\\|").replace("<", "&lt;").replace(">", "&gt;").replace("\n", " ")
+    return cell(s).replace("<", "&lt;").replace(">", "&gt;")
 
 
 def to_markdown(result: DiffResult, max_rows: int = 200) -> str:
@@ -381,14 +367,12 @@ def to_markdown(result: DiffResult, max_rows: int = 200) -> str:
         out.append(f"### {SIGN[article.status]} `{article.id}` ({article.status}, {article.split})")
         out.append("")
         if article.status != "changed":
-            c = article.counts
-            out += [f"{c['mentions']} mentions, {c['entities']} entities, {c['quotes']} quotes, {c['events']} events.", ""]
+            out += [", ".join(f"{n} {layer}" for layer, n in article.counts.items()) + ".", ""]
             continue
         out += ["| | layer | annotation | change | in context |", "|---|---|---|---|---|"]
         for change in article.changes[:max_rows]:
             ctx = f'<span dir="rtl">{_cell(change.context)}</span>' if change.context else ""
-            what = _cell(change.what)
-            out.append(f"| {SIGN[change.change]} | {change.layer} | {what} | {_cell(change.detail)} | {ctx} |")
+            out.append(f"| {SIGN[change.change]} | {change.layer} | {_cell(change.what)} | {_cell(change.detail)} | {ctx} |")
         if len(article.changes) > max_rows:
             out.append(f"| | | | … and {len(article.changes) - max_rows} more | |")
         out.append("")

@@ -80,17 +80,16 @@ ROW_KEYS = {"ner_tags": "ner", "content_fragments": "quotes", "cue_start": "quot
 
 
 def shape_of(row: dict) -> str:
+    config = next((ROW_KEYS[k] for k in ROW_KEYS if k in row), None)
     if "article_id" not in row:
-        config = next((ROW_KEYS[k] for k in ROW_KEYS if k in row), None)
         if config:
             raise RowError(f'a row of the {config} config needs "article_id"')
         if "id" in row:
             return "record"
         raise RowError('neither an Akhbar record (with "id") nor a row of the ner, quotes or events config '
                        '(with "article_id")')
-    for key, config in ROW_KEYS.items():
-        if key in row:
-            return config
+    if config:
+        return config
     raise RowError('a row with "article_id" but none of "ner_tags" (ner), "content_fragments" (quotes) or '
                    '"trigger_start" (events)')
 
@@ -99,8 +98,10 @@ def read_predictions(paths: list[str], gold: Gold) -> Predictions:
     preds = Predictions()
     errors: list[str] = []
     for path in paths:
+        if not Path(path).is_file():
+            raise InputError([f"{path}: no such file"])
         try:
-            lines = list(iter_lines(_existing(path)))
+            lines = list(iter_lines(Path(path)))
         except OSError as exc:
             raise InputError([f"{path}: {exc.strerror or exc}"]) from None
         for number, raw in lines:
@@ -121,19 +122,13 @@ def read_predictions(paths: list[str], gold: Gold) -> Predictions:
     return preds
 
 
-def _existing(path: str) -> Path:
-    p = Path(path)
-    if not p.is_file():
-        raise InputError([f"{path}: no such file"])
-    return p
-
-
 def _add(preds: Predictions, located: Located, gold: Gold) -> None:
     row = located.record
     shape = shape_of(row)
-    article_id = row["id"] if shape == "record" else row["article_id"]
+    key = "id" if shape == "record" else "article_id"
+    article_id = row[key]
     if not isinstance(article_id, str):
-        raise RowError(f'"{"id" if shape == "record" else "article_id"}" must be a string')
+        raise RowError(f'"{key}" must be a string')
     _check_article(article_id, gold)
     preds.shapes[shape] += 1
     if shape == "record":

@@ -168,7 +168,7 @@ def draft_record(article_id: str, title: str | None, text: str, blocks: list[dic
     }
 
 
-def build_record(raw_path: Path, raw_rel: str, options: IngestOptions) -> dict:
+def build_record(raw_path: Path, raw_rel: str, slug: str, options: IngestOptions) -> dict:
     data = raw_path.read_bytes()
     try:
         raw_text = data.decode("utf-8")
@@ -177,7 +177,6 @@ def build_record(raw_path: Path, raw_rel: str, options: IngestOptions) -> dict:
     text = clean_text(raw_text)
     if not text:
         raise IngestError(f"{raw_path}: no text left after cleaning")
-    slug = options.slug or slugify(options.publisher)
     source = {"publisher": options.publisher, "url": options.url, "published": options.published, "author": options.author,
               "dateline": options.dateline or dateline_from_byline(text, options.author),
               "raw_file": raw_rel, "raw_sha256": hashlib.sha256(data).hexdigest()}
@@ -195,7 +194,7 @@ def ingest(raw_path: Path, root: Path, options: IngestOptions, shard: Path | Non
         raise IngestError(f"{raw_path}: no such file")
     slug = options.slug or slugify(options.publisher)
     raw_rel = f"corpus/raw/{slug}/{raw_path.name}"
-    record = build_record(raw_path, raw_rel, options)
+    record = build_record(raw_path, raw_rel, slug, options)
     shard = shard or root / "corpus" / "articles" / f"{slug}.jsonl"
 
     existing = existing_records(shard)

@@ -16,12 +16,9 @@ Report = Callable[..., None]
 
 
 def sha256_file(path: Path) -> str:
-    """The sha256 of the file's bytes, in lower-case hex (read in 1 MB chunks)."""
-    digest = hashlib.sha256()
+    """The sha256 of the file's bytes, in lower-case hex (read in chunks)."""
     with open(path, "rb") as f:
-        for chunk in iter(lambda: f.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
+        return hashlib.file_digest(f, "sha256").hexdigest()
 
 
 class ProvenanceCache:

@@ -96,10 +96,9 @@ def parse_located(raw: bytes, name: str, number: int, require_id: bool = True) -
     if not raw.strip():
         return None, None  # blank lines carry nothing; the validator is the place to object
     try:
-        raw.decode("utf-8")
+        parsed = parse_line(raw)
     except UnicodeDecodeError as exc:
         return None, f"{name}:{number}: not UTF-8 (byte {exc.start + 1} of the line)"
-    parsed = parse_line(raw)
     if parsed.problems:
         problem = parsed.problems[0]
         column = f", column {problem.column}" if problem.column else ""

@@ -12,9 +12,6 @@ from akhbar.adapters import ntrex, wikinews_mewsli, wikinews_qcri
 from akhbar.adapters.base import Collection, SourceArticle
 
 ADAPTERS: dict[str, Collection] = {
-    wikinews_qcri.COLLECTION.name: wikinews_qcri.COLLECTION,
-    wikinews_mewsli.COLLECTION.name: wikinews_mewsli.COLLECTION,
-    ntrex.COLLECTION.name: ntrex.COLLECTION,
-}
+    c.name: c for c in (wikinews_qcri.COLLECTION, wikinews_mewsli.COLLECTION, ntrex.COLLECTION)}
 
 __all__ = ["ADAPTERS", "Collection", "SourceArticle"]

@@ -43,8 +43,8 @@ def read(folder: Path) -> list[SourceArticle]:
                 raise LayoutError(f"{ids_path}:{number}: document {document} appears again after other documents")
             seen.add(document)
             current = SourceArticle(title=text, paragraphs=[], raw_file=arabic_path, lines=(number, number),
-                                    text_derivation=DERIVATION, extra_raw_files=[ids_path, folder / LICENSE])
-            current.translation = {"from": "en", "outlet": document.split(".")[0], "document": document}
+                                    text_derivation=DERIVATION, extra_raw_files=[ids_path, folder / LICENSE],
+                                    translation={"from": "en", "outlet": document.split(".")[0], "document": document})
             articles.append(current)
         else:
             current.paragraphs.append(text)

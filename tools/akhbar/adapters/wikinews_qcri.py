@@ -46,10 +46,8 @@ def plain(line: str) -> str:
 
 
 def is_headline(line: str) -> bool:
-    words = len(line.split())
-    if not HEADLINE_WORDS[0] <= words <= HEADLINE_WORDS[1]:
-        return False
-    return not line.rstrip(TRAILING_QUOTES).endswith(SENTENCE_END)
+    return (HEADLINE_WORDS[0] <= len(line.split()) <= HEADLINE_WORDS[1]
+            and not line.rstrip(TRAILING_QUOTES).endswith(SENTENCE_END))
 
 
 def split_articles(raw: Path) -> list[SourceArticle]:

@@ -35,8 +35,9 @@ def run(args) -> int:
     from akhbar.validate import display_path
 
     root = Path(args.root).resolve() if args.root else project_root()
+    shard = Path(args.shard) if args.shard else None
     if args.source:
-        added, shard = ingest_collection(args.source, Path(args.raw), root, Path(args.shard) if args.shard else None, args.date)
+        added, shard = ingest_collection(args.source, Path(args.raw), root, shard, args.date)
         for record in added:
             print(f"{record['id']} ({record['split']}, {len(record['text'])} characters) {record['title']}")
         print(f"{len(added)} new article(s) from {args.source} -> {display_path(shard)}")
@@ -46,6 +47,6 @@ def run(args) -> int:
 
     # Every option of the record is a command-line option of the same name.
     options = IngestOptions(**{f.name: getattr(args, f.name) for f in fields(IngestOptions)})
-    record, shard = ingest(Path(args.raw), root, options, Path(args.shard) if args.shard else None)
+    record, shard = ingest(Path(args.raw), root, options, shard)
     print(f"{record['id']} ({record['split']}, {len(record['text'])} characters, {len(record['blocks'])} blocks) -> {display_path(shard)}")
     return EXIT_OK
