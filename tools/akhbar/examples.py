@@ -29,7 +29,7 @@ from functools import lru_cache
 
 from akhbar import labels
 from akhbar.hf.tokenize import sentences
-from akhbar.render import Page, Span, esc, mention_classes, nest
+from akhbar.render import Page, Span, esc, event_flags, mention_classes, nest
 
 # A quote shows its whole sentence(s). An event shows its sentence, cut to a window of words
 # around the trigger (with an ellipsis) when longer than this; a card's entity example is
@@ -288,8 +288,7 @@ class Builder(Page):
 
 def _marker_fields(event: dict) -> list[tuple[str, str]]:
     """The caption lines of an event's markers (negated, future …) and magnitude."""
-    markers = [m for m in labels.event_markers() if event.get(m) is True]
-    magnitude = [f"{k} {v}" for k, v in (event.get("magnitude") or {}).items() if v is not None]
+    markers, magnitude = event_flags(event)
     fields = [("markers", esc(", ".join(markers) or "none"))]
     if magnitude:
         fields.append(("magnitude", esc(", ".join(magnitude))))

@@ -383,11 +383,18 @@ def _quotes(page: Page) -> str:
     return "<h2>الاقتباسات · Quotes</h2>" + _table(headers, rows, "No quotes.")
 
 
+def event_flags(event: dict) -> tuple[list[str], list[str]]:
+    """The markers an event sets (negated, future …) and its magnitude as "kind number" items:
+    one rule for the review page and the guideline examples."""
+    markers = [m for m in event_markers() if event.get(m) is True]
+    magnitude = [f"{k} {v}" for k, v in _dict(event.get("magnitude")).items() if v is not None]
+    return markers, magnitude
+
+
 def _events(page: Page) -> str:
     rows = []
     for event in map(_dict, _list(page.record.get("events"))):
-        markers = [m for m in event_markers() if event.get(m) is True]
-        magnitude = [f"{k} {v}" for k, v in _dict(event.get("magnitude")).items() if v is not None]
+        markers, magnitude = event_flags(event)
         arguments = [f"{_dict(a).get('role')}: {page.entity_label(_dict(a).get('entity'))}" for a in _list(event.get("arguments"))]
         rows.append([
             f'<a href="#{esc(event.get("id"))}">{esc(event.get("id"))}</a>', esc(event.get("category")),
