@@ -11,8 +11,8 @@ import pytest
 
 from akhbar.cli import main
 from akhbar.interchange.brat import annotation_conf, export_brat, read_brat, record_to_ann
-from akhbar.interchange.common import Report
-from akhbar.interchange.merge import NewRecordOptions, merge_docs
+from akhbar.interchange.common import InterchangeError, Report
+from akhbar.interchange.merge import NewRecordOptions, merge_docs, plan_raw_copy
 from akhbar.paths import default_shards, project_root
 from akhbar.validate import validate_paths
 from synthetic import synthetic_record, write_corpus
@@ -223,3 +223,19 @@ def test_export_of_an_invalid_record_is_a_message(tmp_path, capsys):
     shard = write_corpus(tmp_path, [record])
     assert main(["export", "--format", "brat", "--out", str(tmp_path / "b"), str(shard)]) == 2
     assert "not a valid record" in capsys.readouterr().err
+
+
+def test_a_new_records_raw_file_is_copied_once_and_never_overwritten(tmp_path):
+    source = tmp_path / "in" / "article.txt"
+    source.parent.mkdir()
+    source.write_text("نص", encoding="utf-8")
+    root = tmp_path / "repo"
+    relative, digest, copy_to_make = plan_raw_copy(source, root, "pub")
+    target = root / relative
+    assert relative == "corpus/raw/pub/article.txt" and copy_to_make == (source, target) and len(digest) == 64
+    target.parent.mkdir(parents=True)
+    target.write_text("نص", encoding="utf-8")
+    assert plan_raw_copy(source, root, "pub") == (relative, digest, None)  # the same file: nothing to copy
+    target.write_text("غيره", encoding="utf-8")
+    with pytest.raises(InterchangeError, match=r"different content; refusing to overwrite a raw file \(use another --slug\)"):
+        plan_raw_copy(source, root, "pub")

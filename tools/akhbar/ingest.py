@@ -242,18 +242,25 @@ def write_shard(shard: Path, records: list[dict]) -> None:
     write_records(shard, sorted(records, key=lambda r: str(r.get("id"))))
 
 
-def copy_raw(source: Path, target: Path) -> str:
-    """Copy a raw file byte for byte (atomically); refuse to overwrite different content.
-    Returns its SHA-256."""
+def raw_digest(source: Path, target: Path) -> tuple[str, bool]:
+    """The SHA-256 of a raw file, and whether it still has to be copied to `target`. A raw file
+    is never overwritten: a different file already at `target` is refused."""
     digest = sha256_file(source)
-    if target.exists():
-        if sha256_file(target) != digest:
-            raise IngestError(f"{target} exists with different content; refusing to overwrite a raw file")
-        return digest
-    target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = target.with_name(f".{target.name}.tmp")
-    shutil.copyfile(source, tmp)
-    tmp.replace(target)
+    if not target.exists():
+        return digest, True
+    if sha256_file(target) != digest:
+        raise IngestError(f"{target} exists with different content; refusing to overwrite a raw file")
+    return digest, False
+
+
+def copy_raw(source: Path, target: Path) -> str:
+    """Copy a raw file byte for byte (atomically) unless it is there already. Returns its SHA-256."""
+    digest, missing = raw_digest(source, target)
+    if missing:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        tmp = target.with_name(f".{target.name}.tmp")
+        shutil.copyfile(source, tmp)
+        tmp.replace(target)
     return digest
 
 

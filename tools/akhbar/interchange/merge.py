@@ -21,11 +21,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from akhbar.checks import CONTROL_CHARS
-from akhbar.ingest import DEFAULT_ANNOTATION_LICENSE, DEFAULT_TEXT_LICENSE, draft_record, slugify
+from akhbar.ingest import DEFAULT_ANNOTATION_LICENSE, DEFAULT_TEXT_LICENSE, IngestError, draft_record, raw_digest, slugify
 from akhbar.interchange.anchoring import reanchor_doc
 from akhbar.interchange.common import ARTICLE_ID, ImportedDoc, InterchangeError, Report
 from akhbar.migrate import layer_states
-from akhbar.provenance import sha256_file
 from akhbar.records import BOM, iter_lines, parse_line
 from akhbar.schema import LAYERS
 
@@ -84,12 +83,11 @@ def plan_raw_copy(source: Path, root: Path, slug: str) -> tuple[str, str, tuple[
     already at the target is never overwritten."""
     relative = f"corpus/raw/{slug}/{source.name}"
     target = root / relative
-    digest = sha256_file(source)
-    if target.exists():
-        if sha256_file(target) != digest:
-            raise InterchangeError(f"{target} exists with different content; refusing to overwrite a raw file (use another --slug)")
-        return relative, digest, None
-    return relative, digest, (source, target)
+    try:
+        digest, missing = raw_digest(source, target)
+    except IngestError as exc:
+        raise InterchangeError(f"{exc} (use another --slug)") from None
+    return relative, digest, (source, target) if missing else None
 
 
 def new_record(doc: ImportedDoc, root: Path | None, options: NewRecordOptions, report: Report,
