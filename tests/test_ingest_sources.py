@@ -230,3 +230,29 @@ def test_ntrex_records_have_no_headings(tmp_path):
     assert record["source"]["translation"]["document"] == "reuters.7" and record["id"].startswith("ntrex-")
     assert record["license"]["text"] == "CC-BY-SA-4.0"
     assert (tmp_path / "repo" / "corpus" / "raw" / "ntrex-128-arb" / "DOCUMENT_IDS.tsv").is_file()
+
+
+def test_ntrex_segment_markup_is_removed_and_said(tmp_path):
+    write(tmp_path / "newstest2019-ref.arb.txt", ['<seg id="1">عنوان الخبر', "جملة.", "عنوان آخر", "جملة ثانية.</seg>"])  # SYNTHETIC
+    write(tmp_path / "DOCUMENT_IDS.tsv", ["bbc.1", "bbc.1", "cnn.2", "cnn.2"])
+    (tmp_path / "LICENSE.md").write_text("CC BY-SA 4.0\n", encoding="utf-8")
+    first, second = ADAPTERS["ntrex-128-arb"].read(tmp_path)
+    assert (first.title, first.paragraphs, second.paragraphs) == ("عنوان الخبر", ["جملة."], ["جملة ثانية."])
+    assert first.text_derivation.endswith("segment markup (<seg id=\"…\">, </seg>) left in the source removed")
+    assert second.text_derivation.endswith("removed")
+
+
+def test_ntrex_article_whose_text_was_corrected_keeps_its_record(tmp_path):
+    folder = tmp_path / "src"
+    folder.mkdir()
+    write(folder / "newstest2019-ref.arb.txt", ['<seg id="1">عنوان الخبر', "جملة."])  # SYNTHETIC
+    write(folder / "DOCUMENT_IDS.tsv", ["bbc.1", "bbc.1"])
+    (folder / "LICENSE.md").write_text("CC BY-SA 4.0\n", encoding="utf-8")
+    root = tmp_path / "repo"
+    [record] = ingest_collection("ntrex-128-arb", folder, root)[0]
+    # The same lines ingested earlier, before the markup was removed: another text, so another id.
+    shard = root / "corpus" / "articles" / "ntrex.jsonl"
+    earlier = dict(record, id="ntrex-0123456789abcdef")
+    shard.write_text(json.dumps(earlier, ensure_ascii=False) + "\n", encoding="utf-8")
+    added, _ = ingest_collection("ntrex-128-arb", folder, root)
+    assert added == [] and [json.loads(line)["id"] for line in shard.read_text(encoding="utf-8").splitlines()] == [earlier["id"]]

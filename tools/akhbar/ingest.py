@@ -268,7 +268,9 @@ def ingest_collection(name: str, folder: Path, root: Path, shard: Path | None = 
                       date: str | None = None) -> tuple[list[dict], Path]:
     """Read a collection with its adapter, keep its raw files under corpus/raw/<name>/, and
     add every article not yet in the shard (corpus/articles/<slug>.jsonl) as a draft record.
-    Articles already present (same id) are left as they are, so re-running is safe."""
+    Articles already present (the same id, or the same lines of the same raw file: an article
+    whose derived text was corrected later keeps its id and split) are left as they are, so
+    re-running is safe."""
     from akhbar.adapters import ADAPTERS
     from akhbar.adapters.base import LayoutError
 
@@ -285,6 +287,8 @@ def ingest_collection(name: str, folder: Path, root: Path, shard: Path | None = 
     shard = shard or root / "corpus" / "articles" / f"{collection.slug}.jsonl"
     existing = existing_records(shard)
     known = {r.get("id") for r in existing}
+    places = {(r["source"].get("raw_file"), tuple((r["source"].get("locator") or {}).get("lines") or ()))
+              for r in existing if isinstance(r.get("source"), dict)}
     added, hashes = [], {}
     for article in articles:
         for raw in [article.raw_file, *article.extra_raw_files]:
@@ -292,7 +296,7 @@ def ingest_collection(name: str, folder: Path, root: Path, shard: Path | None = 
                 hashes[raw] = copy_raw(raw, root / "corpus" / "raw" / collection.name / raw.name)
         raw_rel = f"corpus/raw/{collection.name}/{article.raw_file.name}"
         record = collection_record(collection, article, raw_rel, hashes[article.raw_file], date)
-        if record["id"] in known:
+        if record["id"] in known or (raw_rel, tuple(article.lines)) in places:
             continue
         known.add(record["id"])
         added.append(record)

@@ -9,11 +9,13 @@ belong to the outlets.
 The source gives sentences, not paragraphs, so each sentence stays a line of its own (one
 block each; the headline is the first). Text: each line NFC, no-break spaces (U+00A0) as
 plain spaces, trimmed. Every record says it is a translation: from English, which outlet,
-which document.
+which document. One line of the Arabic file (1690) still carries the `<seg id="1">` markup of
+the translators' SGML; segment markup is removed, and that article's derivation says so.
 """
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from akhbar.adapters.base import Collection, LayoutError, SourceArticle, nfc, read_lines, require_file
@@ -23,6 +25,8 @@ DOCUMENT_IDS = "DOCUMENT_IDS.tsv"
 LICENSE = "LICENSE.md"
 DERIVATION = ("one source sentence per line (the source has no paragraphs); each line NFC, "
               "no-break spaces U+00A0 as spaces, trimmed")
+SEGMENT_MARKUP = re.compile(r'</?seg(?: id="[0-9]+")?>')
+MARKUP_REMOVED = "; the SGML segment markup (<seg id=\"…\">, </seg>) left in the source removed"
 
 
 def read(folder: Path) -> list[SourceArticle]:
@@ -35,7 +39,8 @@ def read(folder: Path) -> list[SourceArticle]:
     current: SourceArticle | None = None
     for number, (document, line) in enumerate(zip(ids, arabic, strict=True), start=1):
         document = document.strip()
-        text = nfc(line.replace("\u00a0", " ")).strip()
+        cleaned = nfc(line.replace("\u00a0", " ")).strip()
+        text = SEGMENT_MARKUP.sub("", cleaned).strip()
         if not document or not text:
             raise LayoutError(f"{arabic_path}:{number}: empty line or document id")
         if current is None or current.translation["document"] != document:
@@ -49,6 +54,8 @@ def read(folder: Path) -> list[SourceArticle]:
         else:
             current.paragraphs.append(text)
             current.lines = (current.lines[0], number)
+        if text != cleaned:
+            current.text_derivation = DERIVATION + MARKUP_REMOVED
     return articles
 
 
