@@ -25,7 +25,7 @@ from pathlib import Path
 
 import orjson
 
-from akhbar.checks import check_record
+from akhbar.checks import Report, check_record
 from akhbar.diagnostics import ERROR, Diagnostic
 from akhbar.errors import UserError
 from akhbar.git import GitError, is_revision, run_git
@@ -184,11 +184,7 @@ def _validate_line(raw: bytes, number: int, file: _File, provenance: ProvenanceC
     """The diagnostics of one line and its article id (None when it has none): those of
     _read_line, then json-not-object and record-not-canonical, then check_record's."""
     out: list[Diagnostic] = []
-    record_id = None  # the article of the diagnostics, once it is known
-
-    def report(check, message, annotation=None, start=None, end=None, column=None):
-        out.append(Diagnostic(check, message, file.name, number, record_id, annotation, start, end, column))
-
+    report = _reporter(out, file, number, None)
     parsed = _read_line(raw, at_file_start, report)
     if parsed is None:
         return out, None
@@ -197,12 +193,22 @@ def _validate_line(raw: bytes, number: int, file: _File, provenance: ProvenanceC
         report("json-not-object", f"the line is a JSON {_json_type(record)}, not an object")
         return out, None
     record_id = _article_id(record)
+    report = _reporter(out, file, number, record_id)  # the record's diagnostics name its article
     if not parsed.canonical and not parsed.problems:
         report("record-not-canonical", "not in canonical form; run akhbar fmt")
     # The strict parser (non-canonical lines) has measured the depth already.
     check_record(record, file.root, report, depth_checked=not parsed.canonical, provenance=provenance,
                  schema_valid=parsed.schema_valid, serialized=parsed.serialized)
     return out, record_id
+
+
+def _reporter(out: list[Diagnostic], file: _File, number: int, record_id: str | None) -> Report:
+    """A `report` for the checks of one line, adding its diagnostics to `out`."""
+
+    def report(check, message, annotation=None, start=None, end=None, column=None):
+        out.append(Diagnostic(check, message, file.name, number, record_id, annotation, start, end, column))
+
+    return report
 
 
 def _read_line(raw: bytes, at_file_start: bool, report) -> ParsedLine | None:
@@ -506,12 +512,9 @@ class Baseline:
             return set()
         try:
             rel = path.resolve().relative_to(self.repo.resolve())
-        except ValueError:
-            return set()
-        try:
             old = run_git(self.repo, "show", f"{self.ref}:{rel.as_posix()}")
-        except GitError:
-            return set()  # the file did not exist at the revision
+        except (ValueError, GitError):
+            return set()  # outside the repository, or the file did not exist at the revision
         return {_line_hash(line) for line in old.split(b"\n") if line}
 
     @staticmethod
@@ -536,10 +539,5 @@ def _provenance_only(raw: bytes, number: int, file: _File, provenance: Provenanc
         record = orjson.loads(raw)
     except orjson.JSONDecodeError:
         return out  # unchanged since the baseline, where it was reported
-    record_id = record.get("id")
-
-    def report(check, message, annotation=None, start=None, end=None):
-        out.append(Diagnostic(check, message, file.name, number, record_id, annotation, start, end))
-
-    check_provenance(record, file.root, report, provenance)
+    check_provenance(record, file.root, _reporter(out, file, number, record.get("id")), provenance)
     return out
