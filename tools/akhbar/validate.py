@@ -7,9 +7,8 @@ processes run it over byte ranges of about RANGE_BYTES. Either way `_assemble` r
 lines, runs the checks that need the file in order (records-not-sorted, the final newline,
 the duplicate ids across all files) and yields the diagnostics in the same order.
 
-Memory is one record at a time, plus 16 bytes per article id (id-duplicate-article is known
-only when every file has been read): a 64-bit hash of the id and its place, the lines whose
-hashes meet being read again at the end to confirm and name the duplicate.
+Memory is one record at a time, plus 16 bytes per article id for id-duplicate-article, which
+is known only when every file has been read (see _ArticleIds).
 """
 
 from __future__ import annotations
@@ -254,7 +253,7 @@ def _assemble(plan: list[_File], outcomes: Iterator[Outcome], summary: Summary) 
     ids = _ArticleIds()
     for file in plan:
         summary.files += 1
-        file_index = ids.file_index(file.name, file.path)
+        file_index = ids.file_index(file)
         previous_id: str | None = None
         unsorted_reported = False
         lines = 0
@@ -302,18 +301,16 @@ class _ArticleIds:
     RUN = 8192
 
     def __init__(self) -> None:
-        self.files: list[str] = []  # display names, by file index
-        self._paths: list[Path] = []
+        self._files: list[_File] = []  # by file index
         self._file_indexes: dict[Path, int] = {}
         self._runs: list[tuple[array, array]] = []  # (hashes, places), each sorted by hash
         self._pending: list[tuple[int, int]] = []
 
-    def file_index(self, name: str, path: Path) -> int:
-        index = self._file_indexes.get(path)
-        if index is None:
-            index = self._file_indexes[path] = len(self.files)
-            self.files.append(name)
-            self._paths.append(path)
+    def file_index(self, file: _File) -> int:
+        """The file's index; a file given twice keeps the first."""
+        index = self._file_indexes.setdefault(file.path, len(self._files))
+        if index == len(self._files):
+            self._files.append(file)
         return index
 
     def add(self, record_id: str, file_index: int, line: int) -> None:
@@ -339,8 +336,8 @@ class _ArticleIds:
         for record_id, place, first in sorted(repeats):
             first_file, first_line = divmod(first, 1 << 32)
             file_index, line = divmod(place, 1 << 32)
-            yield Diagnostic("id-duplicate-article", f"article id also used at {self.files[first_file]}:{first_line}",
-                             self.files[file_index], line, record_id)
+            yield Diagnostic("id-duplicate-article", f"article id also used at {self._files[first_file].name}:{first_line}",
+                             self._files[file_index].name, line, record_id)
 
     def _places_of_equal_hashes(self) -> set[int]:
         """The places of the ids whose hash is also another id's (almost always the same id)."""
@@ -364,10 +361,11 @@ class _ArticleIds:
         for file_index, lines in sorted(wanted.items()):
             last = max(lines)
             try:
-                with open(self._paths[file_index], "rb") as f:
+                with open(self._files[file_index].path, "rb") as f:
                     for number, line in enumerate(f, 1):
                         if number in lines:
-                            parsed = _read_line(line.removesuffix(b"\n"), number == 1, _ignore)
+                            # (what the line holds was reported when it was validated)
+                            parsed = _read_line(line.removesuffix(b"\n"), number == 1, lambda *args, **kwargs: None)
                             if parsed is not None and (record_id := _article_id(parsed.value)) is not None:
                                 yield record_id, file_index << 32 | number
                         if number == last:
@@ -379,10 +377,6 @@ class _ArticleIds:
 def _id_hash(record_id: str) -> int:
     """The id's hash as an unsigned 64-bit value (salted per process: used in this one)."""
     return hash(record_id) & 0xFFFF_FFFF_FFFF_FFFF
-
-
-def _ignore(*args, **kwargs) -> None:
-    """A report that drops what it is told (a line read again was reported the first time)."""
 
 
 def _article_id(record) -> str | None:
@@ -468,6 +462,7 @@ class BaselineError(UserError):
     """A git revision that cannot serve as the baseline (message for the user)."""
 
 
+@dataclass
 class Baseline:
     """The shards as they were at a git revision: per file, the hashes of its lines. A line
     whose bytes are the same as a line of the same file at the revision holds a record that
@@ -475,10 +470,10 @@ class Baseline:
     see it. Unchanged records are re-validated in full when the schema or label inventories
     changed since the revision, and their provenance is re-checked when raw files changed."""
 
-    def __init__(self, ref: str, repo: Path) -> None:
-        self.ref, self.repo = ref, repo
-        self.raw_changed = True
-        self.rules_changed = True
+    ref: str
+    repo: Path
+    raw_changed: bool = True
+    rules_changed: bool = True
 
     @classmethod
     def open(cls, ref: str, near: Path) -> Baseline:
