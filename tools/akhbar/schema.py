@@ -143,10 +143,10 @@ def _canonical_keys(value: dict, shape: Shape) -> tuple[str, ...]:
 
 
 def _enum_at(path: str) -> list:
-    node = article_schema()
+    node = root = article_schema()
     for part in path.split("/"):
-        node = resolve_ref(node, article_schema())[part]
-    node = resolve_ref(node, article_schema())
+        node = resolve_ref(node, root)[part]
+    node = resolve_ref(node, root)
     return [v for v in node["enum"] if v is not None]
 
 
