@@ -20,6 +20,7 @@ import re
 from array import array
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
+from itertools import islice
 from pathlib import Path
 
 import orjson
@@ -30,7 +31,7 @@ from akhbar.errors import UserError
 from akhbar.git import GitError, is_revision, run_git
 from akhbar.paths import corpus_root_of, project_root, schema_dir
 from akhbar.provenance import ProvenanceCache, check_provenance
-from akhbar.records import BOM, ParsedLine, few_collections, parse_line
+from akhbar.records import BOM, ParsedLine, few_collections, iter_lines, parse_line
 
 
 @dataclass
@@ -359,17 +360,13 @@ class _ArticleIds:
             file_index, line = divmod(place, 1 << 32)
             wanted.setdefault(file_index, set()).add(line)
         for file_index, lines in sorted(wanted.items()):
-            last = max(lines)
             try:
-                with open(self._files[file_index].path, "rb") as f:
-                    for number, line in enumerate(f, 1):
-                        if number in lines:
-                            # (what the line holds was reported when it was validated)
-                            parsed = _read_line(line.removesuffix(b"\n"), number == 1, lambda *args, **kwargs: None)
-                            if parsed is not None and (record_id := _article_id(parsed.value)) is not None:
-                                yield record_id, file_index << 32 | number
-                        if number == last:
-                            break
+                for number, line in islice(iter_lines(self._files[file_index].path), max(lines)):
+                    if number in lines:
+                        # (what the line holds was reported when it was validated)
+                        parsed = _read_line(line, number == 1, lambda *args, **kwargs: None)
+                        if parsed is not None and (record_id := _article_id(parsed.value)) is not None:
+                            yield record_id, file_index << 32 | number
             except OSError:
                 continue  # changed since it was validated; nothing to confirm
 
