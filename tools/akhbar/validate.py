@@ -110,13 +110,9 @@ class _File:
     ranges: list[tuple[int, int | None]] = field(default_factory=lambda: [(0, None)])
 
 
-@dataclass
-class _Line:
-    """One line's outcome inside a range (its number relative to the range)."""
-
-    number: int
-    diagnostics: list[Diagnostic]
-    record_id: str | None
+# One line's outcome inside a range: its number relative to the range, its diagnostics and
+# its article id.
+_Line = tuple[int, list[Diagnostic], str | None]
 
 
 @dataclass
@@ -173,7 +169,7 @@ def _scan_range(file: _File, start: int, end: int | None, context: _Context, tal
                 else:
                     diagnostics, record_id = _validate_line(raw, tally.lines, file, context.provenance, at_file_start=offset == 0)
                 if diagnostics or record_id is not None:
-                    yield _Line(tally.lines, diagnostics, record_id)
+                    yield tally.lines, diagnostics, record_id
                 offset += len(line)
     except OSError as exc:
         tally.error = exc.strerror or str(exc)
@@ -264,12 +260,11 @@ def _assemble(plan: list[_File], outcomes: Iterator[Outcome], summary: Summary) 
             found, tally = next(outcomes)
             if failed is not None:
                 continue
-            for item in found:
-                number = item.number + lines
-                for diagnostic in item.diagnostics:
+            for number, diagnostics, record_id in found:
+                number += lines
+                for diagnostic in diagnostics:
                     diagnostic.line = number
                     yield diagnostic
-                record_id = item.record_id
                 if record_id is None:
                     continue
                 ids.add(record_id, file_index, number)
@@ -337,7 +332,8 @@ class _ArticleIds:
         for record_id, place, first in sorted(repeats):
             first_file, first_line = divmod(first, 1 << 32)
             file_index, line = divmod(place, 1 << 32)
-            yield Diagnostic("id-duplicate-article", f"article id also used at {self._files[first_file].name}:{first_line}",
+            first_name = self._files[first_file].name
+            yield Diagnostic("id-duplicate-article", f"article id also used at {first_name}:{first_line}",
                              self._files[file_index].name, line, record_id)
 
     def _places_of_equal_hashes(self) -> set[int]:
