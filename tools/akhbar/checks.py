@@ -462,7 +462,8 @@ def check_structure(record: dict, report: Report) -> None:
     quote_ids = _unique_ids("quote", quotes, report)
     event_ids = _unique_ids("event", events, report)
     # For an id of two kinds, the first that has it names it.
-    kinds = (("an entity", entity_ids), ("a quote", quote_ids), ("a mention", mention_ids), ("an event", event_ids))
+    kinds = (("an entity", entity_ids), ("a quote", quote_ids),
+             ("a mention", mention_ids), ("an event", event_ids))
 
     def unresolved(value: str, what: str, where) -> None:
         """Report the string reference `value` (`what`: such as "speaker entity") of the
@@ -470,7 +471,8 @@ def check_structure(record: dict, report: Report) -> None:
         the article, else ref-missing."""
         kind = next((kind for kind, ids in kinds if value in ids), None)
         if kind is not None:
-            report("ref-wrong-kind", f"{what} {value} is {kind} of this article, not the expected kind", str(where))
+            report("ref-wrong-kind", f"{what} {value} is {kind} of this article, not the expected kind",
+                   str(where))
         else:
             report("ref-missing", f"{what} {value} does not exist in this article", str(where))
 

@@ -84,7 +84,9 @@ def _write_summary(out, args, summary, incremental: bool) -> None:
         out.write('\n], "summary": ' + json.dumps(result) + "}\n")
     else:
         verdict = "*** PASSED ***" if summary.errors == 0 else "*** FAILED ***"
-        unchanged = f" ({summary.unchanged} unchanged since {args.changed_since}, not re-checked)" if incremental else ""
+        unchanged = ""
+        if incremental:
+            unchanged = f" ({summary.unchanged} unchanged since {args.changed_since}, not re-checked)"
         detail = f" ({', '.join(f'{k} {v}' for k, v in counts.items())})" if counts else ""
         out.write(f"{verdict} {summary.files} file(s), {summary.records} record(s){unchanged}: "
                   f"{summary.errors} error(s), {summary.warnings} warning(s){detail}\n")
