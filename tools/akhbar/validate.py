@@ -232,9 +232,8 @@ def _read_line(raw: bytes, at_file_start: bool, report) -> ParsedLine | None:
 
 
 def _json_type(value) -> str:
-    if value is None:
-        return "null"
-    return {bool: "boolean", int: "number", float: "number", str: "string", list: "array"}.get(type(value), "value")
+    names = {type(None): "null", bool: "boolean", int: "number", float: "number", str: "string", list: "array"}
+    return names.get(type(value), "value")
 
 
 # ---- the files in order ----------------------------------------------------------------------
