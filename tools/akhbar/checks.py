@@ -292,12 +292,11 @@ def _quote_spans(quote: dict) -> list[dict]:
 def _quote_span_location(quotes: list[dict], i: int) -> str:
     """The location of the i-th of all the quotes' spans (q3 content[0], q3 cue)."""
     for quote in quotes:
-        spans = _quote_spans(quote)
-        if i < len(spans):
-            fragments = len(_dicts(quote.get("content")))
-            parts = [part for part in ("cue", "speaker_span") if isinstance(quote.get(part), dict)]
-            return f"{quote.get('id', 'quote')} " + (f"content[{i}]" if i < fragments else parts[i - fragments])
-        i -= len(spans)
+        names = [f"content[{k}]" for k in range(len(_dicts(quote.get("content"))))]
+        names += [part for part in ("cue", "speaker_span") if isinstance(quote.get(part), dict)]
+        if i < len(names):
+            return f"{quote.get('id', 'quote')} {names[i]}"
+        i -= len(names)
     raise IndexError(i)
 
 
@@ -458,15 +457,45 @@ def check_structure(record: dict, report: Report) -> None:
     entities = _dicts(record.get("entities"))
     quotes = _dicts(record.get("quotes"))
     events = _dicts(record.get("events"))
-    mentions = _mentions(entities)
-    refs = _References(
-        entity_ids=_unique_ids("entity", entities, report), mention_ids=_unique_ids("mention", mentions, report),
-        quote_ids=_unique_ids("quote", quotes, report), event_ids=_unique_ids("event", events, report), report=report)
+    entity_ids = _unique_ids("entity", entities, report)
+    mention_ids = _unique_ids("mention", _mentions(entities), report)
+    quote_ids = _unique_ids("quote", quotes, report)
+    event_ids = _unique_ids("event", events, report)
+    # For an id of two kinds, the first that has it names it.
+    kinds = (("an entity", entity_ids), ("a quote", quote_ids),
+             ("a mention", mention_ids), ("an event", event_ids))
+
+    def unresolved(value: str, what: str, where) -> None:
+        """Report the string reference `value` (`what`: such as "speaker entity") of the
+        annotation `where`: ref-wrong-kind when it is the id of another kind of annotation of
+        the article, else ref-missing."""
+        kind = next((kind for kind, ids in kinds if value in ids), None)
+        if kind is not None:
+            report("ref-wrong-kind", f"{what} {value} is {kind} of this article, not the expected kind",
+                   str(where))
+        else:
+            report("ref-missing", f"{what} {value} does not exist in this article", str(where))
+
     for q in quotes:
-        _check_quote(q, refs, report)
+        speaker, addressee, parent = q.get("speaker"), q.get("addressee"), q.get("parent")
+        if isinstance(speaker, str) and speaker not in entity_ids:
+            unresolved(speaker, "speaker entity", q.get("id"))
+        if isinstance(addressee, str) and addressee not in entity_ids:
+            unresolved(addressee, "addressee entity", q.get("id"))
+        if isinstance(parent, str) and parent not in quote_ids:
+            unresolved(parent, "parent quote", q.get("id"))
+        _check_quote(q, report)
     _check_parent_cycles(quotes, report)
     for v in events:
-        _check_event(v, refs, report)
+        for role in ("actor", "recipient"):
+            targets = v.get(role)
+            for target in targets if isinstance(targets, list) else ():
+                if isinstance(target, str) and target not in entity_ids:
+                    unresolved(target, f"{role} entity", v.get("id"))
+        for arg in _dicts(v.get("arguments")):
+            if isinstance(target := arg.get("entity"), str) and target not in entity_ids:
+                unresolved(target, f"{arg.get('role')} entity", v.get("id"))
+        _check_event(v, report)
 
 
 def _unique_ids(kind: str, items: list[dict], report: Report) -> set[str]:
@@ -482,37 +511,8 @@ def _unique_ids(kind: str, items: list[dict], report: Report) -> set[str]:
     return unique
 
 
-class _References:
-    """The ids that references may point at. Call sites test `value in refs.entity_ids`
-    (or quote_ids); `unresolved` reports a reference that is not there."""
-
-    def __init__(self, entity_ids: set[str], mention_ids: set[str], quote_ids: set[str], event_ids: set[str], report: Report) -> None:
-        self.entity_ids = entity_ids
-        self.quote_ids = quote_ids
-        # For an id of two kinds, the first that has it names it.
-        self._kinds = (("an entity", entity_ids), ("a quote", quote_ids), ("a mention", mention_ids), ("an event", event_ids))
-        self._report = report
-
-    def unresolved(self, value: str, what: str, where: str) -> None:
-        """Report the string reference `value` (`what`: the reference, such as "speaker
-        entity"; `where`: the annotation holding it): ref-wrong-kind when it is the id of
-        another kind of annotation of the article, else ref-missing."""
-        kind = next((kind for kind, ids in self._kinds if value in ids), None)
-        if kind is not None:
-            self._report("ref-wrong-kind", f"{what} {value} is {kind} of this article, not the expected kind", where)
-        else:
-            self._report("ref-missing", f"{what} {value} does not exist in this article", where)
-
-
-def _check_quote(q: dict, refs: _References, report: Report) -> None:
-    speaker, addressee, parent = q.get("speaker"), q.get("addressee"), q.get("parent")
-    if isinstance(speaker, str) and speaker not in refs.entity_ids:
-        refs.unresolved(speaker, "speaker entity", str(q.get("id")))
-    if isinstance(addressee, str) and addressee not in refs.entity_ids:
-        refs.unresolved(addressee, "addressee entity", str(q.get("id")))
-    if isinstance(parent, str) and parent not in refs.quote_ids:
-        refs.unresolved(parent, "parent quote", str(q.get("id")))
-    kind = q.get("speaker_kind")
+def _check_quote(q: dict, report: Report) -> None:
+    kind, speaker = q.get("speaker_kind"), q.get("speaker")
     if kind == "named" and speaker is None:
         report("quote-speaker-inconsistent", "speaker_kind is named but speaker is null", str(q.get("id")))
     elif kind == "anonymous" and speaker is not None:
@@ -522,17 +522,7 @@ def _check_quote(q: dict, refs: _References, report: Report) -> None:
         report("cue-lemma-unknown", f"cue lemma {lemma!r} is not in schema/labels/cue_lemmas.json", f"{q.get('id')} cue")
 
 
-def _check_event(v: dict, refs: _References, report: Report) -> None:
-    entity_ids = refs.entity_ids
-    for role in ("actor", "recipient"):
-        targets = v.get(role)
-        for target in targets if isinstance(targets, list) else ():
-            if isinstance(target, str) and target not in entity_ids:
-                refs.unresolved(target, f"{role} entity", str(v.get("id")))
-    arguments = v.get("arguments")
-    for arg in arguments if isinstance(arguments, list) else ():
-        if isinstance(arg, dict) and isinstance(target := arg.get("entity"), str) and target not in entity_ids:
-            refs.unresolved(target, f"{arg.get('role')} entity", str(v.get("id")))
+def _check_event(v: dict, report: Report) -> None:
     category, mode = v.get("category"), v.get("mode")
     if not isinstance(category, str):
         return  # the schema reports it

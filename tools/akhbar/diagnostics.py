@@ -98,12 +98,10 @@ class Diagnostic:
         return CHECKS[self.check].cls
 
     def where(self) -> str:
-        parts = [f"{self.file}:{self.line}" if self.line else self.file]
+        where = f"{self.file}:{self.line}" if self.line else self.file
         if self.column:
-            parts[0] += f":{self.column}"
-        if self.article:
-            parts.append(f"[{self.article}]")
-        return " ".join(parts)
+            where += f":{self.column}"
+        return f"{where} [{self.article}]" if self.article else where
 
     def detail(self) -> str:
         extra = []

@@ -61,17 +61,17 @@ def migrate_file(path: Path, check_only: bool = False) -> int:
     import orjson
 
     from akhbar.fmt import canonical_bytes
-    from akhbar.records import atomic_write, dumps_canonical
+    from akhbar.records import write_records
 
     content, problems = canonical_bytes(path)
     if content is None:
         where = "; ".join(d.as_text() for d in problems[:3])
         raise MigrationError(f"{path}: does not parse ({where}); fix it first")
-    changed, lines = 0, []
+    changed, records = 0, []
     for line in content.splitlines():
         record, did = migrate_record(orjson.loads(line))
         changed += did
-        lines.append(dumps_canonical(record) + b"\n")
+        records.append(record)
     if changed and not check_only:
-        atomic_write(path, [b"".join(lines)])
+        write_records(path, records)
     return changed

@@ -7,6 +7,7 @@ import gc
 import json
 import math
 import os
+import re
 import tempfile
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager, suppress
@@ -20,6 +21,7 @@ from akhbar.schema import canonical_order, fast_is_valid, in_canonical_order, re
 BOM = b"\xef\xbb\xbf"
 # Records are a handful of levels deep; anything far deeper is hostile or broken input.
 MAX_DEPTH = 32
+SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 def iter_lines(path: Path) -> Iterator[tuple[int, bytes]]:
@@ -102,7 +104,7 @@ def parse_line(raw: bytes) -> ParsedLine:
         serialized = None
     if serialized is None:
         return parse_strict(raw.decode("utf-8"))
-    if serialized == raw and in_canonical_order(value, record_shape()):
+    if serialized == raw and in_canonical_order([value], record_shape()):
         return ParsedLine(True, value, True, [], serialized)
     if raw[:1] == b"{" and (serialized == raw or _same_keys_and_numbers(raw, serialized)):
         if fast_is_valid()(value):
@@ -196,10 +198,8 @@ def max_depth(value) -> int:
 
 
 def _lone_surrogate(s: str) -> int | None:
-    for ch in s:
-        if "\ud800" <= ch <= "\udfff":
-            return ord(ch)
-    return None
+    found = SURROGATE.search(s)
+    return ord(found.group()) if found else None
 
 
 def atomic_write(path: Path, chunks: Iterable[bytes]) -> None:

@@ -103,16 +103,11 @@ def canonical_order(value, shape: Shape | None):
     return value
 
 
-def in_canonical_order(value, shape: Shape | None) -> bool:
-    """Whether canonical_order(value, shape) would leave every key where it is: the same
-    answer as comparing the two, without building the copy."""
-    return _all_in_canonical_order([value], shape)
-
-
-def _all_in_canonical_order(values: list, shape: Shape | None) -> bool:
-    """in_canonical_order for every one of `values`, which all sit at the same place of the
-    schema: one pass per place rather than one call per object (a record has hundreds of
-    mentions, all with the same keys)."""
+def in_canonical_order(values: list, shape: Shape | None) -> bool:
+    """Whether canonical_order(value, shape) would leave every key of each of `values` where
+    it is: the same answer as comparing the two, without building the copy. The values all
+    sit at the same place of the schema: one pass per place rather than one call per object
+    (a record has hundreds of mentions, all with the same keys)."""
     if shape is None:
         return True
     objects = [v for v in values if isinstance(v, dict)]
@@ -122,11 +117,11 @@ def _all_in_canonical_order(values: list, shape: Shape | None) -> bool:
             if not all(tuple(v) == keys or tuple(v) == _canonical_keys(v, shape) for v in objects):
                 return False
         for key, child in shape.children.items():
-            if not _all_in_canonical_order([v.get(key) for v in objects], child):
+            if not in_canonical_order([v.get(key) for v in objects], child):
                 return False
     if shape.items is not None:
         items = [item for v in values if isinstance(v, list) for item in v]
-        if items and not _all_in_canonical_order(items, shape.items):
+        if items and not in_canonical_order(items, shape.items):
             return False
     return True
 
@@ -143,10 +138,10 @@ def _canonical_keys(value: dict, shape: Shape) -> tuple[str, ...]:
 
 
 def _enum_at(path: str) -> list:
-    node = article_schema()
+    node = root = article_schema()
     for part in path.split("/"):
-        node = resolve_ref(node, article_schema())[part]
-    node = resolve_ref(node, article_schema())
+        node = resolve_ref(node, root)[part]
+    node = resolve_ref(node, root)
     return [v for v in node["enum"] if v is not None]
 
 

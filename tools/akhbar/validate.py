@@ -7,9 +7,8 @@ processes run it over byte ranges of about RANGE_BYTES. Either way `_assemble` r
 lines, runs the checks that need the file in order (records-not-sorted, the final newline,
 the duplicate ids across all files) and yields the diagnostics in the same order.
 
-Memory is one record at a time, plus 16 bytes per article id (id-duplicate-article is known
-only when every file has been read): a 64-bit hash of the id and its place, the lines whose
-hashes meet being read again at the end to confirm and name the duplicate.
+Memory is one record at a time, plus 16 bytes per article id for id-duplicate-article, which
+is known only when every file has been read (see _ArticleIds).
 """
 
 from __future__ import annotations
@@ -21,17 +20,18 @@ import re
 from array import array
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
+from itertools import islice
 from pathlib import Path
 
 import orjson
 
-from akhbar.checks import check_record
+from akhbar.checks import Report, check_record
 from akhbar.diagnostics import ERROR, Diagnostic
 from akhbar.errors import UserError
 from akhbar.git import GitError, is_revision, run_git
 from akhbar.paths import corpus_root_of, project_root, schema_dir
 from akhbar.provenance import ProvenanceCache, check_provenance
-from akhbar.records import BOM, ParsedLine, few_collections, parse_line
+from akhbar.records import BOM, ParsedLine, few_collections, iter_lines, parse_line
 
 
 @dataclass
@@ -110,13 +110,9 @@ class _File:
     ranges: list[tuple[int, int | None]] = field(default_factory=lambda: [(0, None)])
 
 
-@dataclass
-class _Line:
-    """One line's outcome inside a range (its number relative to the range)."""
-
-    number: int
-    diagnostics: list[Diagnostic]
-    record_id: str | None
+# One line's outcome inside a range: its number relative to the range, its diagnostics and
+# its article id.
+_Line = tuple[int, list[Diagnostic], str | None]
 
 
 @dataclass
@@ -173,7 +169,7 @@ def _scan_range(file: _File, start: int, end: int | None, context: _Context, tal
                 else:
                     diagnostics, record_id = _validate_line(raw, tally.lines, file, context.provenance, at_file_start=offset == 0)
                 if diagnostics or record_id is not None:
-                    yield _Line(tally.lines, diagnostics, record_id)
+                    yield tally.lines, diagnostics, record_id
                 offset += len(line)
     except OSError as exc:
         tally.error = exc.strerror or str(exc)
@@ -184,11 +180,7 @@ def _validate_line(raw: bytes, number: int, file: _File, provenance: ProvenanceC
     """The diagnostics of one line and its article id (None when it has none): those of
     _read_line, then json-not-object and record-not-canonical, then check_record's."""
     out: list[Diagnostic] = []
-    record_id = None  # the article of the diagnostics, once it is known
-
-    def report(check, message, annotation=None, start=None, end=None, column=None):
-        out.append(Diagnostic(check, message, file.name, number, record_id, annotation, start, end, column))
-
+    report = _reporter(out, file, number, None)
     parsed = _read_line(raw, at_file_start, report)
     if parsed is None:
         return out, None
@@ -197,12 +189,22 @@ def _validate_line(raw: bytes, number: int, file: _File, provenance: ProvenanceC
         report("json-not-object", f"the line is a JSON {_json_type(record)}, not an object")
         return out, None
     record_id = _article_id(record)
+    report = _reporter(out, file, number, record_id)  # the record's diagnostics name its article
     if not parsed.canonical and not parsed.problems:
         report("record-not-canonical", "not in canonical form; run akhbar fmt")
     # The strict parser (non-canonical lines) has measured the depth already.
     check_record(record, file.root, report, depth_checked=not parsed.canonical, provenance=provenance,
                  schema_valid=parsed.schema_valid, serialized=parsed.serialized)
     return out, record_id
+
+
+def _reporter(out: list[Diagnostic], file: _File, number: int, record_id: str | None) -> Report:
+    """A `report` for the checks of one line, adding its diagnostics to `out`."""
+
+    def report(check, message, annotation=None, start=None, end=None, column=None):
+        out.append(Diagnostic(check, message, file.name, number, record_id, annotation, start, end, column))
+
+    return report
 
 
 def _read_line(raw: bytes, at_file_start: bool, report) -> ParsedLine | None:
@@ -230,9 +232,8 @@ def _read_line(raw: bytes, at_file_start: bool, report) -> ParsedLine | None:
 
 
 def _json_type(value) -> str:
-    if value is None:
-        return "null"
-    return {bool: "boolean", int: "number", float: "number", str: "string", list: "array"}.get(type(value), "value")
+    names = {type(None): "null", bool: "boolean", int: "number", float: "number", str: "string", list: "array"}
+    return names.get(type(value), "value")
 
 
 # ---- the files in order ----------------------------------------------------------------------
@@ -248,7 +249,7 @@ def _assemble(plan: list[_File], outcomes: Iterator[Outcome], summary: Summary) 
     ids = _ArticleIds()
     for file in plan:
         summary.files += 1
-        file_index = ids.file_index(file.name, file.path)
+        file_index = ids.file_index(file)
         previous_id: str | None = None
         unsorted_reported = False
         lines = 0
@@ -258,12 +259,11 @@ def _assemble(plan: list[_File], outcomes: Iterator[Outcome], summary: Summary) 
             found, tally = next(outcomes)
             if failed is not None:
                 continue
-            for item in found:
-                number = item.number + lines
-                for diagnostic in item.diagnostics:
+            for number, diagnostics, record_id in found:
+                number += lines
+                for diagnostic in diagnostics:
                     diagnostic.line = number
                     yield diagnostic
-                record_id = item.record_id
                 if record_id is None:
                     continue
                 ids.add(record_id, file_index, number)
@@ -296,18 +296,16 @@ class _ArticleIds:
     RUN = 8192
 
     def __init__(self) -> None:
-        self.files: list[str] = []  # display names, by file index
-        self._paths: list[Path] = []
+        self._files: list[_File] = []  # by file index
         self._file_indexes: dict[Path, int] = {}
         self._runs: list[tuple[array, array]] = []  # (hashes, places), each sorted by hash
         self._pending: list[tuple[int, int]] = []
 
-    def file_index(self, name: str, path: Path) -> int:
-        index = self._file_indexes.get(path)
-        if index is None:
-            index = self._file_indexes[path] = len(self.files)
-            self.files.append(name)
-            self._paths.append(path)
+    def file_index(self, file: _File) -> int:
+        """The file's index; a file given twice keeps the first."""
+        index = self._file_indexes.setdefault(file.path, len(self._files))
+        if index == len(self._files):
+            self._files.append(file)
         return index
 
     def add(self, record_id: str, file_index: int, line: int) -> None:
@@ -333,8 +331,9 @@ class _ArticleIds:
         for record_id, place, first in sorted(repeats):
             first_file, first_line = divmod(first, 1 << 32)
             file_index, line = divmod(place, 1 << 32)
-            yield Diagnostic("id-duplicate-article", f"article id also used at {self.files[first_file]}:{first_line}",
-                             self.files[file_index], line, record_id)
+            first_name = self._files[first_file].name
+            yield Diagnostic("id-duplicate-article", f"article id also used at {first_name}:{first_line}",
+                             self._files[file_index].name, line, record_id)
 
     def _places_of_equal_hashes(self) -> set[int]:
         """The places of the ids whose hash is also another id's (almost always the same id)."""
@@ -356,16 +355,13 @@ class _ArticleIds:
             file_index, line = divmod(place, 1 << 32)
             wanted.setdefault(file_index, set()).add(line)
         for file_index, lines in sorted(wanted.items()):
-            last = max(lines)
             try:
-                with open(self._paths[file_index], "rb") as f:
-                    for number, line in enumerate(f, 1):
-                        if number in lines:
-                            parsed = _read_line(line.removesuffix(b"\n"), number == 1, _ignore)
-                            if parsed is not None and (record_id := _article_id(parsed.value)) is not None:
-                                yield record_id, file_index << 32 | number
-                        if number == last:
-                            break
+                for number, line in islice(iter_lines(self._files[file_index].path), max(lines)):
+                    if number in lines:
+                        # (what the line holds was reported when it was validated)
+                        parsed = _read_line(line, number == 1, lambda *args, **kwargs: None)
+                        if parsed is not None and (record_id := _article_id(parsed.value)) is not None:
+                            yield record_id, file_index << 32 | number
             except OSError:
                 continue  # changed since it was validated; nothing to confirm
 
@@ -373,10 +369,6 @@ class _ArticleIds:
 def _id_hash(record_id: str) -> int:
     """The id's hash as an unsigned 64-bit value (salted per process: used in this one)."""
     return hash(record_id) & 0xFFFF_FFFF_FFFF_FFFF
-
-
-def _ignore(*args, **kwargs) -> None:
-    """A report that drops what it is told (a line read again was reported the first time)."""
 
 
 def _article_id(record) -> str | None:
@@ -462,6 +454,7 @@ class BaselineError(UserError):
     """A git revision that cannot serve as the baseline (message for the user)."""
 
 
+@dataclass
 class Baseline:
     """The shards as they were at a git revision: per file, the hashes of its lines. A line
     whose bytes are the same as a line of the same file at the revision holds a record that
@@ -469,10 +462,10 @@ class Baseline:
     see it. Unchanged records are re-validated in full when the schema or label inventories
     changed since the revision, and their provenance is re-checked when raw files changed."""
 
-    def __init__(self, ref: str, repo: Path) -> None:
-        self.ref, self.repo = ref, repo
-        self.raw_changed = True
-        self.rules_changed = True
+    ref: str
+    repo: Path
+    raw_changed: bool = True
+    rules_changed: bool = True
 
     @classmethod
     def open(cls, ref: str, near: Path) -> Baseline:
@@ -506,12 +499,9 @@ class Baseline:
             return set()
         try:
             rel = path.resolve().relative_to(self.repo.resolve())
-        except ValueError:
-            return set()
-        try:
             old = run_git(self.repo, "show", f"{self.ref}:{rel.as_posix()}")
-        except GitError:
-            return set()  # the file did not exist at the revision
+        except (ValueError, GitError):
+            return set()  # outside the repository, or the file did not exist at the revision
         return {_line_hash(line) for line in old.split(b"\n") if line}
 
     @staticmethod
@@ -536,10 +526,5 @@ def _provenance_only(raw: bytes, number: int, file: _File, provenance: Provenanc
         record = orjson.loads(raw)
     except orjson.JSONDecodeError:
         return out  # unchanged since the baseline, where it was reported
-    record_id = record.get("id")
-
-    def report(check, message, annotation=None, start=None, end=None):
-        out.append(Diagnostic(check, message, file.name, number, record_id, annotation, start, end))
-
-    check_provenance(record, file.root, report, provenance)
+    check_provenance(record, file.root, _reporter(out, file, number, record.get("id")), provenance)
     return out

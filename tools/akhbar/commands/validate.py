@@ -83,14 +83,13 @@ def _write_summary(out, args, summary, incremental: bool) -> None:
                   "warnings": summary.warnings, "by_check": counts, "passed": summary.errors == 0}
         out.write('\n], "summary": ' + json.dumps(result) + "}\n")
     else:
-        detail = f" ({', '.join(f'{k} {v}' for k, v in counts.items())})" if counts else ""
         verdict = "*** PASSED ***" if summary.errors == 0 else "*** FAILED ***"
-        out.write(
-            f"{verdict} {summary.files} file(s), {summary.records} record(s)"
-            + (f" ({summary.unchanged} unchanged since {args.changed_since}, not re-checked)" if incremental else "")
-            + ": "
-            f"{summary.errors} error(s), {summary.warnings} warning(s){detail}\n"
-        )
+        unchanged = ""
+        if incremental:
+            unchanged = f" ({summary.unchanged} unchanged since {args.changed_since}, not re-checked)"
+        detail = f" ({', '.join(f'{k} {v}' for k, v in counts.items())})" if counts else ""
+        out.write(f"{verdict} {summary.files} file(s), {summary.records} record(s){unchanged}: "
+                  f"{summary.errors} error(s), {summary.warnings} warning(s){detail}\n")
 
 
 def run_checks(args) -> int:
