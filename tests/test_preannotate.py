@@ -106,3 +106,14 @@ def test_cli_errors_are_clear(tmp_path, capsys):
     assert main(["preannotate", str(shard), "--id", "nope", "--out", str(tmp_path / "x.jsonl")]) == 2
     err = capsys.readouterr().err
     assert "--out is required" in err and "no such article" in err
+    a_file = tmp_path / "x.txt"
+    a_file.write_text("", encoding="utf-8")
+    commands = (["preannotate", str(shard), "--id", synthetic_record()["id"], "--format", "brat"],
+                ["export", str(shard), "--format", "brat"],
+                ["export", str(shard), "--format", "conll", "--id", "nope"])
+    for command in commands:
+        out = ["--out", str(tmp_path / "fresh")] if "nope" in command else ["--out", str(a_file)]
+        assert main(command + out) == 2
+    err = capsys.readouterr().err
+    assert err.count(f"--out {a_file}: not a folder") == 2 and "no such article(s): nope" in err
+    assert not (tmp_path / "fresh").exists()  # nothing written before the arguments are checked

@@ -1,4 +1,5 @@
-"""What the command modules share: exit codes, the usage error, path expansion."""
+"""What the command modules share: exit codes, the usage error, path expansion, --id and
+--out checks."""
 
 from __future__ import annotations
 
@@ -38,3 +39,17 @@ def expand_shards(paths: list[str], root: Path) -> list[Path]:
         else:
             raise UsageError(f"{given}: no such file or folder")
     return result
+
+
+def named_articles(records: list[dict], ids: list[str]) -> list[dict]:
+    """The records that --id names; every named article must be among them."""
+    missing = sorted(set(ids) - {r["id"] for r in records})
+    if missing:
+        raise UsageError(f"no such article(s): {', '.join(missing)}")
+    return [r for r in records if r["id"] in set(ids)]
+
+
+def require_folder(out: Path) -> None:
+    """--out names a folder to write into: refuse an existing file."""
+    if out.exists() and not out.is_dir():
+        raise UsageError(f"--out {out}: not a folder")

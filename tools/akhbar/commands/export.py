@@ -5,7 +5,7 @@ from __future__ import annotations
 import importlib
 from pathlib import Path
 
-from akhbar.commands.common import EXIT_OK, UsageError, add_shard_paths, expand_shards
+from akhbar.commands.common import EXIT_OK, UsageError, add_shard_paths, expand_shards, named_articles, require_folder
 from akhbar.interchange import FORMATS, TAGSETS
 
 
@@ -29,17 +29,13 @@ def run(args) -> int:
     from akhbar.validate import display_path
 
     out = Path(args.out)
-    if out.exists() and not out.is_dir():
-        raise UsageError(f"--out {out}: not a folder")
+    require_folder(out)
     if args.passage_chars is not None and (args.passage_chars < 0 or args.format != "labelstudio"):
         raise UsageError("--passage-chars is for --format labelstudio and must be >= 0")
     report = Report()
     records = [rec for rec, _ in read_shards(expand_shards(args.paths, project_root())).values()]
     if args.ids:
-        missing = sorted(set(args.ids) - {r["id"] for r in records})
-        if missing:
-            raise UsageError(f"no such article(s): {', '.join(missing)}")
-        records = [r for r in records if r["id"] in set(args.ids)]
+        records = named_articles(records, args.ids)
     records.sort(key=lambda r: r["id"])
     out.mkdir(parents=True, exist_ok=True)
     module = importlib.import_module(f"akhbar.interchange.{args.format}")

@@ -6,7 +6,7 @@ import json
 import sys
 from pathlib import Path
 
-from akhbar.commands.common import EXIT_OK, UsageError, expand_shards
+from akhbar.commands.common import EXIT_OK, UsageError, expand_shards, named_articles, require_folder
 
 FORMATS = ("record", "labelstudio", "brat")
 
@@ -57,10 +57,7 @@ def _chosen(targets: list[dict], ids: list[str]) -> list[dict]:
     """The articles named with --id, or every draft article."""
     if not ids:
         return [r for r in targets if r.get("annotation", {}).get("status") == "draft"]
-    missing = sorted(set(ids) - {r["id"] for r in targets})
-    if missing:
-        raise UsageError(f"no such article(s): {', '.join(missing)}")
-    return [r for r in targets if r["id"] in set(ids)]
+    return named_articles(targets, ids)
 
 
 def _write(drafts: list[dict], out: Path, fmt: str) -> None:
@@ -74,8 +71,7 @@ def _write(drafts: list[dict], out: Path, fmt: str) -> None:
         out.parent.mkdir(parents=True, exist_ok=True)
         write_records(out, drafts)
         return
-    if out.exists() and not out.is_dir():
-        raise UsageError(f"--out {out}: not a folder")
+    require_folder(out)
     out.mkdir(parents=True, exist_ok=True)
     report = Report()
     (brat.export_brat if fmt == "brat" else labelstudio.export_labelstudio)(drafts, out, report)
