@@ -256,3 +256,21 @@ def test_ntrex_article_whose_text_was_corrected_keeps_its_record(tmp_path):
     shard.write_text(json.dumps(earlier, ensure_ascii=False) + "\n", encoding="utf-8")
     added, _ = ingest_collection("ntrex-128-arb", folder, root)
     assert added == [] and [json.loads(line)["id"] for line in shard.read_text(encoding="utf-8").splitlines()] == [earlier["id"]]
+
+
+@pytest.mark.parametrize("source", ["x", {"raw_file": 3, "locator": {"lines": [1, 2]}},
+                                    {"raw_file": "r.txt", "locator": "x"}, {"raw_file": "r.txt", "locator": {"lines": 5}},
+                                    {"raw_file": "r.txt", "locator": {"lines": [[1], 2]}}])
+def test_ingest_collection_ignores_a_malformed_place_in_the_shard(tmp_path, source):
+    # The shard is parsed, not validated, before articles are added: a record whose source
+    # does not say where it came from is only not recognised by its place.
+    folder = tmp_path / "src"
+    folder.mkdir()
+    write(folder / "newstest2019-ref.arb.txt", ["عنوان الخبر", "جملة."])  # SYNTHETIC
+    write(folder / "DOCUMENT_IDS.tsv", ["bbc.1", "bbc.1"])
+    (folder / "LICENSE.md").write_text("CC BY-SA 4.0\n", encoding="utf-8")
+    shard = tmp_path / "repo" / "corpus" / "articles" / "ntrex.jsonl"
+    shard.parent.mkdir(parents=True)
+    shard.write_text(json.dumps({"id": "ntrex-0123456789abcdef", "source": source}) + "\n", encoding="utf-8")
+    added, _ = ingest_collection("ntrex-128-arb", folder, tmp_path / "repo")
+    assert len(added) == 1

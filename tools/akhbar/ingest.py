@@ -222,6 +222,19 @@ def collection_record(collection, article, raw_rel: str, raw_sha256: str, date: 
                          "annotations": DEFAULT_ANNOTATION_LICENSE}, date)
 
 
+def _place(record: dict) -> tuple[str, tuple[int, ...]] | None:
+    """The raw file and lines a collection record came from; None when the record does not say
+    (the shard is parsed here, not validated, so any field may be malformed)."""
+    source = record.get("source")
+    if not isinstance(source, dict):
+        return None
+    raw_file, locator = source.get("raw_file"), source.get("locator")
+    lines = locator.get("lines") if isinstance(locator, dict) else None
+    if not isinstance(raw_file, str) or not isinstance(lines, list) or not all(isinstance(n, int) for n in lines):
+        return None
+    return raw_file, tuple(lines)
+
+
 def existing_records(shard: Path) -> list[dict]:
     """The records of a shard a new article is added to (none when it does not exist yet);
     a shard that does not parse is refused, so nothing in it is lost."""
@@ -287,8 +300,7 @@ def ingest_collection(name: str, folder: Path, root: Path, shard: Path | None = 
     shard = shard or root / "corpus" / "articles" / f"{collection.slug}.jsonl"
     existing = existing_records(shard)
     known = {r.get("id") for r in existing}
-    places = {(r["source"].get("raw_file"), tuple((r["source"].get("locator") or {}).get("lines") or ()))
-              for r in existing if isinstance(r.get("source"), dict)}
+    places = {place for place in map(_place, existing) if place is not None}
     added, hashes = [], {}
     for article in articles:
         for raw in [article.raw_file, *article.extra_raw_files]:
