@@ -16,7 +16,7 @@ from pathlib import Path
 
 import orjson
 
-from akhbar.schema import canonical_order, fast_is_valid, in_canonical_order, record_shape
+from akhbar.schema import all_in_canonical_order, canonical_order, fast_is_valid, record_shape
 
 BOM = b"\xef\xbb\xbf"
 # Records are a handful of levels deep; anything far deeper is hostile or broken input.
@@ -104,7 +104,7 @@ def parse_line(raw: bytes) -> ParsedLine:
         serialized = None
     if serialized is None:
         return parse_strict(raw.decode("utf-8"))
-    if serialized == raw and in_canonical_order([value], record_shape()):
+    if serialized == raw and all_in_canonical_order([value], record_shape()):
         return ParsedLine(True, value, True, [], serialized)
     if raw[:1] == b"{" and (serialized == raw or _same_keys_and_numbers(raw, serialized)):
         if fast_is_valid()(value):

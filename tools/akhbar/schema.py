@@ -103,7 +103,7 @@ def canonical_order(value, shape: Shape | None):
     return value
 
 
-def in_canonical_order(values: list, shape: Shape | None) -> bool:
+def all_in_canonical_order(values: list, shape: Shape | None) -> bool:
     """Whether canonical_order(value, shape) would leave every key of each of `values` where
     it is: the same answer as comparing the two, without building the copy. The values all
     sit at the same place of the schema: one pass per place rather than one call per object
@@ -117,11 +117,11 @@ def in_canonical_order(values: list, shape: Shape | None) -> bool:
             if not all(tuple(v) == keys or tuple(v) == _canonical_keys(v, shape) for v in objects):
                 return False
         for key, child in shape.children.items():
-            if not in_canonical_order([v.get(key) for v in objects], child):
+            if not all_in_canonical_order([v.get(key) for v in objects], child):
                 return False
     if shape.items is not None:
         items = [item for v in values if isinstance(v, list) for item in v]
-        if items and not in_canonical_order(items, shape.items):
+        if items and not all_in_canonical_order(items, shape.items):
             return False
     return True
 

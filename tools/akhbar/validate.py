@@ -22,6 +22,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from itertools import islice
 from pathlib import Path
+from typing import NamedTuple
 
 import orjson
 
@@ -110,9 +111,12 @@ class _File:
     ranges: list[tuple[int, int | None]] = field(default_factory=lambda: [(0, None)])
 
 
-# One line's outcome inside a range: its number relative to the range, its diagnostics and
-# its article id.
-_Line = tuple[int, list[Diagnostic], str | None]
+class _Line(NamedTuple):
+    """One line's outcome inside a range."""
+
+    number: int  # relative to the range
+    diagnostics: list[Diagnostic]
+    record_id: str | None
 
 
 @dataclass
@@ -169,7 +173,7 @@ def _scan_range(file: _File, start: int, end: int | None, context: _Context, tal
                 else:
                     diagnostics, record_id = _validate_line(raw, tally.lines, file, context.provenance, at_file_start=offset == 0)
                 if diagnostics or record_id is not None:
-                    yield tally.lines, diagnostics, record_id
+                    yield _Line(tally.lines, diagnostics, record_id)
                 offset += len(line)
     except OSError as exc:
         tally.error = exc.strerror or str(exc)

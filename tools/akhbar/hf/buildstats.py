@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field, fields
+from typing import ClassVar
 
 from akhbar import __version__, labels
 from akhbar.hf import CONFIGS
@@ -16,6 +17,10 @@ from akhbar.stats import text_origin
 
 @dataclass
 class BuildStats:
+    # The counters that add_record and add_rows fill and merge adds up: every Counter field
+    # (set below the class, from its fields).
+    COUNTERS: ClassVar[tuple[str, ...]]
+
     articles: Counter = field(default_factory=Counter)  # split -> articles
     rows: Counter = field(default_factory=Counter)  # (config, split) -> rows
     nbytes: Counter = field(default_factory=Counter)  # (config, split) -> Arrow bytes of its record batches
@@ -99,5 +104,4 @@ class BuildStats:
         return f"data/{config}/{split}-*.parquet"
 
 
-# The counters that add_record and add_rows fill (merge adds them up): every Counter field.
 BuildStats.COUNTERS = tuple(f.name for f in fields(BuildStats) if f.default_factory is Counter)

@@ -39,7 +39,7 @@ def arrow_schemas() -> dict[str, pa.Schema]:
 def _ids() -> dict[str, dict[str, int]]:
     """The ClassLabel ids of each labelled field by name, in the inventory order (the order of
     the features' names)."""
-    inventories = {"type": labels.entity_types, "quote_type": labels.quote_types,
+    inventories = {"entity_type": labels.entity_types, "quote_type": labels.quote_types,
                    "speaker_kind": labels.speaker_kinds, "category": labels.plover_categories}
     return {field: {name: i for i, name in enumerate(names())} for field, names in inventories.items()}
 
@@ -49,7 +49,7 @@ class Analysis:
     record order, the token view (sentences, tokens, tags in both tag sets)."""
 
     def __init__(self, record: dict):
-        type_id = _ids()["type"]
+        type_id = _ids()["entity_type"]
         self.record = record
         entities = record["entities"]
         # {entity, name, type id} by entity id, as the rows name parties.
@@ -96,7 +96,7 @@ def article_row(record: dict) -> dict:
     ids = _ids()
     return {
         **record,
-        "entities": [{**e, "type": ids["type"][e["type"]]} for e in record["entities"]],
+        "entities": [{**e, "type": ids["entity_type"][e["type"]]} for e in record["entities"]],
         "quotes": [{**q, "type": ids["quote_type"][q["type"]],
                     "speaker_kind": ids["speaker_kind"][q["speaker_kind"]]} for q in record["quotes"]],
         "events": [{**v, "category": ids["category"][v["category"]]} for v in record["events"]],

@@ -40,7 +40,8 @@ from akhbar.schema import MAGNITUDE_KEYS
 QUOTE, CUE, SPEAKER_SPAN = "Quote", "Cue", "SpeakerSpan"
 MARKERS = tuple(labels.event_markers())  # negated, future, hypothetical, historical: from the PLOVER inventory
 # The links from a quote, each to the label of the span it points at (None: an entity mention), in
-# the order the tools' configurations and the messages list them.
+# the order the tools' configurations and the messages list them, and brat writes them (so this
+# order also fixes the T numbers of a quote's cue and speaker span in an exported .ann).
 QUOTE_LINKS = {"cue": CUE, "speaker": None, "speaker_span": SPEAKER_SPAN, "addressee": None, "parent": QUOTE}
 LINK_KINDS = ("coref", "fragment", *QUOTE_LINKS)
 

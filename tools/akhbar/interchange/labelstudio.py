@@ -1,16 +1,43 @@
 """Label Studio: tasks JSON (our annotations as `predictions`) + labeling config XML, and
-import of completed tasks. The encoding is documented in docs/interchange.md and
-docs/annotate-label-studio.md.
+import of completed tasks.
 
-An article is one task per passage (whole blocks of about `PASSAGE_CHARS` characters), so that
-an annotator reads a screenful and sees only that passage's arrows; a passage never cuts an
-item. Coreference is the per-region `entity` id, not arrows; a link whose target is outside the
-passage is written in the region's `refs` text area. Offsets are JavaScript string indices
-(UTF-16 code units), converted both ways; `value.text`, when present, only re-anchors a span.
+Label Studio offsets are JavaScript string indices, i.e. UTF-16 code units: a character
+outside the Basic Multilingual Plane (an emoji, some CJK) counts 2. Offsets are converted both
+ways; an offset that falls inside a surrogate pair is reported. `value.text` is used, when
+present, only to re-anchor a span; its absence is fine.
 
-Import parses a task's result into plain items (`parse_result`), joins the passages of an
-article (`_joined`), translates them into neutral items (`result_items`) and leaves the rest to
-the assembler shared with brat (`akhbar.interchange.assemble`).
+Encoding (docs/interchange.md, docs/annotate-label-studio.md):
+- an article is one task per passage (whole blocks, about `PASSAGE_CHARS` characters; a longer
+  block is cut between sentences), so that an annotator reads a screenful and sees only the
+  relations of that passage; every item lives in the passage of its first span, and a passage
+  never cuts a span nor separates a quote's fragments, cue and speaker span. `data` holds the
+  passage `text`, `article_id`, `passage`/`passages`, `start` (code-point offset of the passage
+  in the article), `heading` and `ranks` (record order of its mentions, quotes and events, so
+  that the import gives back the same record); the import joins an article's passages again,
+  so all of them must be submitted;
+- every span is a region (`type: labels`) of one of three label groups (`mention_label`,
+  `quote_label`, `event_label`); region ids are our ids (m3, v1, q2; extra quote fragments
+  q2-2, q2-3; cue q2-cue; speaker span q2-speaker); regions an annotator draws get Label
+  Studio's random ids and fresh ids of ours on import;
+- entity: every mention carries the text area `entity` (our id): mentions with the same id are
+  one entity, no arrows (a `coref` relation is still read); the head mention also has `name`,
+  `wikidata`, `subtype`;
+- quote: `Quote` regions joined by `fragment` relations; per-region choices `quote_type` and
+  `speaker_kind`; relations `cue` (to a `Cue` region with text area `lemma`), `speaker`,
+  `addressee` (to a mention in the passage), `speaker_span` (to a `SpeakerSpan` region),
+  `parent` (to a quote);
+- event: a region labelled with the PLOVER category (the trigger); relations `actor`,
+  `recipient` and the argument roles to mentions in the passage; per-region choices `mode`,
+  `context`, `markers`; text area `magnitude` ("dead=3 injured=0");
+- a quote's speaker, addressee and parent and an event's roles are arrows to the nearest
+  mention (quote) in the passage; a link whose target is not in the passage is written in the
+  region's text area `refs` ("speaker=e22 parent=q3", "actor=e6 place=e3"), and an event with
+  a role outside its passage writes all its roles there, in order.
+
+Import parses a task's result into plain items knowing nothing of Akhbar's labels
+(`parse_result`: `Region`, `Relation`, `RegionField`), joins the passages of an article
+(`_joined`), translates them into neutral items (`result_items`) and leaves the rest to the
+assembler shared with brat (`akhbar.interchange.assemble`).
 """
 
 from __future__ import annotations
