@@ -71,6 +71,12 @@ def slugify(publisher: str) -> str:
     return slug
 
 
+def text_key(text: str) -> str:
+    """The 16-hex key of an id derived from the text: the first 16 hex digits of its SHA-256.
+    Assigned once: a record whose text is corrected later keeps its id (docs/ingest.md)."""
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
+
+
 def article_key(raw_path: Path, cleaned: str) -> str:
     """The 16-hex key of the id: the scraper's key when the raw file name carries one (so the
     id stays traceable to the collection it came from), else the first 16 hex digits of the
@@ -78,7 +84,7 @@ def article_key(raw_path: Path, cleaned: str) -> str:
     found = KEY_IN_FILENAME.findall(raw_path.stem)
     if len(found) == 1:
         return found[0]
-    return hashlib.sha256(cleaned.encode("utf-8")).hexdigest()[:16]
+    return text_key(cleaned)
 
 
 def assign_split(article_id: str) -> str:
@@ -216,7 +222,7 @@ def collection_record(collection, article, raw_rel: str, raw_sha256: str, date: 
               "collection": collection.name, "section": article.section, "revision": article.revision,
               "locator": {"lines": list(article.lines)}, "text_derivation": article.text_derivation,
               "translation": article.translation}
-    return draft_record(f"{collection.slug}-{hashlib.sha256(text.encode('utf-8')).hexdigest()[:16]}", article.title, text,
+    return draft_record(f"{collection.slug}-{text_key(text)}", article.title, text,
                         make_blocks(text, article.title, None, lede=True, headings=collection.headings), source,
                         {"text": collection.text_license, "attribution": collection.attribution,
                          "annotations": DEFAULT_ANNOTATION_LICENSE}, date)

@@ -14,14 +14,21 @@ from __future__ import annotations
 
 import copy
 import datetime as dt
-import hashlib
 import re
 import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from akhbar.checks import CONTROL_CHARS
-from akhbar.ingest import DEFAULT_ANNOTATION_LICENSE, DEFAULT_TEXT_LICENSE, IngestError, draft_record, raw_digest, slugify
+from akhbar.ingest import (
+    DEFAULT_ANNOTATION_LICENSE,
+    DEFAULT_TEXT_LICENSE,
+    IngestError,
+    draft_record,
+    raw_digest,
+    slugify,
+    text_key,
+)
 from akhbar.interchange.anchoring import reanchor_doc
 from akhbar.interchange.common import ARTICLE_ID, ImportedDoc, InterchangeError, Report
 from akhbar.migrate import layer_states
@@ -74,7 +81,7 @@ def blocks_from_lines(text: str) -> list[dict]:
 def new_article_id(doc: ImportedDoc, slug: str) -> str:
     if doc.article_id and ARTICLE_ID.match(doc.article_id):
         return doc.article_id
-    return f"{slug}-{hashlib.sha256(doc.text.encode('utf-8')).hexdigest()[:16]}"
+    return f"{slug}-{text_key(doc.text)}"
 
 
 def plan_raw_copy(source: Path, root: Path, slug: str) -> tuple[str, str, tuple[Path, Path] | None]:
