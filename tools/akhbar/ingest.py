@@ -314,7 +314,7 @@ def ingest_collection(name: str, folder: Path, root: Path, shard: Path | None = 
                 hashes[raw] = copy_raw(raw, root / "corpus" / "raw" / collection.name / raw.name)
         raw_rel = f"corpus/raw/{collection.name}/{article.raw_file.name}"
         record = collection_record(collection, article, raw_rel, hashes[article.raw_file], date)
-        if record["id"] in known or (raw_rel, tuple(article.lines)) in places:
+        if record["id"] in known or _place(record) in places:
             continue
         known.add(record["id"])
         added.append(record)

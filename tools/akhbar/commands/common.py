@@ -43,10 +43,11 @@ def expand_shards(paths: list[str], root: Path) -> list[Path]:
 
 def named_articles(records: list[dict], ids: list[str]) -> list[dict]:
     """The records that --id names; every named article must be among them."""
-    missing = sorted(set(ids) - {r["id"] for r in records})
+    wanted = set(ids)
+    missing = sorted(wanted - {r["id"] for r in records})
     if missing:
         raise UsageError(f"no such article(s): {', '.join(missing)}")
-    return [r for r in records if r["id"] in set(ids)]
+    return [r for r in records if r["id"] in wanted]
 
 
 def require_folder(out: Path) -> None:

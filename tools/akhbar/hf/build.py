@@ -161,8 +161,8 @@ def _write_splits(tmp: Path, shards: list[Path], stats: BuildStats, jobs: int) -
             # card, the YAML and Croissant list the same files.
             if names:
                 stats.parts[(config, split)] = names
-        for empty in (tmp / "data" / config).glob(".*.parquet"):  # the parts without rows
-            empty.unlink()
+        for part, _ in written:  # the parts without rows (the others were renamed above)
+            (tmp / part.path(config)).unlink(missing_ok=True)
         if not any((tmp / "data" / config).iterdir()):
             (tmp / "data" / config).rmdir()
     for _, counts in written:

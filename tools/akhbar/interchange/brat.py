@@ -130,13 +130,14 @@ class _AnnWriter:
         self.attribute("SpeakerKind", t, quote["speaker_kind"])
         for kind, label in QUOTE_LINKS.items():  # cue, speaker, speaker_span, addressee, parent
             target = quote.get(kind)
-            if label in (CUE, SPEAKER_SPAN) and target:  # a span of its own
-                arg2 = self.number("T")
-                self.span(arg2, label, target)
-                if kind == "cue":
-                    self.note(arg2, {"lemma": target["lemma"]})
-                self.relation(kind, t, arg2)
-            elif label not in (CUE, SPEAKER_SPAN) and target is not None:  # to the head mention, or the parent quote
+            if label in (CUE, SPEAKER_SPAN):  # a span of its own
+                if target:
+                    arg2 = self.number("T")
+                    self.span(arg2, label, target)
+                    if kind == "cue":
+                        self.note(arg2, {"lemma": target["lemma"]})
+                    self.relation(kind, t, arg2)
+            elif target is not None:  # to the head mention, or the parent quote
                 self.relation(kind, t, quote_t[target] if label == QUOTE else self.head[target])
 
     def event(self, event: dict) -> None:
